@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Everything else asks for `getConfig()`.
+ * Validation runs once, at start-up (instrumentation.ts) and on first use in scripts and tests;
+ * a bad value stops the process with a message that names the variable.
+ */
+
+const base64Key = (bytes: number) =>
+  z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === bytes, {
+      message: `must be ${bytes} random bytes, base64-encoded (generate with: openssl rand -base64 ${bytes})`,
+    });
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => v || undefined)
+  .pipe(z.url({ message: 'must be a URL, e.g. http://127.0.0.1:7700' }).optional());
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: z
+      .string({ message: 'is required: a PostgreSQL connection string (npm run dev sets it for the embedded database)' })
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// connection string' }),
+    APP_URL: z.url({ message: 'must be the public base URL, e.g. http://localhost:3000' }).default('http://localhost:3000'),
+    AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters of random data' }),
+    HMAC_KEY: base64Key(32),
+    ENCRYPTION_KEY: base64Key(32),
+    MEILISEARCH_URL: optionalUrl,
+    MEILISEARCH_KEY: z.string().optional().transform((v) => v || undefined),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.APP_URL.startsWith('https://') && !isLoopback(env.APP_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'must use https:// in production' });
+    }
+  });
+
+function isLoopback(url: string) {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+}
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  databaseUrl: string;
+  appUrl: string;
+  authSecret: string;
+  hmacKey: Buffer;
+  encryptionKey: Buffer;
+  search: { engine: 'embedded' } | { engine: 'meilisearch'; url: string; apiKey: string | undefined };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+    );
+  }
+  const env = result.data;
+  return Object.freeze({
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    databaseUrl: env.DATABASE_URL,
+    appUrl: env.APP_URL.replace(/\/$/, ''),
+    authSecret: env.AUTH_SECRET,
+    hmacKey: Buffer.from(env.HMAC_KEY, 'base64'),
+    encryptionKey: Buffer.from(env.ENCRYPTION_KEY, 'base64'),
+    search: env.MEILISEARCH_URL
+      ? { engine: 'meilisearch' as const, url: env.MEILISEARCH_URL, apiKey: env.MEILISEARCH_KEY }
+      : { engine: 'embedded' as const },
+    logLevel: env.LOG_LEVEL,
+  });
+}
+
+let cached: Config | undefined;
+
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Called once at server start-up; prints what is wrong and exits rather than serving broken. */
+export function validateConfigAtStartup() {
+  try {
+    getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`\n${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,48 @@
+// Runs Regain locally on its embedded defaults: `npm run dev`.
+//   --start      serve a production build (`next start`) instead of the dev server
+//   --ephemeral  throwaway database and fresh secrets (the browser tests use this)
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { freshTestSecrets, loadDevelopmentSecrets, readRunnerSettings } from '@/lib/config/runtime';
+import { prepareLocalDatabase } from '@/lib/db/local';
+
+const args = new Set(process.argv.slice(2));
+const ephemeral = args.has('--ephemeral');
+const settings = readRunnerSettings();
+const say = (line: string) => console.log(`[regain] ${line}`);
+
+const secrets = ephemeral ? freshTestSecrets() : loadDevelopmentSecrets(settings.dataDir);
+const database = await prepareLocalDatabase({ ...settings, port: settings.embeddedPgPort, ephemeral, log: say });
+Object.assign(process.env, secrets, { DATABASE_URL: database.url });
+
+// Imported after the environment is complete: config validation runs on first use.
+const { getConfig } = await import('@/lib/config');
+const { getPrisma } = await import('@/lib/db/client');
+const { seedDemoData } = await import('@/prisma/seed');
+const config = getConfig();
+await seedDemoData(getPrisma(), { encryptionKey: config.encryptionKey });
+await getPrisma().$disconnect();
+say('Migrations applied and demo data in place.');
+
+const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
+const child = spawn(process.execPath, [next, args.has('--start') ? 'start' : 'dev', '-p', String(settings.port)], {
+  stdio: 'inherit',
+  env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+});
+say(`Regain is starting at http://localhost:${settings.port} (Ctrl-C stops it and the database).`);
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  await database.stop();
+  if (database.embedded) say('Embedded PostgreSQL stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+child.on('exit', (code) => void shutdown(code ?? 1));

@@ -1,0 +1,75 @@
+import { expect, test } from '@playwright/test';
+import { expectNoSeriousA11yViolations } from './support';
+
+test.describe('site shell', () => {
+  for (const viewport of [
+    { name: 'phone', width: 390, height: 844 },
+    { name: 'desktop', width: 1280, height: 900 },
+  ]) {
+    test(`home page works and is accessible on ${viewport.name}`, async ({ page }, testInfo) => {
+      await page.setViewportSize(viewport);
+      const response = await page.goto('/');
+      expect(response?.status()).toBe(200);
+
+      await expect(page.getByRole('heading', { level: 1, name: 'How can we help?' })).toBeVisible();
+      await expect(page.getByRole('searchbox', { name: 'Search the help center' })).toBeVisible();
+      const header = page.getByRole('banner');
+      await expect(header.getByRole('link', { name: 'Sign in' })).toBeVisible();
+      await expect(page.getByRole('link', { name: /Join video call appointment/ })).toBeVisible();
+
+      await expectNoSeriousA11yViolations(page);
+      await testInfo.attach(`home-${viewport.width}`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    });
+  }
+
+  test('keyboard users can skip to the content', async ({ page }) => {
+    await page.goto('/');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    await expect(skip).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/#main$/);
+  });
+
+  test('pages carry the security headers and a per-request script nonce', async ({ page }) => {
+    const first = await page.goto('/');
+    const headers = first!.headers();
+    const csp = headers['content-security-policy'] ?? '';
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+
+    // Every script Next emitted carries this request's nonce, so the page hydrates under the CSP.
+    const scriptNonces = await page.locator('script').evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).nonce));
+    expect(scriptNonces.length).toBeGreaterThan(0);
+    expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+
+    const second = await page.goto('/');
+    expect(second!.headers()['content-security-policy']).not.toContain(nonce!);
+  });
+
+  test('tools not built yet say so instead of failing, and are never cached', async ({ page }) => {
+    const response = await page.goto('/recover/video-call');
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['cache-control']).toContain('no-store');
+    await expect(page.getByRole('heading', { name: 'This recovery tool is not available yet' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('an unknown page shows a helpful 404', async ({ page }) => {
+    const response = await page.goto('/no-such-page');
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: "We couldn't find that page" })).toBeVisible();
+  });
+
+  test('health reports the database and search engine', async ({ request }) => {
+    const response = await request.get('/api/health');
+    expect(response.status()).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', db: 'ok', search: 'embedded' });
+    expect(response.headers()['cache-control']).toContain('no-store');
+  });
+});

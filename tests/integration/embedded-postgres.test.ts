@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '@/lib/db/embedded';
+import { freePort } from '../support/ports';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'regain-stale-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function query(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 AS one')).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded PostgreSQL', () => {
+  it('recovers when an earlier run was killed with SIGKILL and left its server running', async () => {
+    const port = await freePort();
+    // A separate process starts the server and is then killed without any chance to clean up.
+    const script = `
+      import { startEmbeddedPostgres } from './lib/db/embedded.ts';
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} });
+      console.log('ready');
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`starter exited early (${code})`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const stalePid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(() => process.kill(stalePid, 0)).not.toThrow(); // the orphaned server is still up
+
+    const server = await startEmbeddedPostgres({ dataDir, port });
+    try {
+      expect(await query(server.urlFor('postgres'))).toEqual({ one: 1 });
+      expect(() => process.kill(stalePid, 0)).toThrow(); // and it was the old one that went away
+    } finally {
+      await server.stop();
+    }
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+  });
+});
