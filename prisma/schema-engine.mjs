@@ -22,7 +22,7 @@ const log = (level, message, extra = {}) =>
 const parseUrl = createRequire(createRequire(import.meta.url).resolve('pg'))('pg-connection-string').parse
 
 // adapter-pg 7.10 rejects PostgreSQL's internal "char" type (OID 18), which the engine reads
-// from pg_catalog during introspection; it is a one-byte string, so let it through as text.
+// from pg_catalog whenever it describes a database; it is a one-byte string, so read it as text.
 const addFields = pg.Result.prototype.addFields
 pg.Result.prototype.addFields = function (fields) {
   for (const field of fields) if (field.dataTypeID === 18) field.dataTypeID = 25
@@ -119,7 +119,9 @@ function toRpcError(error, errorRegistry) {
 async function serve(datamodels, datasource) {
   await loadWasm()
   const adapter = bindMigrationAwareSqlAdapterFactory(new MigrationAdapterFactory(datasource))
-  const starting = bindings.SchemaEngine.new({ datamodels }, (message) => log('INFO', String(message)), adapter)
+  // The engine's own log lines are already in the JSON format the CLI reads from stderr.
+  const forwardLog = (line) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`)
+  const starting = bindings.SchemaEngine.new({ datamodels }, forwardLog, adapter)
   // A failed start (e.g. database unreachable) is reported as the answer to each request, as the
   // CLI only shows errors it gets that way; an unhandled rejection would leave it hanging.
   starting.catch(() => {})
