@@ -31,7 +31,7 @@ const schema = z
     HMAC_KEY: base64Key(32),
     ENCRYPTION_KEY: base64Key(32),
     MEILISEARCH_URL: optionalUrl,
-    MEILISEARCH_KEY: z.string().optional().transform((v) => v || undefined),
+    MEILISEARCH_API_KEY: z.string().optional().transform((v) => v || undefined),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -81,7 +81,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     hmacKey: Buffer.from(env.HMAC_KEY, 'base64'),
     encryptionKey: Buffer.from(env.ENCRYPTION_KEY, 'base64'),
     search: env.MEILISEARCH_URL
-      ? { engine: 'meilisearch' as const, url: env.MEILISEARCH_URL, apiKey: env.MEILISEARCH_KEY }
+      ? { engine: 'meilisearch' as const, url: env.MEILISEARCH_URL, apiKey: env.MEILISEARCH_API_KEY }
       : { engine: 'embedded' as const },
     logLevel: env.LOG_LEVEL,
   });

@@ -48,7 +48,7 @@ describe('config', () => {
 
   it('selects Meilisearch only when its URL is set', () => {
     expect(parseConfig({ ...valid, MEILISEARCH_URL: '' }).search).toEqual({ engine: 'embedded' });
-    expect(parseConfig({ ...valid, MEILISEARCH_URL: 'http://127.0.0.1:7700', MEILISEARCH_KEY: 'k' }).search).toEqual({
+    expect(parseConfig({ ...valid, MEILISEARCH_URL: 'http://127.0.0.1:7700', MEILISEARCH_API_KEY: 'k' }).search).toEqual({
       engine: 'meilisearch',
       url: 'http://127.0.0.1:7700',
       apiKey: 'k',

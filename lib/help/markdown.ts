@@ -1,0 +1,92 @@
+import type { Blockquote, Paragraph, Root } from 'mdast';
+import { toString } from 'mdast-util-to-string';
+import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
+import rehypeStringify from 'rehype-stringify';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+
+/**
+ * Article Markdown → safe HTML. Raw HTML in an article is dropped (remark-rehype without
+ * allowDangerousHtml), and the result is sanitized again against an allow-list, so neither a
+ * careless article nor a hostile one can inject markup or script.
+ */
+
+const CALLOUTS = { NOTE: 'Note', TIP: 'Tip', WARNING: 'Warning', IMPORTANT: 'Important', CAUTION: 'Caution' } as const;
+type CalloutKind = keyof typeof CALLOUTS;
+const CALLOUT_MARKER = /^\[!(NOTE|TIP|WARNING|IMPORTANT|CAUTION)\]\s*/;
+
+/** GitHub-style alerts (`> [!NOTE]`) become <aside class="callout callout-note"> with a title. */
+function remarkCallouts() {
+  return (tree: Root) => {
+    visit(tree, 'blockquote', (node: Blockquote) => {
+      const first = node.children[0];
+      if (first?.type !== 'paragraph') return;
+      const lead = first.children[0];
+      if (lead?.type !== 'text') return;
+      const match = CALLOUT_MARKER.exec(lead.value);
+      if (!match) return;
+      const kind = match[1] as CalloutKind;
+      lead.value = lead.value.slice(match[0].length);
+      if (lead.value === '' ) first.children.shift();
+      if (first.children[0]?.type === 'break') first.children.shift();
+      if (first.children.length === 0) node.children.shift();
+      const title: Paragraph = {
+        type: 'paragraph',
+        children: [{ type: 'text', value: CALLOUTS[kind] }],
+        data: { hProperties: { className: ['callout-title'] } },
+      };
+      node.children.unshift(title);
+      node.data = { hName: 'aside', hProperties: { className: ['callout', `callout-${kind.toLowerCase()}`] } };
+    });
+  };
+}
+
+const schema = {
+  ...defaultSchema,
+  // Heading ids and footnote prefixes are not needed; keep the allow-list small.
+  clobberPrefix: 'md-',
+  tagNames: [...(defaultSchema.tagNames ?? []), 'aside'],
+  attributes: {
+    ...defaultSchema.attributes,
+    aside: [['className', 'callout', 'callout-note', 'callout-tip', 'callout-warning', 'callout-important', 'callout-caution']],
+    p: [['className', 'callout-title']],
+  },
+  protocols: { ...defaultSchema.protocols, href: ['http', 'https', 'mailto'] },
+};
+
+const processor = unified()
+  .use(remarkParse)
+  .use(remarkGfm)
+  .use(remarkCallouts)
+  .use(remarkRehype)
+  .use(rehypeSanitize, schema)
+  .use(rehypeStringify);
+
+export function renderMarkdown(markdown: string): string {
+  return String(processor.processSync(markdown));
+}
+
+/** Plain text for the search index: no markup, no callout markers. */
+export function markdownToText(markdown: string): string {
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown);
+  const blocks: string[] = [];
+  visit(tree, ['paragraph', 'heading', 'tableCell'], (node) => {
+    blocks.push(toString(node).replace(CALLOUT_MARKER, ''));
+    return 'skip';
+  });
+  return blocks.join(' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Links to other articles (`/articles/<slug>`), for checking that none is broken. */
+export function articleLinks(markdown: string): string[] {
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown);
+  const slugs: string[] = [];
+  visit(tree, 'link', (node) => {
+    const match = /^\/articles\/([a-z0-9-]+)(?:[#?].*)?$/.exec(node.url);
+    if (match) slugs.push(match[1]!);
+  });
+  return slugs;
+}
