@@ -41,7 +41,7 @@ export default defineConfig({
     // A production build on a throwaway embedded database with the demo data (npm test builds first).
     command: 'tsx scripts/dev.ts --start --ephemeral',
     url: `http://localhost:${PORT}/api/health`,
-    env: { PORT: String(PORT), EMBEDDED_PG_PORT: '54339', NODE_ENV: 'production', APP_URL: `http://localhost:${PORT}` },
+    env: { PORT: String(PORT), EMBEDDED_PG_PORT: '54339', NODE_ENV: 'production', APP_URL: `http://localhost:${PORT}`, ENABLE_TEST_CLOCK: 'true', MEILISEARCH_URL: '' },
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'ignore',

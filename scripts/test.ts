@@ -22,7 +22,7 @@ step('type check', 'npx', ['tsc', '--noEmit']);
 step('unit and integration tests', 'npx', [
   'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}/vitest.json`,
 ]);
-if (step('production build', 'npx', ['next', 'build'])) {
+if (step('production build', 'npm', ['run', 'build'])) {
   step('browser tests', 'npx', ['playwright', 'test']);
 } else {
   failures.push('browser tests (not run: the build failed)');

@@ -1,39 +1,104 @@
-import { SearchIcon } from '../_components/icons';
+import Link from 'next/link';
+import { getPrisma } from '@/lib/db/client';
+import { CATEGORIES, CATEGORY_LABELS, isCategory } from '@/lib/help/categories';
+import { getHelpCenter } from '@/lib/help/center';
+import { mostViewedSlugs, viewCounts } from '@/lib/help/engagement';
+import { ArrowRightIcon } from '../_components/icons';
 import { ToolGrid } from '../_components/tools';
-import { PageContainer } from '../_components/ui';
+import { PageContainer, Tabs } from '../_components/ui';
+import { ArticleList } from './_components/article-list';
+import { formatViews } from './_components/format';
+import { SearchBox } from './_components/search-box';
 
-export default function HomePage() {
+const BROWSE_LIMIT = 6;
+
+export default async function HomePage({ searchParams }: { searchParams: Promise<{ category?: string }> }) {
+  const { category: rawCategory } = await searchParams;
+  const category = isCategory(rawCategory) ? rawCategory : undefined;
+  const db = getPrisma();
+  const { library } = await getHelpCenter();
+
+  const inCategory = library.articles
+    .filter((a) => !category || a.category === category)
+    .sort((a, b) => b.updated.localeCompare(a.updated));
+  const shown = inCategory.slice(0, BROWSE_LIMIT);
+  const [views, popular] = await Promise.all([viewCounts(db, shown.map((a) => a.slug)), mostViewedSlugs(db, 5)]);
+  const popularArticles = popular.flatMap(({ slug, views }) => {
+    const article = library.bySlug.get(slug);
+    return article ? [{ article, views }] : [];
+  });
+
+  const count = (c?: string) => library.articles.filter((a) => !c || a.category === c).length;
+  const tabs = [
+    { href: '/?category=all#browse', label: 'All', count: count(), current: !category },
+    ...CATEGORIES.map((c) => ({ href: `/?category=${c}#browse`, label: CATEGORY_LABELS[c], count: count(c), current: category === c })),
+  ];
+
   return (
     <>
       <section className="border-b border-line bg-gradient-to-b from-accent-soft to-bg">
         <PageContainer className="py-12 sm:py-16">
           <h1 className="text-3xl font-bold tracking-tight sm:text-4xl">How can we help?</h1>
-          <p className="mt-2 max-w-2xl text-muted">
+          <p className="mt-2 mb-6 max-w-2xl text-muted">
             Search answers about passkeys, authenticator apps, verification codes and getting back into your account.
           </p>
-          <form action="/search" method="get" role="search" className="mt-6 flex max-w-2xl gap-2">
-            <label htmlFor="home-search" className="sr-only">
-              Search the help center
-            </label>
-            <div className="relative flex-1">
-              <SearchIcon className="pointer-events-none absolute left-3 top-1/2 h-5 w-5 -translate-y-1/2 text-muted" />
-              <input
-                id="home-search"
-                name="q"
-                type="search"
-                required
-                maxLength={200}
-                placeholder="Try “passkey”, “SMS code” or “50162”"
-                className="block min-h-12 w-full rounded-xl border border-line bg-surface pl-10 pr-3 text-base shadow-sm"
-              />
-            </div>
-            <button type="submit" className="min-h-12 rounded-xl bg-accent px-5 font-semibold text-on-accent hover:bg-accent-hover">
-              Search
-            </button>
-          </form>
+          <SearchBox />
         </PageContainer>
       </section>
-      <PageContainer className="py-10">
+
+      <PageContainer className="grid gap-10 py-10 lg:grid-cols-[1fr_18rem]">
+        <section id="browse" aria-labelledby="browse-heading" className="min-w-0 scroll-mt-20 space-y-4">
+          <h2 id="browse-heading" className="text-xl font-bold">
+            Browse articles
+          </h2>
+          <Tabs label="Article categories" items={tabs} />
+          <ArticleList
+            headingLevel={3}
+            items={shown.map((a) => ({
+              slug: a.slug,
+              title: [{ text: a.title, highlight: false }],
+              snippet: [{ text: a.summary, highlight: false }],
+              category: a.category,
+              published: a.published,
+              updated: a.updated,
+              views: views.get(a.slug) ?? 0,
+            }))}
+          />
+          {inCategory.length > BROWSE_LIMIT && (
+            <Link href={`/search?category=${category ?? 'all'}`} className="inline-flex min-h-11 items-center gap-1 font-semibold text-accent hover:underline">
+              See all {inCategory.length} {category ? CATEGORY_LABELS[category] : ''} articles
+              <ArrowRightIcon className="h-4 w-4" />
+            </Link>
+          )}
+        </section>
+
+        <aside aria-labelledby="popular-heading" className="space-y-3">
+          <h2 id="popular-heading" className="text-xl font-bold">
+            Most viewed
+          </h2>
+          {popularArticles.length === 0 ? (
+            <p className="text-sm text-muted">Popular articles will appear here once people start reading.</p>
+          ) : (
+            <ol className="space-y-1">
+              {popularArticles.map(({ article, views }, i) => (
+                <li key={article.slug}>
+                  <Link href={`/articles/${article.slug}`} className="flex min-h-11 gap-3 rounded-lg p-2 hover:bg-surface-muted">
+                    <span className="w-5 shrink-0 text-right font-bold text-accent" aria-hidden="true">
+                      {i + 1}
+                    </span>
+                    <span className="min-w-0">
+                      <span className="block text-sm font-semibold leading-snug">{article.title}</span>
+                      <span className="block text-xs text-muted">{formatViews(views)}</span>
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ol>
+          )}
+        </aside>
+      </PageContainer>
+
+      <PageContainer className="pb-6">
         <h2 className="mb-4 text-xl font-bold">Self-service tools</h2>
         <ToolGrid />
       </PageContainer>

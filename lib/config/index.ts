@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -33,10 +34,19 @@ const schema = z
     MEILISEARCH_URL: optionalUrl,
     MEILISEARCH_API_KEY: z.string().optional().transform((v) => v || undefined),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    CONTENT_DIR: z.string().min(1).default('content'),
+    ENABLE_TEST_CLOCK: z
+      .enum(['true', 'false', '1', '0', ''])
+      .optional()
+      .transform((v) => v === 'true' || v === '1'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.APP_URL.startsWith('https://') && !isLoopback(env.APP_URL)) {
       ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'must use https:// in production' });
+    }
+    // The test clock lets a request choose "now"; only ever on a loopback test server.
+    if (env.ENABLE_TEST_CLOCK && !isLoopback(env.APP_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['ENABLE_TEST_CLOCK'], message: 'is only allowed when APP_URL is a localhost address' });
     }
   });
 
@@ -55,6 +65,8 @@ export type Config = Readonly<{
   encryptionKey: Buffer;
   search: { engine: 'embedded' } | { engine: 'meilisearch'; url: string; apiKey: string | undefined };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  contentDir: string;
+  testClock: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -84,6 +96,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       ? { engine: 'meilisearch' as const, url: env.MEILISEARCH_URL, apiKey: env.MEILISEARCH_API_KEY }
       : { engine: 'embedded' as const },
     logLevel: env.LOG_LEVEL,
+    contentDir: path.resolve(env.CONTENT_DIR),
+    testClock: env.ENABLE_TEST_CLOCK,
   });
 }
 

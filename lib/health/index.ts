@@ -6,12 +6,13 @@ export type HealthReport = {
   search: string;
 };
 
-/** What /api/health reports: the database answers a query within the time limit. */
+/** What /api/health reports: the database answers within the time limit and search is serving. */
 export async function checkHealth(options: { db: Db; searchEngine: string; timeoutMs?: number }): Promise<HealthReport> {
   const db = await withTimeout(options.db.$queryRaw`SELECT 1`, options.timeoutMs ?? 2000)
     .then(() => 'ok' as const)
     .catch(() => 'unreachable' as const);
-  return { status: db === 'ok' ? 'ok' : 'degraded', db, search: options.searchEngine };
+  const ok = db === 'ok' && options.searchEngine !== 'unavailable';
+  return { status: ok ? 'ok' : 'degraded', db, search: options.searchEngine };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,6 +1,6 @@
 import type { Blockquote, Paragraph, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
-import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
+import rehypeSanitize, { defaultSchema, type Options as SanitizeSchema } from 'rehype-sanitize';
 import rehypeStringify from 'rehype-stringify';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
@@ -44,9 +44,8 @@ function remarkCallouts() {
   };
 }
 
-const schema = {
+const schema: SanitizeSchema = {
   ...defaultSchema,
-  // Heading ids and footnote prefixes are not needed; keep the allow-list small.
   clobberPrefix: 'md-',
   tagNames: [...(defaultSchema.tagNames ?? []), 'aside'],
   attributes: {

@@ -12,7 +12,7 @@ test.describe('site shell', () => {
       expect(response?.status()).toBe(200);
 
       await expect(page.getByRole('heading', { level: 1, name: 'How can we help?' })).toBeVisible();
-      await expect(page.getByRole('searchbox', { name: 'Search the help center' })).toBeVisible();
+      await expect(page.getByRole('combobox', { name: 'Search the help center' })).toBeVisible();
       const header = page.getByRole('banner');
       await expect(header.getByRole('link', { name: 'Sign in' })).toBeVisible();
       await expect(page.getByRole('link', { name: /Join video call appointment/ })).toBeVisible();

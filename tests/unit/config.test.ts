@@ -37,6 +37,7 @@ describe('config', () => {
     ['MEILISEARCH_URL', { ...valid, MEILISEARCH_URL: 'not a url' }, /MEILISEARCH_URL must be a URL/],
     ['APP_URL', { ...valid, NODE_ENV: 'production', APP_URL: 'http://regain.example' }, /APP_URL must use https/],
     ['NODE_ENV', { ...valid, NODE_ENV: 'staging' }, /NODE_ENV/],
+    ['ENABLE_TEST_CLOCK', { ...valid, ENABLE_TEST_CLOCK: 'true', APP_URL: 'https://help.example.com' }, /ENABLE_TEST_CLOCK is only allowed/],
   ])('names %s when it is wrong', (_name, env, message) => {
     const problems = problemsOf(env);
     expect(problems.join('\n')).toMatch(message);
@@ -44,6 +45,11 @@ describe('config', () => {
 
   it('lists every problem at once', () => {
     expect(problemsOf({})).toHaveLength(4);
+  });
+
+  it('allows the test clock on a localhost server only', () => {
+    expect(parseConfig({ ...valid, ENABLE_TEST_CLOCK: 'true' }).testClock).toBe(true);
+    expect(parseConfig(valid).testClock).toBe(false);
   });
 
   it('selects Meilisearch only when its URL is set', () => {

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { keyedHash } from '@/lib/crypto';
+import type { Db } from '@/lib/db/client';
+import { validationError } from '@/lib/errors';
+
+/**
+ * Views, helpfulness votes and the search log. No IP address or user agent is stored: a view is
+ * keyed by a hash of (day, IP, user agent) under the server's HMAC key, which changes every day,
+ * so a visitor counts once per article per day and cannot be followed across days.
+ */
+
+// Obvious automated clients; real browsers (headless ones included) are counted.
+const BOT = /bot\b|bot\/|crawl|spider|slurp|facebookexternalhit|preview|monitor|curl\/|wget\/|python-requests|go-http-client|okhttp|axios\/|node-fetch|httpclient|java\//i;
+
+export function isBot(userAgent: string | null | undefined) {
+  return !userAgent || BOT.test(userAgent);
+}
+
+export function utcDay(now: Date) {
+  return now.toISOString().slice(0, 10);
+}
+
+export async function recordArticleView(options: {
+  db: Db;
+  hmacKey: Buffer;
+  slug: string;
+  ip: string;
+  userAgent: string | null;
+  now: Date;
+}): Promise<boolean> {
+  if (isBot(options.userAgent)) return false;
+  const day = utcDay(options.now);
+  const visitorHash = keyedHash(options.hmacKey, 'article-view', day, options.ip, options.userAgent ?? '').toString('base64url');
+  const { count } = await options.db.articleView.createMany({
+    data: [{ slug: options.slug, visitorHash, day: new Date(`${day}T00:00:00Z`) }],
+    skipDuplicates: true,
+  });
+  return count === 1;
+}
+
+export async function viewCounts(db: Db, slugs: string[]): Promise<Map<string, number>> {
+  if (slugs.length === 0) return new Map();
+  const rows = await db.articleView.groupBy({ by: ['slug'], where: { slug: { in: slugs } }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.slug, r._count._all]));
+}
+
+export async function mostViewedSlugs(db: Db, limit: number): Promise<{ slug: string; views: number }[]> {
+  const rows = await db.articleView.groupBy({
+    by: ['slug'],
+    _count: { _all: true },
+    orderBy: [{ _count: { slug: 'desc' } }, { slug: 'asc' }],
+    take: limit,
+  });
+  return rows.map((r) => ({ slug: r.slug, views: r._count._all }));
+}
+
+export const voteInput = z.object({
+  helpful: z.enum(['yes', 'no'], { message: 'Choose yes or no.' }).transform((v) => v === 'yes'),
+  comment: z
+    .string()
+    .trim()
+    .max(500, { message: 'Keep the comment under 500 characters.' })
+    .optional()
+    .transform((v) => v || undefined),
+});
+
+function voterHash(hmacKey: Buffer, voterId: string) {
+  return keyedHash(hmacKey, 'article-vote', voterId).toString('base64url');
+}
+
+/** One vote per visitor per article; voting again changes it. A comment is kept only with "no". */
+export async function voteOnArticle(options: {
+  db: Db;
+  hmacKey: Buffer;
+  slug: string;
+  voterId: string;
+  helpful: boolean;
+  comment?: string | undefined;
+}) {
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(options.voterId)) throw validationError({ voterId: ['Invalid visitor id.'] });
+  const visitorHash = voterHash(options.hmacKey, options.voterId);
+  const comment = options.helpful ? null : (options.comment ?? null);
+  await options.db.articleVote.upsert({
+    where: { slug_visitorHash: { slug: options.slug, visitorHash } },
+    create: { slug: options.slug, visitorHash, helpful: options.helpful, comment },
+    update: { helpful: options.helpful, comment },
+  });
+}
+
+export async function currentVote(db: Db, hmacKey: Buffer, slug: string, voterId: string | undefined) {
+  if (!voterId) return undefined;
+  const vote = await db.articleVote.findUnique({
+    where: { slug_visitorHash: { slug, visitorHash: voterHash(hmacKey, voterId) } },
+    select: { helpful: true, comment: true },
+  });
+  return vote ?? undefined;
+}
+
+export function normalizeQuery(query: string) {
+  return query.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+export async function logSearchQuery(db: Db, entry: { query: string; hits: number; category?: string | undefined; engine: string }) {
+  const query = normalizeQuery(entry.query);
+  if (!query) return;
+  await db.searchQuery.create({ data: { query, hits: entry.hits, category: entry.category ?? null, engine: entry.engine } });
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { Db } from '@/lib/db/client';
+import { validationError } from '@/lib/errors';
+import { log } from '@/lib/log';
+import { CATEGORIES, type Category } from './categories';
+import type { HelpCenter } from './center';
+import { logSearchQuery, viewCounts } from './engagement';
+import type { SearchHit, Suggestion } from './search/types';
+
+export const PAGE_SIZE = 10;
+export const MAX_QUERY_LENGTH = 200;
+
+// Control characters (other than ordinary spaces) have no place in a search.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+const queryText = z
+  .string()
+  .max(MAX_QUERY_LENGTH, { message: `Search for at most ${MAX_QUERY_LENGTH} characters.` })
+  .refine((v) => !CONTROL.test(v), { message: 'Remove control characters from the search.' })
+  .transform((v) => v.replace(/[\t\r\n]+/g, ' ').trim());
+
+export const searchParams = z.object({
+  q: queryText.default(''),
+  page: z.coerce
+    .number({ message: 'Page must be a number.' })
+    .int({ message: 'Page must be a whole number.' })
+    .min(1, { message: 'Page must be 1 or more.' })
+    .max(1000, { message: 'Page is out of range.' })
+    .default(1),
+  category: z
+    .enum([...CATEGORIES, 'all'], { message: `Category must be one of: all, ${CATEGORIES.join(', ')}.` })
+    .default('all')
+    .transform((v) => (v === 'all' ? undefined : v)),
+  // "Search instead for <what I typed>": turns spelling correction off.
+  exact: z.literal('1').optional().transform(Boolean),
+});
+
+export const suggestParams = z.object({ q: queryText.default('') });
+
+export type ArticleSearch = {
+  query: string;
+  /** Set when the query was corrected ("pasky" → "passkey"); hits are for the corrected query. */
+  correctedQuery: string | undefined;
+  hits: (SearchHit & { views: number })[];
+  total: number;
+  page: number;
+  pageSize: number;
+  category: Category | undefined;
+  categoryCounts: Record<Category, number>;
+  engine: string;
+};
+
+/** The help-center search: spelling correction, the engine, view counts, the query log. */
+export async function searchArticles(options: {
+  db: Db;
+  center: HelpCenter;
+  query: string;
+  page: number;
+  category?: Category | undefined;
+  pageSize?: number;
+  correctSpelling?: boolean;
+}): Promise<ArticleSearch> {
+  const { db, center, query, page, category } = options;
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const run = (text: string) => center.engine.search({ query: text, page, pageSize, category });
+
+  let result = await run(query);
+  let correctedQuery: string | undefined;
+  const corrected = options.correctSpelling === false ? undefined : center.corrector.correct(query);
+  if (corrected) {
+    const alternative = await run(corrected);
+    if (alternative.total > 0 || result.total === 0) {
+      result = alternative;
+      correctedQuery = corrected;
+    }
+  }
+
+  const lastPage = Math.max(1, Math.ceil(result.total / pageSize));
+  if (page > lastPage) throw validationError({ page: [`Page is out of range: there ${lastPage === 1 ? 'is 1 page' : `are ${lastPage} pages`}.`] }, 'That page of results does not exist.');
+
+  const views = await viewCounts(db, result.hits.map((h) => h.slug));
+  if (page === 1 && query) {
+    await logSearchQuery(db, { query, hits: result.total, category, engine: center.engine.name }).catch((error) =>
+      log.warn('search_log_failed', { error }),
+    );
+  }
+  return {
+    query,
+    correctedQuery,
+    hits: result.hits.map((h) => ({ ...h, views: views.get(h.slug) ?? 0 })),
+    total: result.total,
+    page,
+    pageSize,
+    category,
+    categoryCounts: result.categoryCounts,
+    engine: center.engine.name,
+  };
+}
+
+/** Type-ahead: a few article titles; a misspelled word is corrected first. */
+export async function suggestArticles(center: HelpCenter, prefix: string, limit = 6): Promise<Suggestion[]> {
+  const direct = await center.engine.suggest(prefix, limit);
+  if (direct.length > 0) return direct;
+  const corrected = center.corrector.correct(prefix);
+  return corrected ? center.engine.suggest(corrected, limit) : [];
+}
+
+/** Browsing without a query: every article (or one category), most recently updated first. */
+export async function browseArticles(options: {
+  db: Db;
+  center: HelpCenter;
+  page: number;
+  category?: Category | undefined;
+  pageSize?: number;
+}): Promise<ArticleSearch> {
+  const { db, center, page, category } = options;
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const articles = [...center.library.articles].sort((a, b) => b.updated.localeCompare(a.updated) || a.title.localeCompare(b.title));
+  const categoryCounts = Object.fromEntries(CATEGORIES.map((c) => [c, articles.filter((a) => a.category === c).length])) as Record<Category, number>;
+  const matching = category ? articles.filter((a) => a.category === category) : articles;
+  const lastPage = Math.max(1, Math.ceil(matching.length / pageSize));
+  if (page > lastPage) throw validationError({ page: ['Page is out of range.'] }, 'That page of articles does not exist.');
+  const slice = matching.slice((page - 1) * pageSize, page * pageSize);
+  const views = await viewCounts(db, slice.map((a) => a.slug));
+  return {
+    query: '',
+    correctedQuery: undefined,
+    hits: slice.map((a) => ({
+      slug: a.slug,
+      title: [{ text: a.title, highlight: false }],
+      snippet: [{ text: a.summary, highlight: false }],
+      category: a.category,
+      published: a.published,
+      updated: a.updated,
+      views: views.get(a.slug) ?? 0,
+    })),
+    total: matching.length,
+    page,
+    pageSize,
+    category,
+    categoryCounts,
+    engine: center.engine.name,
+  };
+}

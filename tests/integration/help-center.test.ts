@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '@/lib/errors';
+import { buildHelpCenter } from '@/lib/help/center';
+import { currentVote, isBot, mostViewedSlugs, recordArticleView, viewCounts, voteOnArticle } from '@/lib/help/engagement';
+import { searchArticles, searchParams } from '@/lib/help/search-articles';
+import { plainText } from '@/lib/help/search/text';
+import { useTestDatabase } from '../support/db';
+
+const { db } = await useTestDatabase();
+const hmacKey = randomBytes(32);
+const center = await buildHelpCenter({ contentDir: path.resolve(import.meta.dirname, '../../content') });
+const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36';
+const day1 = new Date('2026-03-01T09:00:00Z');
+const day1Later = new Date('2026-03-01T23:59:00Z');
+const day2 = new Date('2026-03-02T00:01:00Z');
+
+describe('article views', () => {
+  const view = (slug: string, now: Date, ip = '203.0.113.7', userAgent: string | null = chrome) => recordArticleView({ db, hmacKey, slug, ip, userAgent, now });
+
+  it('count once per visitor per article per day, not per reload', async () => {
+    expect(await view('rename-passkey', day1)).toBe(true);
+    expect(await view('rename-passkey', day1Later)).toBe(false);
+    expect(await view('rename-passkey', day2)).toBe(true);
+    expect(await view('rename-passkey', day2, '198.51.100.9')).toBe(true);
+    expect((await viewCounts(db, ['rename-passkey'])).get('rename-passkey')).toBe(3);
+  });
+
+  it('count a burst of simultaneous reloads once', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => view('buying-a-security-key', day1)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('ignore obvious bots and never store the IP address or user agent', async () => {
+    expect(isBot('Googlebot/2.1 (+http://www.google.com/bot.html)')).toBe(true);
+    expect(isBot('curl/8.5.0')).toBe(true);
+    expect(isBot(null)).toBe(true);
+    expect(isBot(chrome)).toBe(false);
+    expect(await view('what-is-a-passkey', day1, '203.0.113.7', 'Googlebot/2.1')).toBe(false);
+    const rows = await db.$queryRaw<{ row: string }[]>`SELECT row_to_json(v)::text AS row FROM "ArticleView" v`;
+    for (const { row } of rows) {
+      expect(row).not.toContain('203.0.113.7');
+      expect(row).not.toContain('Chrome');
+    }
+  });
+
+  it('rank the most viewed articles', async () => {
+    expect((await mostViewedSlugs(db, 2)).map((r) => r.slug)).toEqual(['rename-passkey', 'buying-a-security-key']);
+  });
+});
+
+describe('helpfulness votes', () => {
+  const voterId = randomBytes(16).toString('base64url');
+
+  it('keep one vote per visitor, changeable, with a comment only on "no"', async () => {
+    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: false, comment: 'Steps for iOS are missing' });
+    expect(await currentVote(db, hmacKey, 'rename-passkey', voterId)).toEqual({ helpful: false, comment: 'Steps for iOS are missing' });
+    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: true, comment: 'ignored' });
+    expect(await currentVote(db, hmacKey, 'rename-passkey', voterId)).toEqual({ helpful: true, comment: null });
+    expect(await db.articleVote.count({ where: { slug: 'rename-passkey' } })).toBe(1);
+  });
+
+  it('refuse a malformed visitor id', async () => {
+    await expect(voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId: 'x', helpful: true })).rejects.toBeInstanceOf(AppError);
+  });
+});
+
+describe('help-center search', () => {
+  it('lands "pasky" on the passkey articles and says it corrected the spelling', async () => {
+    const result = await searchArticles({ db, center, query: 'pasky', page: 1 });
+    expect(result.correctedQuery).toBe('passkey');
+    expect(plainText(result.hits[0]!.title)).toMatch(/passkey/i);
+    const exact = await searchArticles({ db, center, query: 'pasky', page: 1, correctSpelling: false });
+    expect(exact.correctedQuery).toBeUndefined();
+  });
+
+  it('attaches view counts and logs the normalized query with its hit count', async () => {
+    const result = await searchArticles({ db, center, query: '  Rename   PASSKEY ', page: 1 });
+    const hit = result.hits.find((h) => h.slug === 'rename-passkey');
+    expect(hit?.views).toBe(3);
+    const logged = await db.searchQuery.findFirst({ where: { query: 'rename passkey' } });
+    expect(logged).toMatchObject({ hits: result.total, engine: 'embedded' });
+  });
+
+  it('logs zero-result queries for the analytics', async () => {
+    const result = await searchArticles({ db, center, query: 'qzxwvkjh', page: 1 });
+    expect(result.total).toBe(0);
+    expect(await db.searchQuery.count({ where: { query: 'qzxwvkjh', hits: 0 } })).toBe(1);
+  });
+
+  it('refuses a page past the last one', async () => {
+    await expect(searchArticles({ db, center, query: 'passkey', page: 50 })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it.each([
+    [{ q: 'x'.repeat(201) }, /at most 200/],
+    [{ q: 'pass\u0000key' }, /control characters/],
+    [{ q: 'a', page: '0' }, /1 or more/],
+    [{ q: 'a', page: 'two' }, /number/],
+    [{ q: 'a', category: 'blog' }, /Category must be one of/],
+  ])('validates parameters %j', (input, message) => {
+    const parsed = searchParams.safeParse(input);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.message).toMatch(message);
+  });
+});
