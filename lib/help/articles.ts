@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CATEGORIES, type Category } from './categories';
-import { articleLinks, markdownToText, renderMarkdown } from './markdown';
+import { analyzeMarkdown, renderMarkdown } from './markdown';
 
 const isoDate = z
   .union([z.string(), z.date()])
@@ -37,6 +37,8 @@ export type Article = {
   markdown: string;
   /** Plain text of the body, for search. */
   text: string;
+  /** Slugs this article links to. */
+  links: string[];
 };
 
 export class ArticleError extends Error {
@@ -62,7 +64,8 @@ export function parseArticle(file: string, source: string): Article {
   const expectedSlug = path.basename(file, '.md');
   if (parsed.data.slug !== expectedSlug) throw new ArticleError(file, [`slug must match the file name ("${expectedSlug}")`]);
   const markdown = match[2]!.trim();
-  return { ...parsed.data, markdown, text: markdownToText(markdown) };
+  const { text, articleLinks } = analyzeMarkdown(markdown);
+  return { ...parsed.data, markdown, text, links: articleLinks };
 }
 
 /** Checks that hold across articles: unique slugs, and every link and related slug leads somewhere. */
@@ -74,7 +77,7 @@ export function checkCorpus(articles: Article[]) {
       if (!slugs.has(related)) problems.push(`${article.slug}.md: related "${related}" does not exist`);
       if (related === article.slug) problems.push(`${article.slug}.md: related lists the article itself`);
     }
-    for (const link of articleLinks(article.markdown)) {
+    for (const link of article.links) {
       if (!slugs.has(link)) problems.push(`${article.slug}.md: link to /articles/${link} leads nowhere`);
     }
   }

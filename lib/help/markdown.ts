@@ -56,6 +56,8 @@ const schema: SanitizeSchema = {
   protocols: { ...defaultSchema.protocols, href: ['http', 'https', 'mailto'] },
 };
 
+const parser = unified().use(remarkParse).use(remarkGfm);
+
 const processor = unified()
   .use(remarkParse)
   .use(remarkGfm)
@@ -68,24 +70,22 @@ export function renderMarkdown(markdown: string): string {
   return String(processor.processSync(markdown));
 }
 
-/** Plain text for the search index: no markup, no callout markers. */
-export function markdownToText(markdown: string): string {
-  const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown);
+/**
+ * One parse for what the help center needs besides HTML: plain text for the search index (no
+ * markup, no callout markers) and the links to other articles (`/articles/<slug>`).
+ */
+export function analyzeMarkdown(markdown: string): { text: string; articleLinks: string[] } {
+  const tree = parser.parse(markdown);
   const blocks: string[] = [];
-  visit(tree, ['paragraph', 'heading', 'tableCell'], (node) => {
-    blocks.push(toString(node).replace(CALLOUT_MARKER, ''));
+  const articleLinks: string[] = [];
+  // Every piece of text (and so every link) sits in a paragraph, heading or table cell.
+  visit(tree, ['paragraph', 'heading', 'tableCell'], (block) => {
+    blocks.push(toString(block).replace(CALLOUT_MARKER, ''));
+    visit(block, 'link', (link) => {
+      const match = /^\/articles\/([a-z0-9-]+)(?:[#?].*)?$/.exec(link.url);
+      if (match) articleLinks.push(match[1]!);
+    });
     return 'skip';
   });
-  return blocks.join(' ').replace(/\s+/g, ' ').trim();
-}
-
-/** Links to other articles (`/articles/<slug>`), for checking that none is broken. */
-export function articleLinks(markdown: string): string[] {
-  const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown);
-  const slugs: string[] = [];
-  visit(tree, 'link', (node) => {
-    const match = /^\/articles\/([a-z0-9-]+)(?:[#?].*)?$/.exec(node.url);
-    if (match) slugs.push(match[1]!);
-  });
-  return slugs;
+  return { text: blocks.join(' ').replace(/\s+/g, ' ').trim(), articleLinks };
 }

@@ -78,12 +78,14 @@ export async function searchArticles(options: {
   const lastPage = Math.max(1, Math.ceil(result.total / pageSize));
   if (page > lastPage) throw validationError({ page: [`Page is out of range: there ${lastPage === 1 ? 'is 1 page' : `are ${lastPage} pages`}.`] }, 'That page of results does not exist.');
 
-  const views = await viewCounts(db, result.hits.map((h) => h.slug));
-  if (page === 1 && query) {
-    await logSearchQuery(db, { query, hits: result.total, category, engine: center.engine.name }).catch((error) =>
-      log.warn('search_log_failed', { error }),
-    );
-  }
+  // Only the first page is a new search; a failed log line never fails the search.
+  const logged =
+    page === 1 && query
+      ? logSearchQuery(db, { query, hits: result.total, category, engine: center.engine.name }).catch((error) =>
+          log.warn('search_log_failed', { error }),
+        )
+      : undefined;
+  const [views] = await Promise.all([viewCounts(db, result.hits.map((h) => h.slug)), logged]);
   return {
     query,
     correctedQuery,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToText, renderMarkdown } from '@/lib/help/markdown';
+import { analyzeMarkdown, renderMarkdown } from '@/lib/help/markdown';
 
 describe('article markdown', () => {
   it('renders GFM tables and numbered steps', () => {
@@ -29,9 +29,11 @@ describe('article markdown', () => {
     expect(renderMarkdown(markdown)).not.toMatch(forbidden);
   });
 
-  it('extracts plain text for search without callout markers', () => {
-    expect(markdownToText('## Steps\n\n> [!NOTE]\n> Codes expire in **10 minutes**.\n\n| Code | Meaning |\n|---|---|\n| 50162 | Passkey |')).toBe(
-      'Steps Codes expire in 10 minutes. Code Meaning 50162 Passkey',
+  it('extracts plain text for search without callout markers, and the article links', () => {
+    const { text, articleLinks } = analyzeMarkdown(
+      '## Steps\n\n> [!NOTE]\n> Codes expire in **10 minutes**. See [codes](/articles/sms-code-not-received).\n\n| Code | Meaning |\n|---|---|\n| 50162 | [Passkey](/articles/fix-passkey-error-50162-android#steps) |\n\n- [elsewhere](https://example.com)',
     );
+    expect(text).toBe('Steps Codes expire in 10 minutes. See codes. Code Meaning 50162 Passkey elsewhere');
+    expect(articleLinks).toEqual(['sms-code-not-received', 'fix-passkey-error-50162-android']);
   });
 });

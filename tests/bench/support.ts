@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export function percentile(sorted: number[], p: number) {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)]!;
+}
+
+export function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export function machine() {
+  return {
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same corpus. */
+export function seededRandom(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Row = { measure: string; value: string; target: string; met: boolean | null };
+
+export function writeReport(name: string, title: string, rows: Row[], extra: Record<string, unknown>) {
+  const dir = path.resolve('tests/bench/reports');
+  mkdirSync(dir, { recursive: true });
+  const m = machine();
+  const lines = [
+    `# ${title}`,
+    '',
+    `Measured ${new Date().toISOString()} on ${m.cpus}, ${m.memory}, Node ${m.node}, ${m.platform}.`,
+    '',
+    '| measure | value | target | met |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.measure} | ${r.value} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+  writeFileSync(path.join(dir, `${name}.md`), lines.join('\n'));
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ machine: m, rows, ...extra }, null, 2));
+  console.log(`\n${lines.join('\n')}\nReport written to tests/bench/reports/${name}.md and .json`);
+}
