@@ -35,6 +35,22 @@ const schema = z
     MEILISEARCH_API_KEY: z.string().optional().transform((v) => v || undefined),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     CONTENT_DIR: z.string().min(1).default('content'),
+    EMAIL_TRANSPORT: z.enum(['outbox', 'smtp'], { message: 'must be outbox or smtp' }).default('outbox'),
+    SMTP_URL: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .pipe(z.string().regex(/^smtps?:\/\//, { message: 'must look like smtp://user:pass@host:587 or smtps://…' }).optional()),
+    EMAIL_FROM: z.string().min(3).default('Regain Security <security@regain.localhost>'),
+    SMS_TRANSPORT: z.enum(['outbox', 'twilio'], { message: 'must be outbox or twilio' }).default('outbox'),
+    TWILIO_ACCOUNT_SID: z.string().optional().transform((v) => v || undefined),
+    TWILIO_AUTH_TOKEN: z.string().optional().transform((v) => v || undefined),
+    TWILIO_FROM: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be a phone number in E.164 form, e.g. +15005550006' }).optional()),
+    TWILIO_API_BASE_URL: optionalUrl,
     ENABLE_TEST_CLOCK: z
       .enum(['true', 'false', '1', '0', ''])
       .optional()
@@ -43,6 +59,19 @@ const schema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.APP_URL.startsWith('https://') && !isLoopback(env.APP_URL)) {
       ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'must use https:// in production' });
+    }
+    if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when EMAIL_TRANSPORT is smtp' });
+    }
+    if (env.SMS_TRANSPORT === 'twilio') {
+      for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when SMS_TRANSPORT is twilio' });
+      }
+    }
+    // In production a code that only lands in the development outbox is a code nobody receives.
+    if (env.NODE_ENV === 'production') {
+      if (env.EMAIL_TRANSPORT === 'outbox') ctx.addIssue({ code: 'custom', path: ['EMAIL_TRANSPORT'], message: 'must be smtp in production' });
+      if (env.SMS_TRANSPORT === 'outbox') ctx.addIssue({ code: 'custom', path: ['SMS_TRANSPORT'], message: 'must be twilio in production' });
     }
     // The test clock lets a request choose "now"; only ever on a loopback test server.
     if (env.ENABLE_TEST_CLOCK && !isLoopback(env.APP_URL)) {
@@ -67,6 +96,10 @@ export type Config = Readonly<{
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   contentDir: string;
   testClock: boolean;
+  email: { transport: 'outbox' } | { transport: 'smtp'; url: string; from: string };
+  sms: { transport: 'outbox' } | { transport: 'twilio'; accountSid: string; authToken: string; from: string; apiBaseUrl: string | undefined };
+  /** The development outbox page exists only outside production. */
+  outboxPage: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -98,6 +131,18 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     logLevel: env.LOG_LEVEL,
     contentDir: path.resolve(env.CONTENT_DIR),
     testClock: env.ENABLE_TEST_CLOCK,
+    email: env.EMAIL_TRANSPORT === 'smtp' ? { transport: 'smtp' as const, url: env.SMTP_URL!, from: env.EMAIL_FROM } : { transport: 'outbox' as const },
+    sms:
+      env.SMS_TRANSPORT === 'twilio'
+        ? {
+            transport: 'twilio' as const,
+            accountSid: env.TWILIO_ACCOUNT_SID!,
+            authToken: env.TWILIO_AUTH_TOKEN!,
+            from: env.TWILIO_FROM!,
+            apiBaseUrl: env.TWILIO_API_BASE_URL,
+          }
+        : { transport: 'outbox' as const },
+    outboxPage: env.NODE_ENV !== 'production',
   });
 }
 

@@ -1,5 +1,5 @@
 import { Meilisearch } from 'meilisearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureMeilisearchIndex, meilisearchSettings, MeilisearchSearchEngine } from '@/lib/help/search/meilisearch';
 import type { SearchDocument } from '@/lib/help/search/types';
 import { corpus, searchEngineContract } from '../contract/search-engine';
@@ -11,19 +11,6 @@ const engineFor = (suffix = '') => {
   const { url, apiKey, indexName } = server();
   return new MeilisearchSearchEngine({ url, apiKey, indexName: `${indexName}${suffix}` });
 };
-
-// Every index this file creates starts with the server's unique index name: drop them afterwards.
-afterAll(async () => {
-  let s;
-  try {
-    s = server();
-  } catch {
-    return;
-  }
-  const client = new Meilisearch({ host: s.url, apiKey: s.apiKey, timeout: 5_000 });
-  const { results } = await client.getRawIndexes({ limit: 1000 });
-  for (const { uid } of results.filter((i) => i.uid.startsWith(s.indexName))) await client.deleteIndex(uid).waitTask();
-});
 
 searchEngineContract('meilisearch', async () => engineFor('_contract'));
 
@@ -84,7 +71,12 @@ describe('meilisearch engine', () => {
 
     // "bad id!" is not a valid Meilisearch document id: the build fails, the live corpus stays.
     await expect(engine.index([doc('bad id!', 'Broken')])).rejects.toThrow(/Meilisearch task .*failed.*invalid_document_id/);
+    await expect(engine.index([doc('twin', 'One'), doc('twin', 'Two')])).rejects.toThrow(/two documents share the slug "twin"/);
     expect((await engine.search({ query: 'passkey', page: 1, pageSize: 10 })).total).toBeGreaterThan(5);
+    // The failed build was deleted.
+    const { url, apiKey } = server();
+    const { results } = await new Meilisearch({ host: url, apiKey }).getRawIndexes({ limit: 1000 });
+    expect(results.filter((i) => i.uid.startsWith(`${engine.indexName}__build_`))).toEqual([]);
   });
 
   it('ensureMeilisearchIndex re-indexes only when the content hash changes', async () => {

@@ -3,22 +3,26 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A Meilisearch server for one test file.
  *
- * - MEILISEARCH_URL (+ MEILISEARCH_API_KEY) set: that server is used as is.
+ * - MEILISEARCH_URL (+ MEILISEARCH_API_KEY) set: that server is used (local hosts only, like the
+ *   database tests, unless MEILISEARCH_TEST_ALLOW_REMOTE=1).
  * - Otherwise the throwaway server script `shared/tools/meilisearch-server` (checked out beside the
  *   repository, so `../shared/...` from the repo root; MEILISEARCH_SERVER_SCRIPT overrides) is started
  *   before the file's tests and stopped after them.
  * - Neither possible: the file's tests fail with a message saying how to provide one.
  *
- * Every call gets its own index name, so files running in parallel never share an index.
+ * Every call gets its own index name, so files running in parallel never share an index; on a
+ * shared server the indexes whose uid starts with it are deleted after the file.
  */
 export type MeilisearchTestServer = { url: string; apiKey: string | undefined; indexName: string };
 
 const execFileAsync = promisify(execFile);
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 export function serverScriptPath(): string {
@@ -42,6 +46,14 @@ export function useMeilisearchServer(label: string): () => MeilisearchTestServer
 
   beforeAll(async () => {
     if (process.env.MEILISEARCH_URL) {
+      const host = new URL(process.env.MEILISEARCH_URL).hostname;
+      if (!LOCAL_HOSTS.has(host) && process.env.MEILISEARCH_TEST_ALLOW_REMOTE !== '1') {
+        failure = new Error(
+          `Refusing to run tests against a non-local Meilisearch (${host}): tests create and delete indexes. ` +
+            'Point MEILISEARCH_URL at a throwaway server, or set MEILISEARCH_TEST_ALLOW_REMOTE=1 if this one is.',
+        );
+        return;
+      }
       server = { url: process.env.MEILISEARCH_URL, apiKey: process.env.MEILISEARCH_API_KEY || undefined, indexName };
       return;
     }
@@ -51,13 +63,13 @@ export function useMeilisearchServer(label: string): () => MeilisearchTestServer
       return;
     }
     try {
-      const { stdout } = await execFileAsync(script, ['start'], { timeout: 90_000 });
+      const { stdout } = await execFileAsync('bash', [script, 'start'], { timeout: 90_000 });
       const env = parseExports(stdout);
       const { MEILISEARCH_URL: url, MEILISEARCH_API_KEY: apiKey, MEILISEARCH_PID: pid, MEILISEARCH_DATA: data } = env;
       if (!url || !pid) throw new Error(`unexpected output: ${stdout.trim() || '(none)'}`);
       server = { url, apiKey, indexName };
       stop = async () => {
-        await execFileAsync(script, ['stop', pid], { timeout: 10_000 }).catch(() => undefined);
+        await execFileAsync('bash', [script, 'stop', pid], { timeout: 10_000 }).catch(() => undefined);
         await waitForExit(Number(pid));
         if (data && path.basename(data).startsWith('meili.')) rmSync(data, { recursive: true, force: true });
       };
@@ -68,13 +80,21 @@ export function useMeilisearchServer(label: string): () => MeilisearchTestServer
   }, 120_000);
 
   afterAll(async () => {
-    await stop?.();
+    if (stop) return stop();
+    // A shared server: drop every index this file created (all start with its unique name).
+    if (server) await deleteIndexesStartingWith(server, indexName).catch(() => undefined);
   }, 30_000);
 
   return () => {
     if (server) return server;
     throw failure ?? new Error(`Meilisearch server not ready (use the getter inside tests or hooks). ${HOW_TO}`);
   };
+}
+
+async function deleteIndexesStartingWith({ url, apiKey }: MeilisearchTestServer, prefix: string) {
+  const client = new Meilisearch({ host: url, apiKey, timeout: 5_000 });
+  const { results } = await client.getRawIndexes({ limit: 1000 });
+  for (const { uid } of results) if (uid.startsWith(prefix)) await client.deleteIndex(uid).waitTask();
 }
 
 function parseExports(stdout: string): Record<string, string> {

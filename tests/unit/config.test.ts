@@ -37,6 +37,11 @@ describe('config', () => {
     ['MEILISEARCH_URL', { ...valid, MEILISEARCH_URL: 'not a url' }, /MEILISEARCH_URL must be a URL/],
     ['APP_URL', { ...valid, NODE_ENV: 'production', APP_URL: 'http://regain.example' }, /APP_URL must use https/],
     ['NODE_ENV', { ...valid, NODE_ENV: 'staging' }, /NODE_ENV/],
+    ['SMTP_URL', { ...valid, EMAIL_TRANSPORT: 'smtp' }, /SMTP_URL is required when EMAIL_TRANSPORT is smtp/],
+    ['TWILIO_AUTH_TOKEN', { ...valid, SMS_TRANSPORT: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_FROM: '+15005550006' }, /TWILIO_AUTH_TOKEN is required when SMS_TRANSPORT is twilio/],
+    ['TWILIO_FROM', { ...valid, SMS_TRANSPORT: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '555-1234' }, /TWILIO_FROM must be a phone number in E\.164/],
+    ['EMAIL_TRANSPORT', { ...valid, NODE_ENV: 'production', APP_URL: 'https://help.example.com' }, /EMAIL_TRANSPORT must be smtp in production/],
+    ['SMS_TRANSPORT', { ...valid, NODE_ENV: 'production', APP_URL: 'https://help.example.com' }, /SMS_TRANSPORT must be twilio in production/],
     ['ENABLE_TEST_CLOCK', { ...valid, ENABLE_TEST_CLOCK: 'true', APP_URL: 'https://help.example.com' }, /ENABLE_TEST_CLOCK is only allowed/],
   ])('names %s when it is wrong', (_name, env, message) => {
     const problems = problemsOf(env);
