@@ -44,6 +44,8 @@ if (existsSync(`${RESULTS}/e2e.json`)) {
   counts.skipped += stats.skipped;
 }
 
+// Exit codes alone are not trusted: a runner that lost its code still reports its failures here.
+if (counts.failed > 0 && failures.length === 0) failures.push(`${counts.failed} failed test(s)`);
 if (failures.length) console.error(`\nFailed steps:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 if (counts.passed === 0) failures.push('no test ran');
 console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);

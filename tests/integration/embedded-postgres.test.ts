@@ -8,7 +8,11 @@ import { startEmbeddedPostgres } from '@/lib/db/embedded';
 import { freePort } from '../support/ports';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'regain-stale-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const exitDir = mkdtempSync(path.join(tmpdir(), 'regain-exit-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(exitDir, { recursive: true, force: true });
+});
 
 async function query(url: string) {
   const client = new pg.Client({ connectionString: url });
@@ -21,6 +25,17 @@ async function query(url: string) {
 }
 
 describe('embedded PostgreSQL', () => {
+  it('keeps a failing exit code when the process ends after the server stopped', async () => {
+    const script = `
+      import { startEmbeddedPostgres } from './lib/db/embedded.ts';
+      const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(exitDir)}, port: ${await freePort()}, persistent: false });
+      await server.stop();
+      process.exitCode = 3;`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: 'ignore' });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(3);
+  });
+
   it('recovers when an earlier run was killed with SIGKILL and left its server running', async () => {
     const port = await freePort();
     // A separate process starts the server and is then killed without any chance to clean up.
