@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
 const PORT = 3100;
+// tests/support/message-sinks.ts; tests/e2e/support.ts reads what it received.
+const SINK_SMTP_PORT = 2525;
+const SINK_HTTP_PORT = 4010;
+const TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+const TWILIO_AUTH_TOKEN = 'test-auth-token';
 
 /**
  * Chromium by detection: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own
@@ -37,14 +42,43 @@ export default defineConfig({
       : {},
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
-    // A production build on a throwaway embedded database with the demo data (npm test builds first).
-    command: 'tsx scripts/dev.ts --start --ephemeral',
-    url: `http://localhost:${PORT}/api/health`,
-    env: { PORT: String(PORT), EMBEDDED_PG_PORT: '54339', NODE_ENV: 'production', APP_URL: `http://localhost:${PORT}`, ENABLE_TEST_CLOCK: 'true', MEILISEARCH_URL: '' },
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      // The inboxes and phones: an SMTP sink and a Twilio-compatible fake that keep what the app sends.
+      command: 'tsx tests/support/message-sinks.ts',
+      url: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/messages`,
+      env: { SINK_SMTP_PORT: String(SINK_SMTP_PORT), SINK_HTTP_PORT: String(SINK_HTTP_PORT), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN },
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // A production build on a throwaway embedded database with the demo data (npm test builds first).
+      // Production refuses outbox transports, so codes go by real SMTP and the real Twilio client to the sinks.
+      command: 'tsx scripts/dev.ts --start --ephemeral',
+      url: `http://localhost:${PORT}/api/health`,
+      env: {
+        PORT: String(PORT),
+        EMBEDDED_PG_PORT: '54339',
+        NODE_ENV: 'production',
+        APP_URL: `http://localhost:${PORT}`,
+        ENABLE_TEST_CLOCK: 'true',
+        MEILISEARCH_URL: '',
+        EMAIL_TRANSPORT: 'smtp',
+        SMTP_URL: `smtp://127.0.0.1:${SINK_SMTP_PORT}`,
+        SMS_TRANSPORT: 'twilio',
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        TWILIO_FROM: '+15005550006',
+        TWILIO_API_BASE_URL: `http://127.0.0.1:${SINK_HTTP_PORT}`,
+        // Same key as tests/e2e/support.ts (E2E.hmacKey), so tests can create fixtures this server accepts.
+        HMAC_KEY: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
+      },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

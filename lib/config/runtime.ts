@@ -58,6 +58,7 @@ export function loadDevelopmentSecrets(dataDir: string): Record<string, string> 
   return result;
 }
 
+/** Throwaway secrets for a throwaway server; values set in the environment win here too. */
 export function freshTestSecrets(): Record<string, string> {
-  return Object.fromEntries(Object.entries(GENERATED_SECRETS).map(([name, generate]) => [name, generate()]));
+  return Object.fromEntries(Object.entries(GENERATED_SECRETS).map(([name, generate]) => [name, process.env[name] || generate()]));
 }

@@ -105,8 +105,13 @@ if (process.env.MEILISEARCH_URL) {
 // ── GET /api/search on next start ─────────────────────────────────────────────
 if (!existsSync('.next/BUILD_ID')) spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
 const port = await freePort();
+const closedPort = await freePort();
 const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--start', '--ephemeral'], {
-  env: { ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), CONTENT_DIR: contentDir, NODE_ENV: 'production', APP_URL: `http://localhost:${port}`, MEILISEARCH_URL: '' },
+  env: {
+    ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), CONTENT_DIR: contentDir, NODE_ENV: 'production', APP_URL: `http://localhost:${port}`, MEILISEARCH_URL: '',
+    // Production refuses outbox delivery; the benchmark sends nothing, so both transports point at a closed loopback port.
+    EMAIL_TRANSPORT: 'smtp', SMTP_URL: `smtp://127.0.0.1:${closedPort}`, SMS_TRANSPORT: 'twilio', TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: 'unused', TWILIO_FROM: '+15005550006', TWILIO_API_BASE_URL: `http://127.0.0.1:${closedPort}`,
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const base_url = `http://localhost:${port}`;

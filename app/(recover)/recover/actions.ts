@@ -1,0 +1,86 @@
+'use server';
+
+import { redirect } from 'next/navigation';
+import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import {
+  completeDeviceApproval,
+  getChallengeView,
+  requestDeviceApproval,
+  resendCode,
+  startRecovery,
+  verifyCode,
+  type ChallengeView,
+} from '@/lib/verification/challenges';
+import { currentChallengeId, rememberChallenge, requestContext, verificationDeps } from './context';
+
+export type FormState = ActionResult<unknown> | undefined;
+
+const ended = () => new AppError({ code: 'conflict', userMessage: 'This code request has ended. Start again to get a new code.' });
+
+async function requireChallenge() {
+  const challengeId = await currentChallengeId();
+  if (!challengeId) throw ended();
+  return challengeId;
+}
+
+export async function startAction(_previous: FormState, form: FormData): Promise<FormState> {
+  const result = await runAction(async () => {
+    const { challengeId } = await startRecovery(await verificationDeps(), { identifier: String(form.get('identifier') ?? ''), ...(await requestContext()) });
+    await rememberChallenge(challengeId);
+  }, { action: 'recover.start' });
+  if (result.ok) redirect('/recover/verify');
+  return result;
+}
+
+const wrongMessages = {
+  expired: 'This code has expired. Ask for a new one below, or start again.',
+  used: 'This code was already used. Start again if you still need to verify.',
+  locked: 'Too many wrong codes. For your safety this request is closed: start again to get a new code.',
+} as const;
+
+export async function verifyAction(_previous: FormState, form: FormData): Promise<FormState> {
+  const result = await runAction(async () => {
+    const outcome = await verifyCode(await verificationDeps(), { challengeId: await requireChallenge(), code: String(form.get('code') ?? ''), ...(await requestContext()) });
+    if (outcome.status === 'verified') return outcome.status;
+    if (outcome.status === 'wrong') {
+      throw new AppError({
+        code: 'validation_failed',
+        userMessage: 'That code is not right.',
+        fieldErrors: { code: [`That code is not right. ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`] },
+      });
+    }
+    throw new AppError({ code: 'conflict', userMessage: wrongMessages[outcome.status] });
+  }, { action: 'recover.verify' });
+  if (result.ok) redirect('/recover/verified');
+  return result;
+}
+
+export async function resendAction(channel: 'sms' | 'voice' | 'email', _previous: FormState, _form: FormData): Promise<FormState> {
+  return runAction(async () => {
+    await resendCode(await verificationDeps(), { challengeId: await requireChallenge(), channel, ...(await requestContext()) });
+    return channel;
+  }, { action: 'recover.resend', channel });
+}
+
+export async function approvalAction(_previous: FormState, _form: FormData): Promise<FormState> {
+  return runAction(async () => {
+    await requestDeviceApproval(await verificationDeps(), { challengeId: await requireChallenge(), ...(await requestContext()) });
+    return 'requested';
+  }, { action: 'recover.approval' });
+}
+
+/** Polled while waiting for a trusted device; finishing consumes the approval exactly once. */
+export async function approvalStatusAction(): Promise<ChallengeView['approval'] | 'ended'> {
+  const challengeId = await currentChallengeId();
+  if (!challengeId) return 'ended';
+  const deps = await verificationDeps();
+  const view = await getChallengeView(deps, challengeId);
+  if (view?.status === 'verified') redirect('/recover/verified');
+  if (!view || view.status === 'expired' || view.status === 'locked') return 'ended';
+  if (view.approval === 'approved') {
+    const outcome = await completeDeviceApproval(deps, challengeId);
+    if (outcome.status === 'verified') redirect('/recover/verified');
+    return 'ended';
+  }
+  return view.approval;
+}

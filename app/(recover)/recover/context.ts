@@ -1,0 +1,41 @@
+import { cookies, headers } from 'next/headers';
+import { after } from 'next/server';
+import { getConfig } from '@/lib/config';
+import { getPrisma } from '@/lib/db/client';
+import { getDelivery } from '@/lib/delivery';
+import { clientIp, requestNow } from '@/lib/http/request';
+import type { VerificationDeps } from '@/lib/verification/challenges';
+
+/** The browser's current recovery challenge: an HttpOnly cookie, never a URL anyone could share. */
+export const CHALLENGE_COOKIE = 'regain_recovery';
+
+export async function verificationDeps(): Promise<VerificationDeps> {
+  const jar = await cookies();
+  return {
+    db: getPrisma(),
+    hmacKey: getConfig().hmacKey,
+    delivery: getDelivery(),
+    now: () => requestNow(jar),
+    // Codes go out after the response, so a slow provider cannot reveal that an account exists.
+    schedule: (work) => after(work),
+  };
+}
+
+export async function requestContext() {
+  const list = await headers();
+  return { ip: clientIp(list), userAgent: list.get('user-agent') };
+}
+
+export async function currentChallengeId() {
+  return (await cookies()).get(CHALLENGE_COOKIE)?.value;
+}
+
+export async function rememberChallenge(challengeId: string) {
+  (await cookies()).set(CHALLENGE_COOKIE, challengeId, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: getConfig().isProduction,
+    path: '/',
+    maxAge: 30 * 60,
+  });
+}

@@ -1,0 +1,68 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { getChallengeView } from '@/lib/verification/challenges';
+import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
+import { ApprovalWaiting } from '../_components/approval-waiting';
+import { CodeForm } from '../_components/code-form';
+import { CodeLadder } from '../_components/code-ladder';
+import { ExpiryCountdown } from '../_components/countdown';
+import { currentChallengeId, verificationDeps } from '../context';
+
+export const metadata: Metadata = { title: 'Enter your code' };
+
+const how = { sms: 'by text message to', voice: 'by phone call to', email: 'by email to', trusted_device: 'to' } as const;
+
+export default async function VerifyPage() {
+  const challengeId = await currentChallengeId();
+  const view = challengeId ? await getChallengeView(await verificationDeps(), challengeId) : undefined;
+  if (!view) redirect('/recover');
+  if (view.status === 'verified') redirect('/recover/verified');
+
+  const ended = view.status === 'expired' || view.status === 'locked';
+  return (
+    <PageContainer className="py-10">
+      <Card className="mx-auto max-w-xl space-y-5 p-6 sm:p-8">
+        <div className="space-y-2">
+          <p className="text-sm font-semibold uppercase tracking-wide text-accent">Step 2 of 2</p>
+          <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">
+            {view.channel === 'trusted_device' ? 'Approve on your device' : 'Enter your code'}
+          </h1>
+          {view.channel !== 'trusted_device' && (
+            <p className="text-muted">
+              We sent a 6-digit code {how[view.channel]} <strong className="whitespace-nowrap text-fg">{view.destination}</strong>.
+            </p>
+          )}
+        </div>
+
+        {view.deliveryProblem && (
+          <Alert tone="warning" title="The code may not have arrived">
+            {view.deliveryProblem}
+          </Alert>
+        )}
+
+        {ended ? (
+          <div className="space-y-4">
+            <Alert tone="error" title={view.status === 'locked' ? 'Too many wrong codes' : 'This code has expired'}>
+              {view.status === 'locked'
+                ? 'For your safety this request is closed. Start again to get a new code.'
+                : 'Codes last 10 minutes. Start again to get a new one.'}
+            </Alert>
+            <ButtonLink href="/recover">Start again</ButtonLink>
+          </div>
+        ) : (
+          <>
+            {view.channel === 'trusted_device' ? (
+              <ApprovalWaiting initial={view.approval} />
+            ) : (
+              <>
+                <ExpiryCountdown until={view.expiresAt} />
+                <CodeForm attemptsLeft={view.attemptsLeft} />
+              </>
+            )}
+            <CodeLadder resendAvailableAt={view.resendAvailableAt} />
+          </>
+        )}
+      </Card>
+    </PageContainer>
+  );
+}

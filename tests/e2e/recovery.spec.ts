@@ -1,0 +1,139 @@
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { createPrisma } from '@/lib/db/client';
+import { createTrustedDevice, DEVICE_COOKIE } from '@/lib/sessions/devices';
+import { E2E, clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+
+const BEN = { email: 'ben@example.com', phone: '+15555550123', maskedPhone: '+1 ••• ••• 01 23' };
+
+/** Moves "now" forward for the server (test clock cookie) and the browser (Playwright's clock) together. */
+async function advance(page: Page, context: BrowserContext, seconds: number, state: { offset: number }) {
+  state.offset += seconds;
+  await context.addCookies([{ name: 'regain_test_now', value: new Date(Date.now() + state.offset * 1000).toISOString(), url: E2E.baseUrl }]);
+  await page.clock.fastForward(seconds * 1000);
+}
+
+async function startRecovery(page: Page, identifier: string) {
+  await page.goto('/recover');
+  await page.getByLabel('Email address or phone number').fill(identifier);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/verify$/);
+}
+
+test.describe('guided recovery: the code ladder', () => {
+  test.beforeEach(async () => {
+    await clearSinkMessages();
+  });
+
+  test('SMS not received → call me instead → email → code accepted', async ({ page, context }, testInfo) => {
+    const clock = { offset: 0 };
+    await page.clock.install();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await startRecovery(page, BEN.email);
+
+    await expect(page.getByText(`We sent a 6-digit code by text message to ${BEN.maskedPhone}.`)).toBeVisible();
+    const code = page.getByLabel('6-digit code');
+    await expect(code).toHaveAttribute('autocomplete', 'one-time-code');
+    await expect(code).toHaveAttribute('inputmode', 'numeric');
+    await expect(page.getByText(/Code expires in \d+:\d\d/)).toBeVisible();
+    const callMe = page.getByRole('button', { name: /Call me instead/ });
+    await expect(callMe).toBeDisabled();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('code-entry-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    const smsCode = await latestCodeSentTo(BEN.phone);
+
+    await advance(page, context, 31, clock);
+    await expect(callMe).toBeEnabled();
+    await callMe.click();
+    await expect(page.getByText(`We sent a 6-digit code by phone call to ${BEN.maskedPhone}.`)).toBeVisible();
+    await expect.poll(async () => (await sinkMessages()).calls.length).toBe(1);
+    const { calls } = await sinkMessages();
+    expect(calls[0]!.to).toBe(BEN.phone);
+    const voiceCode = await latestCodeSentTo(BEN.phone);
+    // The call reads the code digit by digit, twice.
+    expect(calls[0]!.twiml.match(new RegExp(voiceCode.split('').join('\\D+'), 'g'))).toHaveLength(2);
+
+    // A replaced code no longer works, and the failed attempt counts.
+    if (smsCode !== voiceCode) {
+      await code.fill(smsCode);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await expect(page.getByText('That code is not right. 4 attempts left.')).toBeVisible();
+    }
+
+    await advance(page, context, 61, clock);
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+    await expect(page.getByText('We sent a 6-digit code by email to b•••@example.com.')).toBeVisible();
+    const emailCode = await latestCodeSentTo(BEN.email);
+    const email = (await sinkMessages()).emails.at(-1)!;
+    expect(email.subject).toMatch(/code/i);
+
+    // People paste codes with spaces; that works.
+    await code.fill(`${emailCode.slice(0, 3)} ${emailCode.slice(3)}`);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page).toHaveURL(/\/recover\/verified$/);
+    await expect(page.getByRole('heading', { name: "You're verified" })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('a trusted device approves the request from a second browser', async ({ page, context, browser }) => {
+    const db = createPrisma(E2E.databaseUrl);
+    const ben = await db.user.findUniqueOrThrow({ where: { email: BEN.email } });
+    const { token } = await createTrustedDevice({ db, hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId: ben.id, name: 'Ben’s laptop' });
+    await db.$disconnect();
+
+    const clock = { offset: 0 };
+    await page.clock.install();
+    await startRecovery(page, BEN.phone);
+    await advance(page, context, 31, clock);
+    await page.getByRole('button', { name: /Approve on a trusted device/ }).click();
+    await expect(page.getByText('Waiting for approval on your signed-in device')).toBeVisible();
+
+    const device = await browser.newContext();
+    await device.addCookies([{ name: DEVICE_COOKIE, value: token, url: E2E.baseUrl }]);
+    const devicePage = await device.newPage();
+    await devicePage.goto('/account/approvals');
+    await expect(devicePage.getByText('Someone is trying to recover your account')).toBeVisible();
+    // The requester's browser and network, so the owner can tell whether it was them.
+    await expect(devicePage.getByText(/^Chrome on \w+/)).toBeVisible();
+    await expect(devicePage.getByText(/^(\d+\.\d+\.\d+\.x|[0-9a-f:]+…|Unknown network)$/)).toBeVisible();
+    await expectNoSeriousA11yViolations(devicePage);
+    await devicePage.getByRole('button', { name: /approve/i }).click();
+    await expect(devicePage.getByText('The other device can continue now.')).toBeVisible();
+    await device.close();
+
+    await page.clock.runFor(3000);
+    await expect(page).toHaveURL(/\/recover\/verified$/);
+  });
+
+  test('a device that is not signed in cannot see or approve anything', async ({ page }) => {
+    await page.goto('/account/approvals');
+    await expect(page.getByText('This device is not signed in')).toBeVisible();
+  });
+
+  test('known and unknown accounts get the same next step', async ({ browser }) => {
+    const texts: string[][] = [];
+    for (const identifier of [BEN.email, 'nobody-at-all@example.com']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await startRecovery(page, identifier);
+      await expect(page.getByRole('heading', { name: 'Enter your code' })).toBeVisible();
+      // Everything on the page but where the code went (decoys pick SMS or email as real accounts
+      // do: accounts without a verified phone get email) and the clock.
+      const text = (await page.locator('main').innerText())
+        .replace(/by (text message|email) to (\+\d+ ••• ••• \d\d \d\d|\w•••@[\w-]+(?:\.[\w-]+)+)/g, '<destination>')
+        .replace(/\d+:\d\d/g, '<time>')
+        .replace(/\(at [^)]*\)/g, '');
+      texts.push(text.split('\n').filter(Boolean));
+      await context.close();
+    }
+    expect(texts[1]).toEqual(texts[0]);
+  });
+
+  test('bad input gets a clear message, not an error page', async ({ page }) => {
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill('07700 900123');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByText('Include your country code, starting with +, for example +44 7700 900123.')).toBeVisible();
+    await expect(page.getByLabel('Email address or phone number')).toHaveAttribute('aria-invalid', 'true');
+    await expectNoSeriousA11yViolations(page);
+  });
+});
