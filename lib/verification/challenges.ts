@@ -306,7 +306,7 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
       data: { consumedAt: now },
     });
     if (count !== 1) return { status: 'used' };
-    await resetRateLimit(deps.db, failuresKey);
+    if (failures) await resetRateLimit(deps.db, failuresKey);
     return { status: 'verified', userId: attempt.userId };
   }
 

@@ -2,8 +2,7 @@
 // default, BENCH_ARTICLES to change), then measures the embedded engine in process, Meilisearch when
 // MEILISEARCH_URL is set, GET /api/search on `next start` (loopback only, bounded), and the
 // first-load JavaScript of the help pages. Prints percentiles and writes tests/bench/reports/search.*.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
@@ -13,8 +12,7 @@ import { EmbeddedSearchEngine } from '@/lib/help/search/embedded';
 import { MeilisearchSearchEngine } from '@/lib/help/search/meilisearch';
 import { words } from '@/lib/help/search/text';
 import type { SearchEngine } from '@/lib/help/search/types';
-import { freePort } from '../support/ports';
-import { type Row, seededRandom, summarize, writeReport } from './support';
+import { type Row, seededRandom, startBenchServer, summarize, writeReport } from './support';
 
 const SIZE = Number(process.env.BENCH_ARTICLES ?? 2000);
 const QUERY_COUNT = 1000;
@@ -103,28 +101,12 @@ if (process.env.MEILISEARCH_URL) {
 }
 
 // ── GET /api/search on next start ─────────────────────────────────────────────
-if (!existsSync('.next/BUILD_ID')) spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
-const port = await freePort();
-const closedPort = await freePort();
-const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--start', '--ephemeral'], {
-  env: {
-    ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), CONTENT_DIR: contentDir, NODE_ENV: 'production', APP_URL: `http://localhost:${port}`, MEILISEARCH_URL: '',
-    // Production refuses outbox delivery; the benchmark sends nothing, so both transports point at a closed loopback port.
-    EMAIL_TRANSPORT: 'smtp', SMTP_URL: `smtp://127.0.0.1:${closedPort}`, SMS_TRANSPORT: 'twilio', TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: 'unused', TWILIO_FROM: '+15005550006', TWILIO_API_BASE_URL: `http://127.0.0.1:${closedPort}`,
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const base_url = `http://localhost:${port}`;
+const server = await startBenchServer({ CONTENT_DIR: contentDir });
+const baseUrl = server.baseUrl;
 try {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`${base_url}/api/health`).then((r) => r.ok).catch(() => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
   const get = async (q: string) => {
     const start = performance.now();
-    const response = await fetch(`${base_url}/api/search?q=${encodeURIComponent(q)}`);
+    const response = await fetch(`${baseUrl}/api/search?q=${encodeURIComponent(q)}`);
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`/api/search answered ${response.status} for "${q}"`);
     return performance.now() - start;
@@ -163,7 +145,7 @@ try {
     page.on('requestfinished', (request) => {
       if (request.resourceType() === 'script') scripts.push(request.sizes().then((s) => s.responseBodySize));
     });
-    await page.goto(`${base_url}${route}`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}${route}`, { waitUntil: 'networkidle' });
     const html = (await page.content()).length;
     const js = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
     rows.push({ measure: `first-load JS ${route.replace(/\?.*/, '?…')}`, value: `${(js / 1024).toFixed(0)} KiB compressed (HTML ${(html / 1024).toFixed(0)} KiB)`, target: 'little client JS', met: null });
@@ -171,12 +153,10 @@ try {
   }
   await browser.close();
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   rmSync(contentDir, { recursive: true, force: true });
 }
 
-mkdirSync('tests/bench/reports', { recursive: true });
 writeReport('search', `Search benchmark (${SIZE} articles)`, rows, { articles: SIZE, queries: QUERY_COUNT });
 const missed = rows.filter((r) => r.met === false);
 if (missed.length) console.log(`\n${missed.length} target(s) missed: ${missed.map((r) => r.measure).join('; ')}`);

@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../support/ports';
 
 export function percentile(sorted: number[], p: number) {
   if (sorted.length === 0) return NaN;
@@ -53,4 +55,50 @@ export function writeReport(name: string, title: string, rows: Row[], extra: Rec
   writeFileSync(path.join(dir, `${name}.md`), lines.join('\n'));
   writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ machine: m, rows, ...extra }, null, 2));
   console.log(`\n${lines.join('\n')}\nReport written to tests/bench/reports/${name}.md and .json`);
+}
+
+/**
+ * `next start` on a throwaway embedded PostgreSQL (scripts/dev.ts --start --ephemeral), built first
+ * if needed, listening on loopback only. Production refuses outbox delivery, so unless `env` says
+ * otherwise both transports point at a closed loopback port (nothing is sent).
+ */
+export async function startBenchServer(env: Record<string, string> = {}) {
+  if (!existsSync('.next/BUILD_ID')) spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  const port = await freePort();
+  const pgPort = await freePort();
+  const closedPort = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--start', '--ephemeral'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      NODE_ENV: 'production',
+      APP_URL: baseUrl,
+      MEILISEARCH_URL: '',
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_URL: `smtp://127.0.0.1:${closedPort}`,
+      SMS_TRANSPORT: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+      TWILIO_AUTH_TOKEN: 'bench-auth-token',
+      TWILIO_FROM: '+15005550006',
+      TWILIO_API_BASE_URL: `http://127.0.0.1:${closedPort}`,
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  };
+  const deadline = Date.now() + 180_000;
+  while (!(await fetch(`${baseUrl}/api/health`).then((r) => r.ok).catch(() => false))) {
+    if (Date.now() > deadline || server.exitCode !== null) {
+      await stop();
+      throw new Error('The benchmark server did not become healthy.');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { baseUrl, databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${pgPort}/regain`, stop };
 }

@@ -18,7 +18,8 @@ export function CodeForm({ attemptsLeft }: { attemptsLeft: number }) {
         id="code"
         name="code"
         label="6-digit code"
-        hint={`You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`}
+        // After a wrong code the error below carries the up-to-date count.
+        hint={error?.fieldErrors ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`}
         required
         autoFocus
         error={error?.fieldErrors?.code?.[0]}
