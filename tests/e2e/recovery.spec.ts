@@ -104,6 +104,22 @@ test.describe('guided recovery: the code ladder', () => {
     await expect(page).toHaveURL(/\/recover\/verified$/);
   });
 
+  test('a provider failure is shown with another way to get the code', async ({ page }) => {
+    const db = createPrisma(E2E.databaseUrl);
+    // The local Twilio-compatible server answers this number with error 21211 (invalid number).
+    await db.user.upsert({
+      where: { email: 'invalid-number@example.com' },
+      update: {},
+      create: { email: 'invalid-number@example.com', displayName: 'Invalid Number', phone: '+15005550001', phoneVerifiedAt: new Date(), emailVerifiedAt: new Date() },
+    });
+    await db.$disconnect();
+    await startRecovery(page, 'invalid-number@example.com');
+    await expect(page.getByRole('alert').filter({ hasText: "We couldn't send a code by text message. Try a phone call or email instead." })).toBeVisible({
+      timeout: 15_000,
+    });
+    await expect(page.getByLabel('6-digit code')).toBeVisible(); // the challenge is still there
+  });
+
   test('a device that is not signed in cannot see or approve anything', async ({ page }) => {
     await page.goto('/account/approvals');
     await expect(page.getByText('This device is not signed in')).toBeVisible();

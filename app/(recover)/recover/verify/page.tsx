@@ -6,6 +6,7 @@ import { ApprovalWaiting } from '../_components/approval-waiting';
 import { CodeForm } from '../_components/code-form';
 import { CodeLadder } from '../_components/code-ladder';
 import { ExpiryCountdown } from '../_components/countdown';
+import { DeliveryWatch } from '../_components/delivery-watch';
 import { currentChallengeId, verificationDeps } from '../context';
 
 export const metadata: Metadata = { title: 'Enter your code' };
@@ -34,6 +35,7 @@ export default async function VerifyPage() {
           )}
         </div>
 
+        {!view.deliveryProblem && !ended && view.channel !== 'trusted_device' && <DeliveryWatch sentAt={view.resendAvailableAt} />}
         {view.deliveryProblem && (
           <Alert tone="warning" title="The code may not have arrived">
             {view.deliveryProblem}
