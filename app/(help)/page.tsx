@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { getPrisma } from '@/lib/db/client';
 import { CATEGORIES, CATEGORY_LABELS, isCategory } from '@/lib/help/categories';
 import { getHelpCenter } from '@/lib/help/center';
-import { mostViewedSlugs, viewCounts } from '@/lib/help/engagement';
+import { mostViewedSlugs } from '@/lib/help/engagement';
+import { browseArticles } from '@/lib/help/search-articles';
 import { ArrowRightIcon } from '../_components/icons';
 import { ToolGrid } from '../_components/tools';
 import { PageContainer, Tabs } from '../_components/ui';
@@ -16,22 +17,20 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
   const { category: rawCategory } = await searchParams;
   const category = isCategory(rawCategory) ? rawCategory : undefined;
   const db = getPrisma();
-  const { library } = await getHelpCenter();
-
-  const inCategory = library.articles
-    .filter((a) => !category || a.category === category)
-    .sort((a, b) => b.updated.localeCompare(a.updated));
-  const shown = inCategory.slice(0, BROWSE_LIMIT);
-  const [views, popular] = await Promise.all([viewCounts(db, shown.map((a) => a.slug)), mostViewedSlugs(db, 5)]);
+  const center = await getHelpCenter();
+  const [browse, popular] = await Promise.all([
+    browseArticles({ db, center, page: 1, category, pageSize: BROWSE_LIMIT }),
+    mostViewedSlugs(db, 5),
+  ]);
   const popularArticles = popular.flatMap(({ slug, views }) => {
-    const article = library.bySlug.get(slug);
+    const article = center.library.bySlug.get(slug);
     return article ? [{ article, views }] : [];
   });
 
-  const count = (c?: string) => library.articles.filter((a) => !c || a.category === c).length;
+  const all = CATEGORIES.reduce((sum, c) => sum + browse.categoryCounts[c], 0);
   const tabs = [
-    { href: '/?category=all#browse', label: 'All', count: count(), current: !category },
-    ...CATEGORIES.map((c) => ({ href: `/?category=${c}#browse`, label: CATEGORY_LABELS[c], count: count(c), current: category === c })),
+    { href: '/?category=all#browse', label: 'All', count: all, current: !category },
+    ...CATEGORIES.map((c) => ({ href: `/?category=${c}#browse`, label: CATEGORY_LABELS[c], count: browse.categoryCounts[c], current: category === c })),
   ];
 
   return (
@@ -52,21 +51,10 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
             Browse articles
           </h2>
           <Tabs label="Article categories" items={tabs} />
-          <ArticleList
-            headingLevel={3}
-            items={shown.map((a) => ({
-              slug: a.slug,
-              title: [{ text: a.title, highlight: false }],
-              snippet: [{ text: a.summary, highlight: false }],
-              category: a.category,
-              published: a.published,
-              updated: a.updated,
-              views: views.get(a.slug) ?? 0,
-            }))}
-          />
-          {inCategory.length > BROWSE_LIMIT && (
+          <ArticleList headingLevel={3} items={browse.hits} />
+          {browse.total > BROWSE_LIMIT && (
             <Link href={`/search?category=${category ?? 'all'}`} className="inline-flex min-h-11 items-center gap-1 font-semibold text-accent hover:underline">
-              See all {inCategory.length} {category ? CATEGORY_LABELS[category] : ''} articles
+              See all {browse.total} {category ? CATEGORY_LABELS[category] : ''} articles
               <ArrowRightIcon className="h-4 w-4" />
             </Link>
           )}

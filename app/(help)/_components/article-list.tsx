@@ -1,18 +1,10 @@
 import Link from 'next/link';
 import { CATEGORY_LABELS, type Category } from '@/lib/help/categories';
-import type { TextSegment } from '@/lib/help/search/types';
+import type { ArticleSearch } from '@/lib/help/search-articles';
 import { formatDate, formatViews } from './format';
 import { Highlighted } from './highlighted';
 
-export type ArticleListItem = {
-  slug: string;
-  title: TextSegment[];
-  snippet: TextSegment[];
-  category: Category;
-  published: string;
-  updated: string;
-  views: number;
-};
+export type ArticleListItem = ArticleSearch['hits'][number];
 
 export function CategoryBadge({ category }: { category: Category }) {
   return <span className="inline-flex items-center rounded-full bg-surface-muted px-2 py-0.5 text-xs font-semibold text-muted">{CATEGORY_LABELS[category]}</span>;
@@ -99,5 +91,23 @@ export function Pagination({ page, total, pageSize, hrefFor }: { page: number; t
         </span>
       )}
     </nav>
+  );
+}
+
+/** A compact list of article links (related articles, popular articles). */
+export function ArticleLinks({ articles, columns = 1 }: { articles: { slug: string; title: string }[]; columns?: 1 | 2 }) {
+  return (
+    <ul className={columns === 2 ? 'grid gap-2 sm:grid-cols-2' : 'space-y-2'}>
+      {articles.map((a) => (
+        <li key={a.slug}>
+          <Link
+            href={`/articles/${a.slug}`}
+            className="flex min-h-11 items-center rounded-lg border border-line bg-surface px-3 py-2 text-sm font-semibold text-accent hover:bg-surface-muted"
+          >
+            {a.title}
+          </Link>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -8,7 +8,7 @@ import { mostViewedSlugs } from '@/lib/help/engagement';
 import { browseArticles, searchArticles, searchParams as searchParamsSchema, type ArticleSearch } from '@/lib/help/search-articles';
 import { ToolGrid } from '../../_components/tools';
 import { Alert, PageContainer, Tabs } from '../../_components/ui';
-import { ArticleList, Pagination } from '../_components/article-list';
+import { ArticleLinks, ArticleList, Pagination } from '../_components/article-list';
 import { SearchBox } from '../_components/search-box';
 
 type Params = Record<string, string | string[] | undefined>;
@@ -136,15 +136,7 @@ async function NoResults({ query, category, center, db }: { query: string; categ
         <h2 id="popular-heading" className="text-lg font-bold">
           Popular articles
         </h2>
-        <ul className="grid gap-2 sm:grid-cols-2">
-          {fallback.map((a) => (
-            <li key={a.slug}>
-              <Link href={`/articles/${a.slug}`} className="flex min-h-11 items-center rounded-lg border border-line bg-surface px-4 py-2 text-sm font-semibold text-accent hover:bg-surface-muted">
-                {a.title}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <ArticleLinks articles={fallback} columns={2} />
       </section>
       <section aria-labelledby="tools-heading" className="space-y-3">
         <h2 id="tools-heading" className="text-lg font-bold">

@@ -9,7 +9,7 @@ import { getHelpCenter } from '@/lib/help/center';
 import { currentVote, recordArticleView, viewCounts } from '@/lib/help/engagement';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { PageContainer } from '../../../_components/ui';
-import { ArticleMeta, CategoryBadge } from '../../_components/article-list';
+import { ArticleLinks, ArticleMeta, CategoryBadge } from '../../_components/article-list';
 import { VoteWidget } from './vote-widget';
 
 type Props = { params: Promise<{ slug: string }> };
@@ -75,15 +75,7 @@ export default async function ArticlePage({ params }: Props) {
             <h2 id="related-heading" className="text-base font-bold">
               Related articles
             </h2>
-            <ul className="space-y-2">
-              {related.map((r) => (
-                <li key={r.slug}>
-                  <Link href={`/articles/${r.slug}`} className="block min-h-11 rounded-lg border border-line bg-surface p-3 text-sm font-semibold text-accent hover:bg-surface-muted">
-                    {r.title}
-                  </Link>
-                </li>
-              ))}
-            </ul>
+            <ArticleLinks articles={related} />
           </aside>
         )}
       </div>
