@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { setLogLevel } from '@/lib/log';
 
 /**
  * The only module that reads process.env. Everything else asks for `getConfig()`.
@@ -156,7 +157,7 @@ export function getConfig(): Config {
 /** Called once at server start-up; prints what is wrong and exits rather than serving broken. */
 export function validateConfigAtStartup() {
   try {
-    getConfig();
+    setLogLevel(getConfig().logLevel);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`\n${error.message}\n`);
