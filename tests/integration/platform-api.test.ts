@@ -1,0 +1,380 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getPrisma } from '@/lib/db/client';
+import { AppError } from '@/lib/errors';
+import { startHold } from '@/lib/holds';
+import { authenticateApiKey, authorizeHostRequest, createApiKey, HOST_API_LIMIT, revokeApiKey } from '@/lib/platform/api-keys';
+import {
+  deliverPendingWebhooks,
+  enqueueWebhook,
+  retryDelaySeconds,
+  verifyWebhookSignature,
+  WEBHOOK_MAX_ATTEMPTS,
+  WEBHOOK_TIMEOUT_MS,
+} from '@/lib/platform/webhooks';
+import { fixedClock } from '../support/capturing-delivery';
+import { useTestDatabase } from '../support/db';
+import { createUser } from '../support/factories';
+
+const { db, url } = await useTestDatabase();
+const hmacKey = randomBytes(32);
+
+// The route handler reads its database and HMAC key through getConfig(), like in production; point
+// that configuration at this file's database before the first request.
+Object.assign(process.env, {
+  DATABASE_URL: url,
+  HMAC_KEY: hmacKey.toString('base64'),
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  AUTH_SECRET: randomBytes(32).toString('hex'),
+});
+const { GET } = await import('@/app/api/v1/accounts/[accountId]/hold/route');
+afterAll(async () => {
+  await getPrisma().$disconnect();
+});
+
+async function expectUnauthorized(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).status).toBe(401);
+  expect((error as AppError).userMessage).toBe('A valid API key is required.');
+}
+
+describe('API keys', () => {
+  it('stores only a keyed hash of the key', async () => {
+    const { id, prefix, key } = await createApiKey({ db, hmacKey, name: 'exchange backend' });
+    expect(key).toMatch(new RegExp(`^rg_live_${prefix}_[A-Za-z0-9_-]{43}$`));
+    expect(prefix).toHaveLength(8);
+    const row = await db.apiKey.findUniqueOrThrow({ where: { id } });
+    expect(row.keyHash).toHaveLength(32);
+    const secret = key.slice(`rg_live_${prefix}_`.length);
+    const dump = JSON.stringify({ ...row, keyHash: Buffer.from(row.keyHash).toString('latin1') });
+    expect(dump).not.toContain(secret);
+    expect(Buffer.from(row.keyHash).toString('base64url')).not.toContain(secret);
+    expect(Buffer.from(row.keyHash).toString('hex')).not.toContain(Buffer.from(secret).toString('hex'));
+  });
+
+  it('authenticates a valid key and records when it was used', async () => {
+    const clock = fixedClock('2026-05-01T10:00:00Z');
+    const { id, key } = await createApiKey({ db, hmacKey, name: 'exchange backend' });
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt).toBeNull();
+    expect(await authenticateApiKey({ db, hmacKey, authorization: `Bearer ${key}`, now: clock.now() })).toBe(id);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt).toEqual(clock.now());
+    clock.advance(60);
+    await authenticateApiKey({ db, hmacKey, authorization: `bearer  ${key}`, now: clock.now() });
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt).toEqual(clock.now());
+  });
+
+  it('refuses wrong, revoked, missing and malformed keys with the same 401', async () => {
+    const now = new Date('2026-05-01T10:00:00Z');
+    const { id, key, prefix } = await createApiKey({ db, hmacKey, name: 'to revoke' });
+    const other = await createApiKey({ db, hmacKey, name: 'other' });
+    const wrongSecret = `rg_live_${prefix}_${randomBytes(32).toString('base64url')}`;
+    const cases: (string | null)[] = [
+      `Bearer ${wrongSecret}`,
+      `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`,
+      null,
+      '',
+      'Bearer',
+      `Basic ${key}`,
+      key, // no scheme
+      `Bearer ${key}x`,
+      `Bearer rg_live_${prefix}`,
+    ];
+    for (const authorization of cases) await expectUnauthorized(authenticateApiKey({ db, hmacKey, authorization, now }));
+    // A key hashed with another HMAC key (e.g. a copied row from another deployment) does not work here.
+    await expectUnauthorized(authenticateApiKey({ db, hmacKey: randomBytes(32), authorization: `Bearer ${key}`, now }));
+
+    expect(await authenticateApiKey({ db, hmacKey, authorization: `Bearer ${key}`, now })).toBe(id);
+    await revokeApiKey({ db, id, now });
+    await expectUnauthorized(authenticateApiKey({ db, hmacKey, authorization: `Bearer ${key}`, now }));
+    // Revoking one key leaves the others working.
+    expect(await authenticateApiKey({ db, hmacKey, authorization: `Bearer ${other.key}`, now })).toBe(other.id);
+  });
+
+  it('limits requests per key and answers 429 with Retry-After after the limit', async () => {
+    const clock = fixedClock('2026-05-01T10:00:00Z');
+    const limit = { limit: 3, windowSeconds: 60 };
+    const a = await createApiKey({ db, hmacKey, name: 'a' });
+    const b = await createApiKey({ db, hmacKey, name: 'b' });
+    const call = (key: string) => authorizeHostRequest({ db, hmacKey, authorization: `Bearer ${key}`, now: clock.now(), limit });
+    for (let i = 0; i < 3; i++) await call(a.key);
+    const error = await call(a.key).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(429);
+    expect((error as AppError).retryAfterSeconds).toBe(60);
+    // Per key: another key is unaffected.
+    await expect(call(b.key)).resolves.toEqual({ apiKeyId: b.id });
+    clock.advance(61);
+    await expect(call(a.key)).resolves.toEqual({ apiKeyId: a.id });
+  });
+});
+
+describe('GET /api/v1/accounts/:accountId/hold', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ key } = await createApiKey({ db, hmacKey, name: 'route' }));
+  });
+
+  async function get(accountId: string, authorization: string | null = `Bearer ${key}`) {
+    const headers = new Headers();
+    if (authorization !== null) headers.set('authorization', authorization);
+    const response = await GET(new Request(`http://localhost/api/v1/accounts/${accountId}/hold`, { headers }), {
+      params: Promise.resolve({ accountId }),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('reports a held account with its end and scope', async () => {
+    const user = await createUser(db);
+    const { endsAt } = await startHold({ db, userId: user.id, reason: 'AUTHENTICATOR_RESET', now: new Date() });
+    const response = await get(user.id);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.body).toEqual({ accountId: user.id, held: true, endsAt: endsAt.toISOString(), scope: ['withdrawals', 'p2p_trading'] });
+  });
+
+  it('answers an unknown account exactly like a known account without a hold', async () => {
+    const user = await createUser(db);
+    const known = await get(user.id);
+    const unknownId = randomUUID();
+    const unknown = await get(unknownId);
+    expect(known.status).toBe(200);
+    expect(known.body).toEqual({ accountId: user.id, held: false, endsAt: null, scope: [] });
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.body).toEqual({ ...known.body, accountId: unknownId });
+    expect(unknown.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('rejects a malformed account id with 422', async () => {
+    for (const bad of ['not-a-uuid', '123', `${randomUUID()}x`, "' OR 1=1 --"]) {
+      const response = await get(bad);
+      expect(response.status).toBe(422);
+      expect(response.body).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+  });
+
+  it('requires a valid API key (401 before anything else)', async () => {
+    const user = await createUser(db);
+    await startHold({ db, userId: user.id, reason: 'PASSKEY_RESET', now: new Date() });
+    const revoked = await createApiKey({ db, hmacKey, name: 'revoked' });
+    await revokeApiKey({ db, id: revoked.id, now: new Date() });
+    for (const authorization of [null, 'Bearer nope', `Bearer ${revoked.key}`]) {
+      for (const id of [user.id, 'not-a-uuid']) {
+        const response = await get(id, authorization);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.body).toEqual({ error: { code: 'unauthorized', message: 'A valid API key is required.' } });
+      }
+    }
+  });
+
+  it(`answers 429 with Retry-After after ${HOST_API_LIMIT.limit} requests a minute per key`, async () => {
+    const { key: busy } = await createApiKey({ db, hmacKey, name: 'busy' });
+    const { key: quiet } = await createApiKey({ db, hmacKey, name: 'quiet' });
+    const id = randomUUID();
+    const statuses: number[] = [];
+    // Batches of parallel requests; the limiter locks its row, so none slip past together.
+    for (let sent = 0; sent < HOST_API_LIMIT.limit; sent += 50) {
+      const batch = await Promise.all(Array.from({ length: 50 }, () => get(id, `Bearer ${busy}`)));
+      statuses.push(...batch.map((r) => r.status));
+    }
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const limited = await get(id, `Bearer ${busy}`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.body).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await get(id, `Bearer ${quiet}`)).status).toBe(200);
+  });
+});
+
+// ───────────────────────────── Webhooks ─────────────────────────────
+
+type Received = { headers: IncomingMessage['headers']; body: string };
+
+/** The host's endpoint: a real HTTP server on loopback whose answer each test chooses. */
+async function startHost(respond: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(204).end()) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      respond(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: { url: `http://127.0.0.1:${port}/regain/webhooks`, secret: randomBytes(24).toString('hex') },
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('webhooks to the host', () => {
+  beforeEach(async () => {
+    await db.webhookDelivery.deleteMany();
+  });
+
+  it('delivers a hold.started event, signed so that verifyWebhookSignature accepts it', async () => {
+    const host = await startHost();
+    try {
+      const clock = fixedClock('2026-05-01T10:00:00Z');
+      const user = await createUser(db);
+      await startHold({ db, userId: user.id, reason: 'AUTHENTICATOR_RESET', now: clock.now() });
+      const [pending] = await db.webhookDelivery.findMany();
+
+      expect(await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() })).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+
+      expect(host.received).toHaveLength(1);
+      const { headers, body } = host.received[0]!;
+      expect(headers['content-type']).toBe('application/json');
+      expect(headers['regain-event']).toBe('hold.started');
+      expect(headers['regain-delivery']).toBe(pending!.id);
+      expect(headers['regain-timestamp']).toBe(String(clock.now().getTime() / 1000));
+      expect(headers['regain-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+      expect(JSON.parse(body)).toMatchObject({
+        id: pending!.id,
+        event: 'hold.started',
+        data: { accountId: user.id, endsAt: '2026-05-02T10:00:00.000Z', scope: ['withdrawals', 'p2p_trading'], reason: 'authenticator_reset' },
+      });
+
+      const timestamp = headers['regain-timestamp'] as string;
+      const signature = headers['regain-signature'] as string;
+      const verify = (overrides: Partial<Parameters<typeof verifyWebhookSignature>[0]>) =>
+        verifyWebhookSignature({ secret: host.endpoint.secret, timestamp, body, signature, now: clock.now(), ...overrides });
+      expect(verify({})).toBe(true);
+      expect(verify({ now: new Date(clock.now().getTime() + 299_000) })).toBe(true);
+      expect(verify({ body: body.replace('authenticator_reset', 'contact_change') })).toBe(false);
+      expect(verify({ body: `${body} ` })).toBe(false);
+      expect(verify({ now: new Date(clock.now().getTime() + 301_000) })).toBe(false); // stale: a replay
+      expect(verify({ now: new Date(clock.now().getTime() - 301_000) })).toBe(false);
+      expect(verify({ timestamp: String(Number(timestamp) + 1) })).toBe(false); // the timestamp is signed too
+      expect(verify({ secret: 'another secret' })).toBe(false);
+      expect(verify({ signature: null })).toBe(false);
+      expect(verify({ signature: 'v1=' })).toBe(false);
+      expect(verify({ signature: `v0=${signature.slice(3)}` })).toBe(false);
+      expect(verify({ signature: `v1=${'0'.repeat(64)}, ${signature}` })).toBe(true); // secret rotation
+
+      const row = await db.webhookDelivery.findUniqueOrThrow({ where: { id: pending!.id } });
+      expect(row).toMatchObject({ status: 'DELIVERED', attempts: 1, deliveredAt: clock.now(), lastError: null });
+      // Delivered once: a second run posts nothing.
+      clock.advance(3600);
+      await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() });
+      expect(host.received).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('does nothing until a host endpoint is configured', async () => {
+    const now = new Date('2026-05-01T10:00:00Z');
+    const { id } = await enqueueWebhook(db, { event: 'hold.started', payload: { accountId: randomUUID() }, now });
+    expect(await deliverPendingWebhooks({ db, endpoint: undefined, now })).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
+
+  it('a 500 from the host counts one attempt and retries a minute later', async () => {
+    const host = await startHost((_req, res) => res.writeHead(500).end('oops'));
+    try {
+      const clock = fixedClock('2026-05-01T10:00:00Z');
+      const { id } = await enqueueWebhook(db, { event: 'hold.started', payload: { n: 1 }, now: clock.now() });
+      expect(await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() })).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      const row = await db.webhookDelivery.findUniqueOrThrow({ where: { id } });
+      expect(row).toMatchObject({ status: 'PENDING', attempts: 1, lastError: 'HTTP 500', deliveredAt: null });
+      expect(row.nextAttemptAt).toEqual(new Date('2026-05-01T10:01:00Z'));
+
+      // Not due before then.
+      clock.advance(59);
+      await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() });
+      expect(host.received).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('backs off 1, 2, 4 … minutes (capped at an hour) and gives up after 10 failed attempts', async () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map(retryDelaySeconds)).toEqual([60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+    const host = await startHost((_req, res) => res.writeHead(503).end());
+    try {
+      const clock = fixedClock('2026-05-01T10:00:00Z');
+      const { id } = await enqueueWebhook(db, { event: 'hold.started', payload: { n: 2 }, now: clock.now() });
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
+        await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() });
+        const row = await db.webhookDelivery.findUniqueOrThrow({ where: { id } });
+        expect(row.attempts).toBe(attempt);
+        expect(row.status).toBe(attempt < WEBHOOK_MAX_ATTEMPTS ? 'PENDING' : 'FAILED');
+        const wait = (row.nextAttemptAt.getTime() - clock.now().getTime()) / 1000;
+        waits.push(wait);
+        clock.advance(wait);
+      }
+      expect(waits.slice(0, 9)).toEqual([60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+      expect(host.received).toHaveLength(WEBHOOK_MAX_ATTEMPTS);
+      // Given up: later runs leave it alone.
+      clock.advance(24 * 3600);
+      await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now() });
+      expect(host.received).toHaveLength(WEBHOOK_MAX_ATTEMPTS);
+      expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'FAILED', attempts: 10 });
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('a hanging host times out, is retried later, and does not hold up the next delivery', async () => {
+    let calls = 0;
+    // The first request never gets an answer; the second is acknowledged.
+    const host = await startHost((_req, res) => {
+      calls++;
+      if (calls > 1) res.writeHead(200).end();
+    });
+    try {
+      expect(WEBHOOK_TIMEOUT_MS).toBe(5_000); // the default; this test waits less
+      const clock = fixedClock('2026-05-01T10:00:00Z');
+      const first = await enqueueWebhook(db, { event: 'hold.started', payload: { n: 'hang' }, now: clock.now() });
+      clock.advance(1);
+      const second = await enqueueWebhook(db, { event: 'hold.started', payload: { n: 'ok' }, now: clock.now() });
+      const started = Date.now();
+      const summary = await deliverPendingWebhooks({ db, endpoint: host.endpoint, now: clock.now(), timeoutMs: 500 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(summary).toEqual({ delivered: 1, retrying: 1, failed: 0 });
+      expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: first.id } })).toMatchObject({
+        status: 'PENDING',
+        attempts: 1,
+        lastError: 'timeout after 500 ms',
+        nextAttemptAt: new Date(clock.now().getTime() + 60_000),
+      });
+      expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({ status: 'DELIVERED' });
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('an unreachable host or a redirect is a failed attempt, not an exception', async () => {
+    const host = await startHost((_req, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end());
+    const unreachable = await startHost();
+    const deadUrl = unreachable.endpoint.url;
+    await unreachable.close();
+    try {
+      const now = new Date('2026-05-01T10:00:00Z');
+      const { id } = await enqueueWebhook(db, { event: 'hold.started', payload: {}, now });
+      await deliverPendingWebhooks({ db, endpoint: host.endpoint, now });
+      expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'PENDING', attempts: 1, lastError: 'HTTP 302' });
+
+      const later = new Date(now.getTime() + 60_000);
+      await expect(deliverPendingWebhooks({ db, endpoint: { url: deadUrl, secret: 'x' }, now: later })).resolves.toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'PENDING', attempts: 2 });
+    } finally {
+      await host.close();
+    }
+  });
+});
