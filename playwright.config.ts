@@ -72,8 +72,9 @@ export default defineConfig({
         TWILIO_AUTH_TOKEN,
         TWILIO_FROM: '+15005550006',
         TWILIO_API_BASE_URL: `http://127.0.0.1:${SINK_HTTP_PORT}`,
-        // Same key as tests/e2e/support.ts (E2E.hmacKey), so tests can create fixtures this server accepts.
+        // Same keys as tests/e2e/support.ts (E2E), so tests can create fixtures this server accepts.
         HMAC_KEY: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
+        ENCRYPTION_KEY: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
       },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -65,4 +65,5 @@ export const E2E = {
   databaseUrl: 'postgresql://postgres:postgres@127.0.0.1:54339/regain',
   // Fixed so a test can create fixtures (e.g. a trusted-device token) the server recognises.
   hmacKey: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
+  encryptionKey: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
 } as const;

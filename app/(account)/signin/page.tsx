@@ -1,13 +1,22 @@
 import type { Metadata } from 'next';
-import { NotAvailable } from '../../_components/not-available';
+import { redirect } from 'next/navigation';
+import { currentUser } from '@/lib/sessions/auth';
+import { Card, PageContainer } from '../../_components/ui';
+import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default function SignInPlaceholderPage() {
+export default async function SignInPage() {
+  if (await currentUser()) redirect('/account/security');
   return (
-    <NotAvailable
-      title="Sign-in is not available yet"
-      text="The account security center is being built. The help center and self-service tools stay open to everyone."
-    />
+    <PageContainer className="py-10">
+      <Card className="mx-auto max-w-md space-y-5 p-6 sm:p-8">
+        <div className="space-y-1">
+          <h1 className="text-2xl font-bold tracking-tight">Sign in</h1>
+          <p className="text-sm text-muted">Use your password and a code from your authenticator app.</p>
+        </div>
+        <SignInForm />
+      </Card>
+    </PageContainer>
   );
 }
