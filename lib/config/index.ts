@@ -52,6 +52,15 @@ const schema = z
       .transform((v) => v || undefined)
       .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be a phone number in E.164 form, e.g. +15005550006' }).optional()),
     TWILIO_API_BASE_URL: optionalUrl,
+    WEBAUTHN_RP_ID: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || undefined)
+      .pipe(z.string().regex(/^[a-z0-9.-]+$/i, { message: 'must be a host name such as example.com (no scheme or port)' }).optional()),
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).default('Regain'),
+    HOST_WEBHOOK_URL: optionalUrl,
+    HOST_WEBHOOK_SECRET: z.string().optional().transform((v) => v || undefined),
     ENABLE_TEST_CLOCK: z
       .enum(['true', 'false', '1', '0', ''])
       .optional()
@@ -73,6 +82,16 @@ const schema = z
     if (env.NODE_ENV === 'production') {
       if (env.EMAIL_TRANSPORT === 'outbox') ctx.addIssue({ code: 'custom', path: ['EMAIL_TRANSPORT'], message: 'must be smtp in production' });
       if (env.SMS_TRANSPORT === 'outbox') ctx.addIssue({ code: 'custom', path: ['SMS_TRANSPORT'], message: 'must be twilio in production' });
+    }
+    if (env.HOST_WEBHOOK_URL && (!env.HOST_WEBHOOK_SECRET || env.HOST_WEBHOOK_SECRET.length < 32)) {
+      ctx.addIssue({ code: 'custom', path: ['HOST_WEBHOOK_SECRET'], message: 'is required when HOST_WEBHOOK_URL is set: at least 32 characters shared with the host' });
+    }
+    // A passkey is bound to its relying-party id: it must be the app's host or a parent domain of it.
+    if (env.WEBAUTHN_RP_ID) {
+      const host = new URL(env.APP_URL).hostname;
+      if (host !== env.WEBAUTHN_RP_ID && !host.endsWith(`.${env.WEBAUTHN_RP_ID}`)) {
+        ctx.addIssue({ code: 'custom', path: ['WEBAUTHN_RP_ID'], message: `must be the host of APP_URL (${host}) or a parent domain of it` });
+      }
     }
     // The test clock lets a request choose "now"; only ever on a loopback test server.
     if (env.ENABLE_TEST_CLOCK && !isLoopback(env.APP_URL)) {
@@ -99,6 +118,10 @@ export type Config = Readonly<{
   testClock: boolean;
   email: { transport: 'outbox' } | { transport: 'smtp'; url: string; from: string };
   sms: { transport: 'outbox' } | { transport: 'twilio'; accountSid: string; authToken: string; from: string; apiBaseUrl: string | undefined };
+  /** WebAuthn relying party: passkeys are bound to `rpId`; responses must come from `origin`. */
+  webauthn: { rpId: string; rpName: string; origin: string };
+  /** Where signed webhooks for the host platform go; undefined = none are sent (they wait in the table). */
+  hostWebhook: { url: string; secret: string } | undefined;
   /** The development outbox page exists only outside production. */
   outboxPage: boolean;
 }>;
@@ -143,6 +166,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             apiBaseUrl: env.TWILIO_API_BASE_URL,
           }
         : { transport: 'outbox' as const },
+    webauthn: { rpId: env.WEBAUTHN_RP_ID ?? new URL(env.APP_URL).hostname, rpName: env.WEBAUTHN_RP_NAME, origin: new URL(env.APP_URL).origin },
+    hostWebhook: env.HOST_WEBHOOK_URL ? { url: env.HOST_WEBHOOK_URL, secret: env.HOST_WEBHOOK_SECRET! } : undefined,
     outboxPage: env.NODE_ENV !== 'production',
   });
 }
