@@ -2,8 +2,14 @@
 // message naming the variable or the file; the search index is built before the first request.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { validateConfigAtStartup } = await import('@/lib/config');
+  const { getConfig, validateConfigAtStartup } = await import('@/lib/config');
   validateConfigAtStartup();
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
+  // Without a host URL there is nowhere to post: deliveries wait in their table until one is set.
+  const endpoint = getConfig().hostWebhook;
+  if (endpoint) {
+    const [{ getPrisma }, { startWebhookWorker }] = await Promise.all([import('@/lib/db/client'), import('@/lib/platform/webhook-worker')]);
+    startWebhookWorker({ db: getPrisma(), endpoint });
+  }
 }

@@ -75,6 +75,9 @@ export default defineConfig({
         // Same keys as tests/e2e/support.ts (E2E), so tests can create fixtures this server accepts.
         HMAC_KEY: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
         ENCRYPTION_KEY: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
+        // Webhooks go to the sinks; the same secret is E2E.webhookSecret, so tests can verify signatures.
+        HOST_WEBHOOK_URL: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/webhooks`,
+        HOST_WEBHOOK_SECRET: 'e2e-tests-only-webhook-secret-0123456789',
       },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { hasSessionCookie } from '@/lib/sessions/auth';
 import { ShieldIcon } from './icons';
 
 const nav = [
@@ -6,7 +7,9 @@ const nav = [
   { href: '/tools', label: 'Self-service tools' },
 ];
 
-export function SiteHeader() {
+export async function SiteHeader() {
+  // The cookie alone decides the label; the account page itself validates the session.
+  const signedIn = await hasSessionCookie();
   return (
     <header className="sticky top-0 z-40 border-b border-line bg-surface/90 backdrop-blur supports-[backdrop-filter]:bg-surface/75">
       <div className="mx-auto flex h-16 w-full max-w-5xl items-center gap-3 px-4 sm:px-6">
@@ -23,8 +26,11 @@ export function SiteHeader() {
           <Link href="/tools" className="inline-flex min-h-11 items-center rounded-md px-2 text-muted hover:bg-surface-muted hover:text-fg sm:hidden">
             Tools
           </Link>
-          <Link href="/signin" className="ml-1 inline-flex min-h-11 items-center rounded-lg border border-line px-4 font-semibold hover:bg-surface-muted">
-            Sign in
+          <Link
+            href={signedIn ? '/account/security' : '/signin'}
+            className="ml-1 inline-flex min-h-11 items-center rounded-lg border border-line px-4 font-semibold hover:bg-surface-muted"
+          >
+            {signedIn ? 'Account' : 'Sign in'}
           </Link>
         </nav>
       </div>

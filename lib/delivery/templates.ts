@@ -133,3 +133,266 @@ export function escapeXml(value: string): string {
 function escapeHtml(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c]!);
 }
+
+// ── Security-change notices ──────────────────────────────────────────────────
+//
+// product.md B: "Every change to a factor, contact or device notifies the user on every verified
+// channel"; security.md rule 11: a reset is announced everywhere the owner can still be reached.
+// A notice is how a real owner learns that someone else got in, so it says plainly what changed,
+// when and from where, and what to do if it wasn't them. Like the code messages above it carries no
+// link: an attacker's copy of this mail would want exactly one click.
+
+export const SECURITY_CHANGES = [
+  'authenticator_linked',
+  'authenticator_replaced',
+  'authenticator_removed',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_revoked',
+  'device_signed_out',
+  'sessions_ended',
+  'recovery_completed',
+  'contact_changed',
+] as const;
+
+export type SecurityChange = (typeof SECURITY_CHANGES)[number];
+
+export type SecurityNoticeContext = {
+  /** The passkey's name as the user gave it, e.g. "Work laptop". */
+  passkeyName?: string | undefined;
+  /** The device that was signed out, as shown on the devices page. */
+  deviceName?: string | undefined;
+  /** Where the change was made, as a person would say it, e.g. "Chrome on macOS". */
+  requestedFrom?: string | undefined;
+  /** End of the withdrawal/P2P hold the change started (security.md rule 11). */
+  holdEndsAt?: Date | undefined;
+};
+
+type NoticeWords = {
+  subject: string;
+  /** One short phrase for the SMS, lower case, no names (see securityNoticeSms). */
+  sms: string;
+  headline: (names: { passkey: string | undefined; device: string | undefined }) => string;
+  /** A second sentence where the headline alone could leave someone unsure what happened. */
+  detail?: string;
+};
+
+const NOTICE_WORDS: Record<SecurityChange, NoticeWords> = {
+  authenticator_linked: {
+    subject: `An authenticator app was linked to your ${PRODUCT} account`,
+    sms: 'an authenticator app was linked',
+    headline: () => 'An authenticator app was linked to your account',
+    detail: 'Codes from that app can now be used to sign in and to confirm changes.',
+  },
+  authenticator_replaced: {
+    subject: `Your ${PRODUCT} authenticator app was replaced`,
+    sms: 'your authenticator app was replaced',
+    headline: () => 'Your authenticator app was replaced',
+    detail: 'Codes from the previous app no longer work.',
+  },
+  authenticator_removed: {
+    subject: `Your ${PRODUCT} authenticator app was removed`,
+    sms: 'your authenticator app was removed',
+    headline: () => 'Your authenticator app was removed',
+    detail: 'Codes from that app no longer work.',
+  },
+  passkey_added: {
+    subject: `A passkey was added to your ${PRODUCT} account`,
+    sms: 'a passkey was added',
+    headline: ({ passkey }) => (passkey ? `A passkey named “${passkey}” was added to your account` : 'A passkey was added to your account'),
+    detail: 'It can now be used to sign in.',
+  },
+  passkey_removed: {
+    subject: `A passkey was removed from your ${PRODUCT} account`,
+    sms: 'a passkey was removed',
+    headline: ({ passkey }) => (passkey ? `The passkey “${passkey}” was removed from your account` : 'A passkey was removed from your account'),
+    detail: 'It can no longer be used to sign in.',
+  },
+  passkey_revoked: {
+    subject: `A passkey on your ${PRODUCT} account was revoked`,
+    sms: 'a passkey you reported was revoked',
+    headline: ({ passkey }) =>
+      passkey ? `The passkey “${passkey}” was reported as not yours and revoked` : 'A passkey reported as not yours was revoked',
+    detail: 'It can no longer be used to sign in. Review your other passkeys and devices in the app as well.',
+  },
+  device_signed_out: {
+    subject: `A device was signed out of your ${PRODUCT} account`,
+    sms: 'a device was signed out',
+    headline: ({ device }) => (device ? `“${device}” was signed out of your account` : 'A device was signed out of your account'),
+  },
+  sessions_ended: {
+    subject: `Every session on your ${PRODUCT} account was ended`,
+    sms: 'all sessions were ended',
+    headline: () => 'Every session on your account was ended',
+    detail: 'A sign-in was reported as not yours, so every device was signed out and has to sign in again.',
+  },
+  recovery_completed: {
+    subject: `Your ${PRODUCT} account was recovered`,
+    sms: 'your account was recovered',
+    headline: () => 'Your account was recovered',
+    detail: 'Access was restored through account recovery, and every other session was signed out.',
+  },
+  contact_changed: {
+    subject: `The contact details on your ${PRODUCT} account changed`,
+    sms: 'your contact details changed',
+    headline: () => 'The contact details on your account changed',
+    detail: 'The email address or phone number we use to reach you was changed.',
+  },
+};
+
+export type SecurityNoticeEmail = { subject: string; text: string; html: string };
+
+export function securityNoticeEmail(options: { change: SecurityChange; at: Date; context?: SecurityNoticeContext | undefined }): SecurityNoticeEmail {
+  const { change, at, context = {} } = options;
+  const words = NOTICE_WORDS[change];
+  // Names come from whoever made the change, possibly an attacker: one line, bounded, never in the
+  // subject, and escaped in the HTML like every other value.
+  const headline = words.headline({ passkey: userText(context.passkeyName), device: userText(context.deviceName) });
+  const when = utcDateTime(at);
+  const from = userText(context.requestedFrom);
+  const hold = context.holdEndsAt
+    ? `To protect your funds, withdrawals and P2P trading are held until ${utcDateTime(context.holdEndsAt)}.`
+    : undefined;
+  const subject = words.subject;
+  const ifYou = "If this was you, you don't need to do anything else.";
+  const recover = `Open the ${PRODUCT} app, or type the address you always use into your browser, and choose “Can't sign in?” to secure your account.`;
+  const support = `Then contact ${PRODUCT} Support from the help center at that same address. Don't use links or phone numbers from messages you didn't expect.`;
+  const never = `Nobody from ${PRODUCT} Support will ever ask for your password or your codes.`;
+  const holdHelps = 'The hold gives you time to act before anyone can move funds.';
+
+  const text = [
+    `${PRODUCT} security notice`,
+    '',
+    `${headline}.`,
+    ...(words.detail ? ['', words.detail] : []),
+    '',
+    `When: ${when}`,
+    ...(from ? [`From: ${from}`] : []),
+    ...(hold ? ['', hold] : []),
+    '',
+    ifYou,
+    '',
+    "Wasn't you?",
+    `- ${recover}`,
+    `- ${support}`,
+    `- ${never}`,
+    ...(hold ? [`- ${holdHelps}`] : []),
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+
+  const p = 'margin:0 0 16px;font-size:16px;line-height:24px;color:#1f2937;';
+  const small = 'margin:0 0 8px;font-size:14px;line-height:21px;color:#374151;';
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${escapeHtml(subject)}</title>
+<style>
+@media (max-width: 480px) {
+  .outer { padding: 8px 0 !important; }
+  .pad { padding-left: 18px !important; padding-right: 18px !important; }
+}
+</style>
+</head>
+<body style="margin:0;padding:0;background-color:#f3f4f6;">
+<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(`${headline} on ${when}.`)}</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
+<tr><td class="outer" align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
+<tr><td class="pad" style="padding:28px 28px 8px;">
+<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
+<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">${escapeHtml(headline)}</h1>
+${words.detail ? `<p style="${p}">${escapeHtml(words.detail)}</p>` : ''}
+<p style="${small}"><strong>When:</strong> ${escapeHtml(when)}</p>
+${from ? `<p style="${small}"><strong>From:</strong> ${escapeHtml(from)}</p>` : ''}
+</td></tr>
+${
+  hold
+    ? `<tr><td class="pad" style="padding:8px 28px 8px;">
+<div style="padding:16px;border:1px solid #bfdbfe;background-color:#eff6ff;border-radius:8px;">
+<p style="margin:0;font-size:15px;line-height:22px;color:#1e3a8a;">${escapeHtml(hold)}</p>
+</div>
+</td></tr>
+`
+    : ''
+}<tr><td class="pad" style="padding:8px 28px 8px;">
+<p style="${p}">${escapeHtml(ifYou)}</p>
+</td></tr>
+<tr><td class="pad" style="padding:0 28px 24px;">
+<div style="padding:16px;border:1px solid #fcd34d;background-color:#fffbeb;border-radius:8px;">
+<h2 style="margin:0 0 8px;font-size:16px;line-height:24px;font-weight:700;color:#92400e;">Wasn&#39;t you?</h2>
+<p style="${small}">${escapeHtml(recover)}</p>
+<p style="${small}">${escapeHtml(support)}</p>
+<p style="margin:0;font-size:14px;line-height:21px;color:#374151;">${escapeHtml(hold ? `${never} ${holdHelps}` : never)}</p>
+</div>
+</td></tr>
+<tr><td class="pad" style="padding:0 28px 28px;">
+<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+`;
+  return { subject, text, html };
+}
+
+export const SMS_SEGMENT = 160;
+
+/**
+ * One GSM-7 segment: plain ASCII (see codeSms) and at most 160 characters. Passkey and device names
+ * stay out: they are chosen by whoever made the change, and an SMS that quotes an attacker's words
+ * ("call +1 … to cancel") becomes their message. The device it came from is added only while the
+ * whole text still fits one segment.
+ */
+export function securityNoticeSms(options: { change: SecurityChange; at: Date; context?: SecurityNoticeContext | undefined }): { text: string } {
+  const { change, at, context = {} } = options;
+  const when = utcDateTime(at, { short: true });
+  const hold = context.holdEndsAt ? ` Withdrawals and P2P held until ${utcDateTime(context.holdEndsAt, { short: true })}.` : '';
+  const action = " Not you? Open the app, tap Can't sign in?";
+  const from = asciiText(context.requestedFrom, 40);
+  const compose = (withFrom: boolean) =>
+    `${PRODUCT}: ${NOTICE_WORDS[change].sms} on ${when}${withFrom && from ? ` from ${from}` : ''}.${hold}${action}`;
+  const full = compose(true);
+  return { text: full.length <= SMS_SEGMENT ? full : compose(false) };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * "1 May 2026 at 10:00 UTC": spelled out, not locale-formatted, so every recipient reads the same
+ * instant whatever the server's locale; UTC because rule 20 records times in UTC and support
+ * staff compare the two. The short form ("1 May 10:00 UTC") is for the SMS.
+ */
+function utcDateTime(date: Date, options: { short?: boolean } = {}) {
+  const day = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+  const time = `${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
+  return options.short ? `${day} ${time}` : `${day} ${date.getUTCFullYear()} at ${time}`;
+}
+
+/**
+ * A value someone typed (or a user agent sent), made safe for one line of text: control and
+ * bidirectional-override characters would let it forge extra lines or reorder what a reader sees.
+ */
+function userText(value: string | undefined, max = 60): string | undefined {
+  if (value === undefined) return undefined;
+  const line = value
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (line.length === 0) return undefined;
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}
+
+function asciiText(value: string | undefined, max: number): string | undefined {
+  const line = userText(value, Number.MAX_SAFE_INTEGER)
+    ?.replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!line) return undefined;
+  return line.length > max ? line.slice(0, max).trimEnd() : line;
+}

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'conflict'
+  | 'reauthentication_required'
   | 'unavailable'
   | 'internal';
 
@@ -22,6 +23,7 @@ const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   rate_limited: 429,
   conflict: 409,
+  reauthentication_required: 403,
   unavailable: 503,
   internal: 500,
 };

@@ -39,8 +39,10 @@ export async function createApiKey({
   return { id: row.id, prefix, key };
 }
 
-export async function revokeApiKey({ db, id, now }: { db: Db; id: string; now: Date }) {
-  await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
+/** `revoked` is false when no active key has that id (unknown, or revoked before). */
+export async function revokeApiKey({ db, id, now }: { db: Db; id: string; now: Date }): Promise<{ revoked: boolean }> {
+  const { count } = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
+  return { revoked: count === 1 };
 }
 
 /**

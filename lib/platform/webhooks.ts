@@ -137,7 +137,8 @@ export async function deliverPendingWebhooks({
         nextAttemptAt: new Date(now.getTime() + retryDelaySeconds(attempts) * 1000),
       },
     });
-    log.warn(giveUp ? 'webhook_failed' : 'webhook_retry', { deliveryId: delivery.id, event: delivery.event, attempts, error: outcome.error });
+    // `webhookEvent`, not `event`: that field is the log line's own name.
+    log.warn(giveUp ? 'webhook_failed' : 'webhook_retry', { deliveryId: delivery.id, webhookEvent: delivery.event, attempts, error: outcome.error });
     if (giveUp) summary.failed++;
     else summary.retrying++;
   }

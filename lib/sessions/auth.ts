@@ -4,9 +4,10 @@ import { cookies, headers } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
-import { clientIp } from '@/lib/http/request';
+import { clientIp, requestNow } from '@/lib/http/request';
+import { log } from '@/lib/log';
 import { DEVICE_COOKIE } from './devices';
-import { signInWithPassword, USER_SESSION_DAYS, validateSession } from './sign-in';
+import { type SignedIn, type SignInDeps, signInWithPasskey, signInWithPassword, stepUp, USER_SESSION_DAYS, validateSession } from './sign-in';
 
 /**
  * Auth.js glue: JWT sessions that are revocable because every request re-checks the session row
@@ -30,35 +31,53 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
       sessionToken: { name: secure ? '__Host-regain.session' : 'regain.session', options: { httpOnly: true, sameSite: 'lax', path: '/', secure } },
     },
     pages: { signIn: '/signin' },
+    // A refused sign-in is an expected outcome (already recorded as a SignInEvent), not an error
+    // with a stack trace; everything else goes to our structured log.
+    logger: {
+      error(error) {
+        if (error instanceof CredentialsSignin || (error as { type?: string }).type === 'CredentialsSignin') return;
+        log.error('auth_error', { error });
+      },
+      warn(code) {
+        log.warn('auth_warning', { code });
+      },
+      debug() {},
+    },
     providers: [
       Credentials({
         id: 'password',
-        credentials: { email: {}, password: {}, code: {} },
-        async authorize(credentials) {
-          const [headerList, jar] = await Promise.all([headers(), cookies()]);
-          try {
-            const result = await signInWithPassword(
-              { db: getPrisma(), hmacKey: config.hmacKey, encryptionKey: config.encryptionKey },
-              {
-                email: String(credentials.email ?? ''),
-                password: String(credentials.password ?? ''),
-                code: String(credentials.code ?? ''),
-                ip: clientIp(headerList),
-                userAgent: headerList.get('user-agent'),
-                deviceToken: jar.get(DEVICE_COOKIE)?.value,
-                now: new Date(),
-              },
-            );
-            // This browser becomes a trusted device of the account (it can approve recoveries).
-            if (result.newDeviceToken) {
-              jar.set(DEVICE_COOKIE, result.newDeviceToken, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: 400 * 86_400 });
-            }
-            return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion };
-          } catch (error) {
-            if (error instanceof AppError) throw new SignInRefused(error.userMessage, error.retryAfterSeconds);
-            throw error;
-          }
-        },
+        credentials: { email: {}, password: {}, code: {}, passkeyResponse: {} },
+        authorize: (credentials) =>
+          authorizeWith((deps, request) => {
+            const passkey = parsePasskeyResponse(credentials.passkeyResponse);
+            return signInWithPassword(deps, {
+              ...request,
+              email: String(credentials.email ?? ''),
+              password: String(credentials.password ?? ''),
+              secondFactor: passkey !== undefined ? { kind: 'passkey', response: passkey } : { kind: 'totp', code: String(credentials.code ?? '') },
+            });
+          }),
+      }),
+      Credentials({
+        id: 'passkey',
+        credentials: { response: {} },
+        authorize: (credentials) => authorizeWith((deps, request) => signInWithPasskey(deps, { ...request, response: parsePasskeyResponse(credentials.response) ?? null })),
+      }),
+      Credentials({
+        // Step-up for the signed-in person: same account, new session id, fresh authentication time.
+        id: 'step-up',
+        credentials: { code: {}, passkeyResponse: {} },
+        authorize: (credentials) =>
+          authorizeWith(async (deps, request) => {
+            const user = await currentUser();
+            if (!user) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.' });
+            const passkey = parsePasskeyResponse(credentials.passkeyResponse);
+            return stepUp(deps, {
+              ...request,
+              ...user,
+              factor: passkey !== undefined ? { kind: 'passkey', response: passkey } : { kind: 'totp', code: String(credentials.code ?? '') },
+            });
+          }),
       }),
     ],
     callbacks: {
@@ -78,6 +97,44 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
 });
 
 export { SignInRefused };
+
+/** The passkey response arrives as the JSON string the browser produced; anything else is no response. */
+function parsePasskeyResponse(value: unknown): unknown {
+  if (typeof value !== 'string' || value === '' || value.length > 20_000) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+type RequestInfo = { ip: string; userAgent: string | null; deviceToken: string | undefined; now: Date };
+
+/** Runs one sign-in use case with this request's details and turns its refusal into Auth.js's. */
+async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => Promise<SignedIn>) {
+  const config = getConfig();
+  const [headerList, jar] = await Promise.all([headers(), cookies()]);
+  try {
+    const result = await work(
+      { db: getPrisma(), hmacKey: config.hmacKey, encryptionKey: config.encryptionKey, rp: config.webauthn },
+      { ip: clientIp(headerList), userAgent: headerList.get('user-agent'), deviceToken: jar.get(DEVICE_COOKIE)?.value, now: requestNow(jar) },
+    );
+    // This browser becomes a trusted device of the account (it can approve recoveries).
+    if (result.newDeviceToken) {
+      jar.set(DEVICE_COOKIE, result.newDeviceToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.isProduction, maxAge: 400 * 86_400 });
+    }
+    return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion };
+  } catch (error) {
+    if (error instanceof AppError) throw new SignInRefused(error.userMessage, error.retryAfterSeconds);
+    throw error;
+  }
+}
+
+/** Whether this browser holds a session cookie at all (cheap; pages still validate the session). */
+export async function hasSessionCookie() {
+  const jar = await cookies();
+  return jar.has('__Host-regain.session') || jar.has('regain.session');
+}
 
 /** The signed-in account holder for this request, re-validated; undefined when signed out. */
 export async function currentUser(): Promise<{ userId: string; sessionId: string } | undefined> {

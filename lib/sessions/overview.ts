@@ -1,15 +1,24 @@
 import { hasAuthenticator } from '@/lib/authenticator';
 import type { Db } from '@/lib/db/client';
 import { getActiveHold } from '@/lib/holds';
-import { countPasskeys } from '@/lib/passkeys';
+import { listPasskeys } from '@/lib/passkeys';
+import { describeUserAgent, shortenIp } from '@/lib/verification/approvals';
 import { maskEmail, maskPhone } from '@/lib/verification/identifiers';
+
+const METHOD_LABEL: Record<string, string> = {
+  passkey: 'Passkey',
+  'password+totp': 'Password and authenticator code',
+  'password+passkey': 'Password and passkey',
+  'step-up:totp': 'Confirmed with authenticator code',
+  'step-up:passkey': 'Confirmed with passkey',
+};
 
 /** What /account/security shows: factors, contacts (masked), hold, devices and recent sign-ins. */
 export async function getSecurityOverview({ db, userId, sessionId, now }: { db: Db; userId: string; sessionId: string; now: Date }) {
   const [user, authenticator, passkeys, hold, devices, signIns, current] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: userId }, select: { displayName: true, email: true, emailVerifiedAt: true, phone: true, phoneVerifiedAt: true } }),
     hasAuthenticator({ db, owner: { userId } }),
-    countPasskeys(db, userId),
+    listPasskeys({ db, owner: { userId } }),
     getActiveHold({ db, userId, now }),
     db.trustedDevice.findMany({
       where: { userId, revokedAt: null },
@@ -18,9 +27,9 @@ export async function getSecurityOverview({ db, userId, sessionId, now }: { db: 
     }),
     db.signInEvent.findMany({
       where: { userId },
-      select: { id: true, createdAt: true, method: true, result: true, location: true, userAgent: true },
+      select: { id: true, createdAt: true, method: true, result: true, location: true, userAgent: true, ip: true },
       orderBy: { createdAt: 'desc' },
-      take: 10,
+      take: 15,
     }),
     db.session.findUnique({ where: { id: sessionId }, select: { deviceId: true } }),
   ]);
@@ -29,9 +38,23 @@ export async function getSecurityOverview({ db, userId, sessionId, now }: { db: 
     email: { masked: maskEmail(user.email), verified: Boolean(user.emailVerifiedAt) },
     phone: user.phone ? { masked: maskPhone(user.phone), verified: Boolean(user.phoneVerifiedAt) } : undefined,
     authenticator,
-    passkeys,
+    passkeys: passkeys.map((p) => ({ ...p, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null })),
     hold: hold ? { endsAt: hold.endsAt.toISOString(), scope: hold.scope } : undefined,
-    devices: devices.map((d) => ({ ...d, current: d.id === current?.deviceId })),
-    signIns,
+    devices: devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      lastSeenAt: d.lastSeenAt.toISOString(),
+      firstSeenAt: d.firstSeenAt.toISOString(),
+      current: d.id === current?.deviceId,
+    })),
+    // No full IP address on the page: the network (last part hidden) is enough to spot a stranger.
+    signIns: signIns.map((s) => ({
+      id: s.id,
+      at: s.createdAt.toISOString(),
+      device: describeUserAgent(s.userAgent),
+      where: s.location ?? shortenIp(s.ip),
+      method: METHOD_LABEL[s.method] ?? s.method,
+      succeeded: s.result === 'SUCCESS',
+    })),
   };
 }

@@ -1,86 +1,253 @@
 import { keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
+import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
+import { finishPasskeySignIn, startPasskeySignIn, type PasskeySignInResult, type RelyingParty } from '@/lib/passkeys';
 import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { describeUserAgent } from '@/lib/verification/approvals';
 import { createTrustedDevice, findTrustedDevice } from './devices';
 import { hashPassword, verifyPassword } from './password';
-import { describeUserAgent } from '@/lib/verification/approvals';
 
 /**
- * Sign-in with email, password and an authenticator code. One uniform failure for every reason
- * (unknown email, wrong password, wrong or missing code), so the form reveals nothing; limits per
- * account and per IP grow their wait with every breach and never lock the account itself.
+ * Sign-in for account holders: a passkey on its own, or email + password + a second factor
+ * (authenticator code or passkey). One uniform failure for every reason (unknown email, wrong
+ * password, wrong code, someone else's passkey), so the form reveals nothing (rule 13); limits per
+ * account and per IP grow their wait with every breach and never lock the account itself (rule 14).
  */
 export const USER_IDLE_MINUTES = 30;
 export const USER_SESSION_DAYS = 7;
+/** Changing a factor or contact needs a sign-in or step-up this recent (security.md rule 17). */
+export const FRESH_AUTH_MINUTES = 5;
 const LIMITS = {
   perAccount: { limit: 10, windowSeconds: 15 * 60 },
   perIp: { limit: 30, windowSeconds: 15 * 60 },
 };
 
-export type SignInDeps = { db: Db; hmacKey: Buffer; encryptionKey: Buffer };
+export type SignInDeps = { db: Db; hmacKey: Buffer; encryptionKey: Buffer; rp: RelyingParty };
 export type SignedIn = { userId: string; sessionId: string; sessionVersion: number; newDeviceToken: string | undefined };
+export type SecondFactor = { kind: 'totp'; code: string } | { kind: 'passkey'; response: unknown };
+type RequestInfo = { ip: string; userAgent: string | null; deviceToken: string | undefined; now: Date };
 
 const failed = () => new AppError({ code: 'unauthorized', userMessage: 'The email, password or code is not right.' });
+const passkeyFailed = () =>
+  new AppError({ code: 'unauthorized', userMessage: "That passkey didn't work. Try again, or sign in with your password." });
 
 // A real argon2id hash to check against when the email is unknown, so both take the same time.
 let decoyHash: Promise<string> | undefined;
 
+async function throttle(db: Db, keys: string[], now: Date) {
+  for (const key of keys) {
+    const decision = await consumeRateLimit(db, key, key.startsWith('signin:ip:') ? LIMITS.perIp : LIMITS.perAccount, now);
+    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'sign-in attempts');
+  }
+}
+
 export async function signInWithPassword(
   deps: SignInDeps,
-  input: { email: string; password: string; code: string; ip: string; userAgent: string | null; deviceToken: string | undefined; now: Date },
+  input: RequestInfo & { email: string; password: string; secondFactor: SecondFactor },
 ): Promise<SignedIn> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
   const accountKey = keyedHash(deps.hmacKey, 'signin', email).toString('base64url');
-  for (const [key, limit] of [[`signin:account:${accountKey}`, LIMITS.perAccount], [`signin:ip:${input.ip}`, LIMITS.perIp]] as const) {
-    const decision = await consumeRateLimit(deps.db, key, limit, input.now);
-    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'sign-in attempts');
-  }
+  await throttle(deps.db, [`signin:account:${accountKey}`, `signin:ip:${input.ip}`], input.now);
 
-  const user = await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true, sessionVersion: true } });
+  const user = await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
   decoyHash ??= hashPassword('no account has this password');
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
-  const owner = user ? { userId: user.id } : undefined;
-  const secondFactorOk =
-    passwordOk && owner && (await hasAuthenticator({ db: deps.db, owner }))
-      ? (await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner, code: input.code, now: input.now })).ok
-      : false;
+  const method = input.secondFactor.kind === 'totp' ? 'password+totp' : 'password+passkey';
+  const secondFactorOk = passwordOk && user ? await checkSecondFactor(deps, user.id, input.secondFactor, input) : false;
 
-  const event = { method: 'password+totp', ip: input.ip, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: input.now };
   if (!user || !passwordOk || !secondFactorOk) {
-    await deps.db.signInEvent.create({
-      data: { ...event, userId: user?.id ?? null, result: 'FAILURE', reason: !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : 'wrong_second_factor' },
+    await recordSignIn(deps.db, input, {
+      userId: user?.id ?? null,
+      method,
+      result: 'FAILURE',
+      reason: !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : 'wrong_second_factor',
     });
     throw failed();
   }
+  return openSession(deps, { ...input, userId: user.id, method });
+}
 
+async function checkSecondFactor(deps: SignInDeps, userId: string, factor: SecondFactor, input: RequestInfo) {
+  if (factor.kind === 'totp') {
+    const owner = { userId };
+    if (!(await hasAuthenticator({ db: deps.db, owner }))) return false;
+    return (await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner, code: factor.code, now: input.now })).ok;
+  }
+  // A usernameless assertion: it only counts when the passkey belongs to the account whose
+  // password was just checked.
+  const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, response: factor.response, now: input.now });
+  if (!result.ok) {
+    await flagCounterRegression(deps.db, result, input);
+    return false;
+  }
+  return 'userId' in result.owner && result.owner.userId === userId;
+}
+
+/** Usernameless passkey options, limited per IP: each call stores a challenge row. */
+export async function passkeySignInOptions(deps: Pick<SignInDeps, 'db' | 'rp'>, input: { ip: string; now: Date }) {
+  const decision = await consumeRateLimit(deps.db, `passkey-options:ip:${input.ip}`, { limit: 60, windowSeconds: 15 * 60 }, input.now);
+  if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'sign-in attempts');
+  return startPasskeySignIn({ db: deps.db, rp: deps.rp, now: input.now, purpose: 'authenticate' });
+}
+
+/** Passkey sign-in without a username (discoverable credential). */
+export async function signInWithPasskey(deps: SignInDeps, input: RequestInfo & { response: unknown }): Promise<SignedIn> {
+  await throttle(deps.db, [`signin:ip:${input.ip}`], input.now);
+  const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, response: input.response, now: input.now });
+  if (!result.ok || !('userId' in result.owner)) {
+    if (!result.ok) await flagCounterRegression(deps.db, result, input);
+    await recordSignIn(deps.db, input, {
+      userId: null,
+      method: 'passkey',
+      result: result.ok ? 'FAILURE' : result.reason === 'counter_regression' ? 'BLOCKED' : 'FAILURE',
+      reason: result.ok ? 'agent_passkey' : result.reason,
+    });
+    throw passkeyFailed();
+  }
+  return openSession(deps, { ...input, userId: result.owner.userId, method: 'passkey' });
+}
+
+/** Rule 8: a signature counter that went backwards may mean a cloned authenticator. */
+async function flagCounterRegression(db: Db, result: PasskeySignInResult, input: RequestInfo) {
+  if (result.ok || result.reason !== 'counter_regression') return;
+  await recordAudit(db, {
+    actorType: 'ANONYMOUS',
+    action: 'passkey.counter_regression',
+    subjectType: 'passkey',
+    subjectId: result.passkeyId,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    data: { ownerType: 'userId' in result.owner ? 'user' : 'agent', ownerId: 'userId' in result.owner ? result.owner.userId : result.owner.agentId },
+    occurredAt: input.now,
+  });
+}
+
+async function recordSignIn(
+  db: Db,
+  input: RequestInfo,
+  event: { userId: string | null; method: string; result: 'SUCCESS' | 'FAILURE' | 'BLOCKED'; reason?: string },
+) {
+  await db.signInEvent.create({
+    data: { ...event, ip: input.ip, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: input.now },
+  });
+}
+
+/**
+ * A new session row (a new, unguessable id in a new token: renewed on every sign-in, rule 15) on
+ * this browser's trusted device; the browser becomes a trusted device when it was not one yet.
+ */
+async function openSession(deps: SignInDeps, input: RequestInfo & { userId: string; method: string }): Promise<SignedIn> {
   const known = await findTrustedDevice(deps.db, deps.hmacKey, input.deviceToken);
-  let deviceId = known?.userId === user.id ? known.id : undefined;
+  let deviceId = known?.userId === input.userId ? known.id : undefined;
   let newDeviceToken: string | undefined;
   if (!deviceId) {
-    const created = await createTrustedDevice({ db: deps.db, hmacKey: deps.hmacKey, userId: user.id, name: describeUserAgent(input.userAgent), userAgent: input.userAgent ?? undefined });
+    const created = await createTrustedDevice({
+      db: deps.db,
+      hmacKey: deps.hmacKey,
+      userId: input.userId,
+      name: describeUserAgent(input.userAgent),
+      userAgent: input.userAgent ?? undefined,
+    });
     deviceId = created.device.id;
     newDeviceToken = created.token;
   } else {
     await deps.db.trustedDevice.update({ where: { id: deviceId }, data: { lastSeenAt: input.now } });
   }
-  const session = await deps.db.session.create({
-    data: {
-      userId: user.id,
-      deviceId,
-      method: 'password+totp',
-      ip: input.ip,
-      userAgent: event.userAgent,
-      createdAt: input.now,
-      lastSeenAt: input.now,
-      authAt: input.now,
-      expiresAt: new Date(input.now.getTime() + USER_SESSION_DAYS * 86_400_000),
-    },
-    select: { id: true },
+  const [user, session] = await Promise.all([
+    deps.db.user.findUniqueOrThrow({ where: { id: input.userId }, select: { sessionVersion: true } }),
+    deps.db.session.create({
+      data: {
+        userId: input.userId,
+        deviceId,
+        method: input.method,
+        ip: input.ip,
+        userAgent: input.userAgent?.slice(0, 300) ?? null,
+        createdAt: input.now,
+        lastSeenAt: input.now,
+        authAt: input.now,
+        expiresAt: new Date(input.now.getTime() + USER_SESSION_DAYS * 86_400_000),
+      },
+      select: { id: true },
+    }),
+  ]);
+  await recordSignIn(deps.db, input, { userId: input.userId, method: input.method, result: 'SUCCESS' });
+  await recordAudit(deps.db, {
+    actorType: 'USER',
+    actorId: input.userId,
+    action: 'session.sign_in',
+    subjectType: 'user',
+    subjectId: input.userId,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    data: { method: input.method },
+    occurredAt: input.now,
   });
-  await deps.db.signInEvent.create({ data: { ...event, userId: user.id, result: 'SUCCESS' } });
-  return { userId: user.id, sessionId: session.id, sessionVersion: user.sessionVersion, newDeviceToken };
+  return { userId: input.userId, sessionId: session.id, sessionVersion: user.sessionVersion, newDeviceToken };
+}
+
+/**
+ * Step-up (rule 17): the signed-in person proves a factor again. The old session ends and a new one
+ * starts with a fresh authentication time, so the token is renewed as well (rule 15).
+ */
+export async function stepUp(
+  deps: SignInDeps,
+  input: RequestInfo & { sessionId: string; userId: string; factor: SecondFactor },
+): Promise<SignedIn> {
+  const session = await deps.db.session.findFirst({
+    where: { id: input.sessionId, userId: input.userId, revokedAt: null },
+    select: { deviceId: true, user: { select: { sessionVersion: true } } },
+  });
+  if (!session) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.' });
+  await throttle(deps.db, [`stepup:user:${input.userId}`], input.now);
+
+  const ok =
+    input.factor.kind === 'totp'
+      ? (await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: input.userId }, code: input.factor.code, now: input.now })).ok
+      : await (async () => {
+          const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, response: input.factor.kind === 'passkey' ? input.factor.response : null, now: input.now, purpose: 'step-up', owner: { userId: input.userId } });
+          if (!result.ok) await flagCounterRegression(deps.db, result, input);
+          return result.ok;
+        })();
+  const method = input.factor.kind === 'totp' ? 'step-up:totp' : 'step-up:passkey';
+  if (!ok) {
+    await recordSignIn(deps.db, input, { userId: input.userId, method, result: 'FAILURE', reason: 'wrong_second_factor' });
+    throw new AppError({ code: 'unauthorized', userMessage: "That didn't match. Try the code your app shows now, or use a passkey." });
+  }
+
+  const renewed = await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.session.updateMany({ where: { id: input.sessionId, revokedAt: null }, data: { revokedAt: input.now } });
+    if (count !== 1) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.' });
+    return tx.session.create({
+      data: {
+        userId: input.userId,
+        deviceId: session.deviceId,
+        method,
+        ip: input.ip,
+        userAgent: input.userAgent?.slice(0, 300) ?? null,
+        createdAt: input.now,
+        lastSeenAt: input.now,
+        authAt: input.now,
+        expiresAt: new Date(input.now.getTime() + USER_SESSION_DAYS * 86_400_000),
+      },
+      select: { id: true },
+    });
+  });
+  await recordSignIn(deps.db, input, { userId: input.userId, method, result: 'SUCCESS' });
+  return { userId: input.userId, sessionId: renewed.id, sessionVersion: session.user!.sessionVersion, newDeviceToken: undefined };
+}
+
+/** Throws `reauthentication_required` unless this session authenticated within the last 5 minutes. */
+export async function assertRecentAuth(db: Db, { sessionId, userId, now }: { sessionId: string; userId: string; now: Date }) {
+  const session = await db.session.findFirst({ where: { id: sessionId, userId, revokedAt: null }, select: { authAt: true } });
+  if (!session) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.' });
+  if (now.getTime() - session.authAt.getTime() > FRESH_AUTH_MINUTES * 60_000) {
+    throw new AppError({
+      code: 'reauthentication_required',
+      userMessage: 'For your security, confirm it’s you before changing how you sign in.',
+    });
+  }
 }
 
 /**

@@ -1,34 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { totp } from '@/lib/authenticator/totp';
-import { seal } from '@/lib/crypto';
-import { createPrisma } from '@/lib/db/client';
-import { hashPassword } from '@/lib/sessions/password';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '@/prisma/seed';
+import { accountWithAuthenticator, signIn } from './accounts';
 import { E2E, expectNoSeriousA11yViolations } from './support';
-
-async function signIn(page: Page, email: string, password: string, code: string) {
-  await page.goto('/signin');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByLabel('Authenticator code').fill(code);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** A fresh account with a password and an authenticator whose secret the test knows. */
-async function accountWithAuthenticator() {
-  const db = createPrisma(E2E.databaseUrl);
-  const secret = randomBytes(20);
-  const email = `holder-${randomBytes(4).toString('hex')}@example.com`;
-  const user = await db.user.create({
-    data: { email, displayName: 'Test Holder', emailVerifiedAt: new Date(), passwordHash: await hashPassword('a long test password') },
-  });
-  await db.authenticator.create({
-    data: { userId: user.id, encryptedSecret: seal(Buffer.from(E2E.encryptionKey, 'base64'), secret, `totp:user:${user.id}`), confirmedAt: new Date() },
-  });
-  await db.$disconnect();
-  return { email, password: 'a long test password', code: () => totp(secret, { time: new Date() }) };
-}
 
 test.describe('account security center', () => {
   test('signing in needs the password and an authenticator code, and shows the security overview', async ({ page }, testInfo) => {

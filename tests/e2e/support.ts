@@ -16,6 +16,8 @@ export type SinkMessages = {
   emails: { to: string[]; from: string; subject: string; text: string; receivedAt: string }[];
   sms: { to: string; from: string; body: string; sid: string; receivedAt: string }[];
   calls: { to: string; from: string; twiml: string; sid: string; receivedAt: string }[];
+  /** Webhooks the app posted to the host (HOST_WEBHOOK_URL); `body` is the raw JSON the signature covers. */
+  webhooks: { event: string; delivery: string; timestamp: string; signature: string; body: string; receivedAt: string }[];
 };
 
 /** Every email, text message and call the app has sent since the last clear, oldest first. */
@@ -28,6 +30,14 @@ export async function sinkMessages(): Promise<SinkMessages> {
 export async function clearSinkMessages() {
   const response = await fetch(SINKS_URL, { method: 'DELETE' });
   if (!response.ok) throw new Error(`message sinks answered ${response.status}`);
+}
+
+/**
+ * The webhooks the app has posted to the host since the last clear, oldest first. The server's
+ * worker posts within seconds of the change; wait with `expect.poll` rather than a fixed delay.
+ */
+export async function webhooksReceived(): Promise<SinkMessages['webhooks']> {
+  return (await sinkMessages()).webhooks;
 }
 
 /**
@@ -66,4 +76,6 @@ export const E2E = {
   // Fixed so a test can create fixtures (e.g. a trusted-device token) the server recognises.
   hmacKey: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
   encryptionKey: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
+  // HOST_WEBHOOK_SECRET of the server: verify what webhooksReceived() returns with verifyWebhookSignature.
+  webhookSecret: 'e2e-tests-only-webhook-secret-0123456789',
 } as const;

@@ -2,9 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beginAuthenticatorSetup, confirmAuthenticatorSetup } from '@/lib/authenticator';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { startHold } from '@/lib/holds';
+import { getAccountSecurityForHost } from '@/lib/platform/account-security';
 import { authenticateApiKey, authorizeHostRequest, createApiKey, HOST_API_LIMIT, revokeApiKey } from '@/lib/platform/api-keys';
 import {
   deliverPendingWebhooks,
@@ -30,6 +33,7 @@ Object.assign(process.env, {
   AUTH_SECRET: randomBytes(32).toString('hex'),
 });
 const { GET } = await import('@/app/api/v1/accounts/[accountId]/hold/route');
+const { GET: getSecurity } = await import('@/app/api/v1/accounts/[accountId]/security/route');
 afterAll(async () => {
   await getPrisma().$disconnect();
 });
@@ -90,8 +94,11 @@ describe('API keys', () => {
     await expectUnauthorized(authenticateApiKey({ db, hmacKey: randomBytes(32), authorization: `Bearer ${key}`, now }));
 
     expect(await authenticateApiKey({ db, hmacKey, authorization: `Bearer ${key}`, now })).toBe(id);
-    await revokeApiKey({ db, id, now });
+    expect(await revokeApiKey({ db, id, now })).toEqual({ revoked: true });
     await expectUnauthorized(authenticateApiKey({ db, hmacKey, authorization: `Bearer ${key}`, now }));
+    // Revoking again, or an id that is no key, changes nothing and says so (the command reports it).
+    expect(await revokeApiKey({ db, id, now })).toEqual({ revoked: false });
+    expect(await revokeApiKey({ db, id: randomUUID(), now })).toEqual({ revoked: false });
     // Revoking one key leaves the others working.
     expect(await authenticateApiKey({ db, hmacKey, authorization: `Bearer ${other.key}`, now })).toBe(other.id);
   });
@@ -189,6 +196,150 @@ describe('GET /api/v1/accounts/:accountId/hold', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.body).toMatchObject({ error: { code: 'rate_limited' } });
     expect((await get(id, `Bearer ${quiet}`)).status).toBe(200);
+  });
+});
+
+// ───────────────────────────── Account security ─────────────────────────────
+
+/** A confirmed authenticator through the real setup flow: the first code from the setup key. */
+async function linkAuthenticator(userId: string) {
+  const encryptionKey = randomBytes(32);
+  const now = new Date();
+  const owner = { userId };
+  const setup = await beginAuthenticatorSetup({ db, encryptionKey, owner, accountName: 'host-api@example.com' });
+  const code = totp(base32Decode(setup.setupKey), { time: now });
+  await confirmAuthenticatorSetup({ db, encryptionKey, owner, authenticatorId: setup.authenticatorId, code, now });
+}
+
+/** A stored passkey row; registration itself is covered by the passkey tests. */
+async function addPasskey(userId: string, name: string) {
+  await db.passkeyCredential.create({
+    data: { userId, credentialId: randomBytes(16).toString('base64url'), publicKey: randomBytes(77), deviceType: 'multiDevice', name },
+  });
+}
+
+/** An account with nothing set up: no verified email, no phone, no factor, no hold. */
+async function bareAccount() {
+  const user = await createUser(db, { phone: null });
+  await db.user.update({ where: { id: user.id }, data: { emailVerifiedAt: null } });
+  return user;
+}
+
+describe('getAccountSecurityForHost', () => {
+  it('reports the factors set up and the hold in force', async () => {
+    const now = new Date('2026-05-01T10:00:00Z');
+    const user = await createUser(db);
+    await linkAuthenticator(user.id);
+    await addPasskey(user.id, 'MacBook');
+    await addPasskey(user.id, 'YubiKey');
+    await startHold({ db, userId: user.id, reason: 'PASSKEY_RESET', now });
+
+    expect(await getAccountSecurityForHost({ db, accountId: user.id, now })).toEqual({
+      accountId: user.id,
+      factors: { authenticator: true, passkeys: 2, email: { verified: true }, phone: { verified: true } },
+      hold: { held: true, endsAt: '2026-05-02T10:00:00.000Z', scope: ['withdrawals', 'p2p_trading'] },
+    });
+    // Once the hold has ended the factors are unchanged and the hold reads as none.
+    const later = new Date('2026-05-02T10:00:00Z');
+    expect((await getAccountSecurityForHost({ db, accountId: user.id, now: later })).hold).toEqual({ held: false, endsAt: null, scope: [] });
+  });
+
+  it('tells a phone number on file but not verified from no phone at all', async () => {
+    const now = new Date();
+    const unverified = await createUser(db, { phoneVerified: false });
+    const noPhone = await createUser(db, { phone: null });
+    expect((await getAccountSecurityForHost({ db, accountId: unverified.id, now })).factors.phone).toEqual({ verified: false });
+    expect((await getAccountSecurityForHost({ db, accountId: noPhone.id, now })).factors.phone).toBeNull();
+  });
+
+  it('answers an unknown id exactly like an account with nothing set up', async () => {
+    const now = new Date();
+    const bare = await bareAccount();
+    const unknownId = randomUUID();
+    const known = await getAccountSecurityForHost({ db, accountId: bare.id, now });
+    const unknown = await getAccountSecurityForHost({ db, accountId: unknownId, now });
+    expect(known).toEqual({
+      accountId: bare.id,
+      factors: { authenticator: false, passkeys: 0, email: { verified: false }, phone: null },
+      hold: { held: false, endsAt: null, scope: [] },
+    });
+    expect(unknown).toEqual({ ...known, accountId: unknownId });
+  });
+
+  it('never includes contact details or credential data', async () => {
+    const user = await createUser(db);
+    await linkAuthenticator(user.id);
+    await addPasskey(user.id, 'Pixel');
+    const body = JSON.stringify(await getAccountSecurityForHost({ db, accountId: user.id, now: new Date() }));
+    const credential = await db.passkeyCredential.findFirstOrThrow({ where: { userId: user.id } });
+    for (const secret of [user.email, user.phone!, user.displayName, credential.credentialId, 'Pixel']) expect(body).not.toContain(secret);
+  });
+});
+
+describe('GET /api/v1/accounts/:accountId/security', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ key } = await createApiKey({ db, hmacKey, name: 'security route' }));
+  });
+
+  async function get(accountId: string, authorization: string | null = `Bearer ${key}`) {
+    const headers = new Headers();
+    if (authorization !== null) headers.set('authorization', authorization);
+    const response = await getSecurity(new Request(`http://localhost/api/v1/accounts/${accountId}/security`, { headers }), {
+      params: Promise.resolve({ accountId }),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('answers with the factors and the hold, not cached', async () => {
+    const user = await createUser(db);
+    await linkAuthenticator(user.id);
+    await addPasskey(user.id, 'iPhone');
+    const { endsAt } = await startHold({ db, userId: user.id, reason: 'AUTHENTICATOR_RESET', now: new Date() });
+    // Upper case is the same id: UUIDs are case-insensitive.
+    const response = await get(user.id.toUpperCase());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.body).toEqual({
+      accountId: user.id,
+      factors: { authenticator: true, passkeys: 1, email: { verified: true }, phone: { verified: true } },
+      hold: { held: true, endsAt: endsAt.toISOString(), scope: ['withdrawals', 'p2p_trading'] },
+    });
+  });
+
+  it('answers an unknown account with the same status and shape as a bare account', async () => {
+    const bare = await bareAccount();
+    const unknownId = randomUUID();
+    const known = await get(bare.id);
+    const unknown = await get(unknownId);
+    expect(known.status).toBe(200);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toEqual({ ...known.body, accountId: unknownId });
+    expect(unknown.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('rejects a malformed account id with 422', async () => {
+    for (const bad of ['not-a-uuid', `${randomUUID()}x`, "' OR 1=1 --"]) {
+      const response = await get(bad);
+      expect(response.status).toBe(422);
+      expect(response.body).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+  });
+
+  it('refuses a wrong, revoked or missing key with a bare 401, whatever the id', async () => {
+    const user = await createUser(db);
+    await linkAuthenticator(user.id);
+    const revoked = await createApiKey({ db, hmacKey, name: 'revoked for security' });
+    await revokeApiKey({ db, id: revoked.id, now: new Date() });
+    const wrong = `Bearer rg_live_abcdefgh_${randomBytes(32).toString('base64url')}`;
+    for (const authorization of [null, '', 'Bearer nope', wrong, `Bearer ${revoked.key}`, `Basic ${key}`]) {
+      for (const id of [user.id, randomUUID(), 'not-a-uuid']) {
+        const response = await get(id, authorization);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.body).toEqual({ error: { code: 'unauthorized', message: 'A valid API key is required.' } });
+      }
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
 const { db } = await useTestDatabase();
-const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32) };
+const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32), rp: { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' } };
 const secret = randomBytes(20);
 const PASSWORD = 'correct horse battery staple';
 
@@ -25,7 +25,7 @@ const attempt = (email: string, overrides: Partial<{ password: string; code: str
   return signInWithPassword(deps, {
     email,
     password: overrides.password ?? PASSWORD,
-    code: overrides.code ?? totp(secret, { time: now }),
+    secondFactor: { kind: 'totp' as const, code: overrides.code ?? totp(secret, { time: now }) },
     ip: overrides.ip ?? nextIp(),
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/142.0',
     deviceToken: overrides.deviceToken,

@@ -57,6 +57,61 @@ describe('config', () => {
     expect(parseConfig(valid).testClock).toBe(false);
   });
 
+  describe('host webhook', () => {
+    const secret = 's'.repeat(32);
+
+    it('is off unless HOST_WEBHOOK_URL is set (a secret alone does nothing)', () => {
+      expect(parseConfig(valid).hostWebhook).toBeUndefined();
+      expect(parseConfig({ ...valid, HOST_WEBHOOK_URL: '', HOST_WEBHOOK_SECRET: '' }).hostWebhook).toBeUndefined();
+      expect(parseConfig({ ...valid, HOST_WEBHOOK_SECRET: secret }).hostWebhook).toBeUndefined();
+    });
+
+    it('carries the URL and the secret when both are set', () => {
+      expect(parseConfig({ ...valid, HOST_WEBHOOK_URL: ' https://exchange.example/hooks/regain ', HOST_WEBHOOK_SECRET: secret }).hostWebhook).toEqual({
+        url: 'https://exchange.example/hooks/regain',
+        secret,
+      });
+    });
+
+    it.each([
+      ['no secret', { HOST_WEBHOOK_URL: 'https://exchange.example/hooks' }, /HOST_WEBHOOK_SECRET is required when HOST_WEBHOOK_URL is set/],
+      ['a 31-character secret', { HOST_WEBHOOK_URL: 'https://exchange.example/hooks', HOST_WEBHOOK_SECRET: 's'.repeat(31) }, /HOST_WEBHOOK_SECRET .*at least 32 characters/],
+      ['a URL that is not one', { HOST_WEBHOOK_URL: 'exchange.example/hooks', HOST_WEBHOOK_SECRET: secret }, /HOST_WEBHOOK_URL must be a URL/],
+    ])('refuses %s', (_case, env, message) => {
+      expect(problemsOf({ ...valid, ...env }).join('\n')).toMatch(message);
+    });
+  });
+
+  describe('WebAuthn relying party', () => {
+    it('defaults to the host and origin of APP_URL', () => {
+      expect(parseConfig({ ...valid, APP_URL: 'https://help.example.com:8443/' }).webauthn).toEqual({
+        rpId: 'help.example.com',
+        rpName: 'Regain',
+        origin: 'https://help.example.com:8443',
+      });
+    });
+
+    it('accepts the app host or a parent domain as WEBAUTHN_RP_ID, and a custom name', () => {
+      const app = { ...valid, APP_URL: 'https://help.example.com' };
+      expect(parseConfig({ ...app, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_RP_NAME: 'Example Support' }).webauthn).toEqual({
+        rpId: 'example.com',
+        rpName: 'Example Support',
+        origin: 'https://help.example.com',
+      });
+      expect(parseConfig({ ...app, WEBAUTHN_RP_ID: 'help.example.com' }).webauthn.rpId).toBe('help.example.com');
+    });
+
+    it.each([
+      ['another domain', 'evil.example'],
+      ['a look-alike suffix', 'ample.com'],
+      ['a child of the app host', 'www.help.example.com'],
+      ['a scheme', 'https://example.com'],
+      ['a port', 'example.com:443'],
+    ])('refuses %s as WEBAUTHN_RP_ID', (_case, rpId) => {
+      expect(problemsOf({ ...valid, APP_URL: 'https://help.example.com', WEBAUTHN_RP_ID: rpId }).join('\n')).toMatch(/WEBAUTHN_RP_ID/);
+    });
+  });
+
   it('selects Meilisearch only when its URL is set', () => {
     expect(parseConfig({ ...valid, MEILISEARCH_URL: '' }).search).toEqual({ engine: 'embedded' });
     expect(parseConfig({ ...valid, MEILISEARCH_URL: 'http://127.0.0.1:7700', MEILISEARCH_API_KEY: 'k' }).search).toEqual({

@@ -1,10 +1,22 @@
 'use server';
 
 import { CredentialsSignin } from 'next-auth';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { getConfig } from '@/lib/config';
+import { getPrisma } from '@/lib/db/client';
+import { runAction } from '@/lib/errors';
+import { clientIp, requestNow } from '@/lib/http/request';
 import { signIn, SignInRefused } from '@/lib/sessions/auth';
+import { passkeySignInOptions } from '@/lib/sessions/sign-in';
 
 export type SignInState = { message: string } | undefined;
+
+const refusal = (error: unknown, fallback: string): SignInState => {
+  if (error instanceof SignInRefused) return { message: error.userMessage };
+  if (error instanceof CredentialsSignin) return { message: fallback };
+  throw error;
+};
 
 export async function signInAction(_previous: SignInState, form: FormData): Promise<SignInState> {
   try {
@@ -12,12 +24,28 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
       email: String(form.get('email') ?? ''),
       password: String(form.get('password') ?? ''),
       code: String(form.get('code') ?? ''),
+      passkeyResponse: String(form.get('passkeyResponse') ?? ''),
       redirect: false,
     });
   } catch (error) {
-    if (error instanceof SignInRefused) return { message: error.userMessage };
-    if (error instanceof CredentialsSignin) return { message: 'The email, password or code is not right.' };
-    throw error;
+    return refusal(error, 'The email, password or code is not right.');
+  }
+  redirect('/account/security');
+}
+
+/** Usernameless passkey options: the same for everyone, so they reveal no account (rule 13). */
+export async function passkeyOptionsAction() {
+  return runAction(
+    async () => passkeySignInOptions({ db: getPrisma(), rp: getConfig().webauthn }, { ip: clientIp(await headers()), now: requestNow(await cookies()) }),
+    { action: 'signin.passkey_options' },
+  );
+}
+
+export async function passkeySignInAction(response: string): Promise<SignInState> {
+  try {
+    await signIn('passkey', { response, redirect: false });
+  } catch (error) {
+    return refusal(error, "That passkey didn't work. Try again, or sign in with your password.");
   }
   redirect('/account/security');
 }

@@ -1,26 +1,96 @@
 'use client';
 
+import { startAuthentication } from '@simplewebauthn/browser';
 import Link from 'next/link';
-import { useActionState } from 'react';
+import { useActionState, useRef, useState, useTransition } from 'react';
 import { Alert, Button, CodeInput, TextField } from '../../_components/ui';
-import { signInAction, type SignInState } from './actions';
+import { KeyIcon } from '../../_components/icons';
+import { passkeyProblem } from '../_components/webauthn';
+import { passkeyOptionsAction, passkeySignInAction, signInAction, type SignInState } from './actions';
+
+/** Runs the browser's passkey prompt with fresh server options; undefined when it did not finish. */
+async function askForPasskey(onProblem: (message: string) => void): Promise<string | undefined> {
+  const options = await passkeyOptionsAction();
+  if (!options.ok) {
+    onProblem(options.error.message);
+    return undefined;
+  }
+  try {
+    return JSON.stringify(await startAuthentication({ optionsJSON: options.data }));
+  } catch (problem) {
+    onProblem(passkeyProblem(problem));
+    return undefined;
+  }
+}
 
 export function SignInForm() {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, undefined);
+  const [passkeyMessage, setPasskeyMessage] = useState<string>();
+  const [passkeyPending, startPasskey] = useTransition();
+  const [secondFactor, setSecondFactor] = useState<'code' | 'passkey'>('code');
+  const form = useRef<HTMLFormElement>(null);
+  const passkeyField = useRef<HTMLInputElement>(null);
+  const message = passkeyMessage ?? state?.message;
+
+  function signInWithPasskey() {
+    setPasskeyMessage(undefined);
+    startPasskey(async () => {
+      const response = await askForPasskey(setPasskeyMessage);
+      if (!response) return;
+      const refused = await passkeySignInAction(response);
+      if (refused) setPasskeyMessage(refused.message);
+    });
+  }
+
+  async function passwordWithPasskey() {
+    setPasskeyMessage(undefined);
+    if (!form.current?.reportValidity()) return;
+    const response = await askForPasskey(setPasskeyMessage);
+    if (!response || !passkeyField.current) return;
+    passkeyField.current.value = response;
+    form.current.requestSubmit();
+  }
+
   return (
-    <form action={action} className="space-y-4">
-      {state && <Alert tone="error">{state.message}</Alert>}
-      <TextField id="email" name="email" type="email" label="Email address" autoComplete="username" required autoFocus />
-      <TextField id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
-      <CodeInput id="code" name="code" label="Authenticator code" hint="The 6-digit code from your authenticator app." required />
-      <Button type="submit" disabled={pending} className="w-full">
-        {pending ? 'Signing in…' : 'Sign in'}
+    <div className="space-y-5">
+      <div aria-live="assertive">{message && <Alert tone="error">{message}</Alert>}</div>
+      <Button type="button" className="w-full" disabled={passkeyPending || pending} onClick={signInWithPasskey}>
+        <KeyIcon className="h-5 w-5" />
+        {passkeyPending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
       </Button>
+      <div className="flex items-center gap-3 text-xs font-semibold tracking-wide text-muted uppercase" aria-hidden="true">
+        <span className="h-px flex-1 bg-line" /> or use your password <span className="h-px flex-1 bg-line" />
+      </div>
+      <form ref={form} action={action} onSubmit={() => setPasskeyMessage(undefined)} className="space-y-4">
+        <TextField id="email" name="email" type="email" label="Email address" autoComplete="username webauthn" required />
+        <TextField id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
+        <input ref={passkeyField} type="hidden" name="passkeyResponse" defaultValue="" />
+        {secondFactor === 'code' ? (
+          <>
+            <CodeInput id="code" name="code" label="Authenticator code" hint="The 6-digit code from your authenticator app." required />
+            <Button type="submit" disabled={pending} className="w-full">
+              {pending ? 'Signing in…' : 'Sign in'}
+            </Button>
+            <button type="button" className="inline-flex min-h-6 items-center text-sm font-semibold text-accent underline" onClick={() => setSecondFactor('passkey')}>
+              Use a passkey instead of a code
+            </button>
+          </>
+        ) : (
+          <>
+            <Button type="button" disabled={pending} className="w-full" onClick={() => void passwordWithPasskey()}>
+              {pending ? 'Signing in…' : 'Continue with a passkey'}
+            </Button>
+            <button type="button" className="inline-flex min-h-6 items-center text-sm font-semibold text-accent underline" onClick={() => setSecondFactor('code')}>
+              Use an authenticator code instead
+            </button>
+          </>
+        )}
+      </form>
       <p className="text-center text-sm">
         <Link href="/recover" className="font-semibold text-accent underline">
           Can&apos;t sign in?
         </Link>
       </p>
-    </form>
+    </div>
   );
 }
