@@ -354,3 +354,22 @@ export async function completeDeviceApproval(deps: VerificationDeps, challengeId
   });
   return count === 1 ? { status: 'verified', userId: challenge.userId } : { status: 'used' };
 }
+
+/** How long a verified recovery challenge may start a factor reset (issue 6). */
+export const VERIFIED_RECOVERY_TTL_SECONDS = 15 * 60;
+export type RecoveryProof = 'email_code' | 'phone_code' | 'trusted_device';
+
+/**
+ * The account and the proof a recovery challenge established, if it was verified in the last
+ * 15 minutes. SMS and voice codes prove the same thing (the phone); a decoy never verifies.
+ */
+export async function getVerifiedRecovery(db: Db, challengeId: string, now: Date): Promise<{ userId: string; proof: RecoveryProof } | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return undefined;
+  const challenge = await db.verificationChallenge.findFirst({
+    where: { id: challengeId, purpose: 'RECOVERY', userId: { not: null }, consumedAt: { gt: new Date(now.getTime() - VERIFIED_RECOVERY_TTL_SECONDS * 1000) } },
+    select: { userId: true, channel: true },
+  });
+  if (!challenge?.userId) return undefined;
+  const proof: RecoveryProof = challenge.channel === 'EMAIL' ? 'email_code' : challenge.channel === 'TRUSTED_DEVICE' ? 'trusted_device' : 'phone_code';
+  return { userId: challenge.userId, proof };
+}

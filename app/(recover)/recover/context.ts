@@ -39,3 +39,10 @@ export async function rememberChallenge(challengeId: string) {
     maxAge: 30 * 60,
   });
 }
+
+/** The browser's factor reset in progress (lib/recovery/resets): a random id in an HttpOnly cookie. */
+export const RESET_COOKIE = 'regain_reset';
+
+export async function currentReset() {
+  return (await cookies()).get(RESET_COOKIE)?.value;
+}

@@ -5,7 +5,7 @@ import { Alert, Button, CodeInput } from '../../../_components/ui';
 import { useStepUp } from '../../_components/step-up';
 import { beginAuthenticatorAction, confirmAuthenticatorAction } from './actions';
 import { when } from './format';
-import { QrCode } from './qr-code';
+import { QrCode } from '../../../_components/qr-code';
 
 type Setup = { authenticatorId: string; setupKey: string; otpauthUri: string };
 

@@ -2,32 +2,47 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getChallengeView } from '@/lib/verification/challenges';
 import { CheckIcon } from '../../../_components/icons';
-import { ToolGrid } from '../../../_components/tools';
-import { Card, PageContainer } from '../../../_components/ui';
+import { Button, Card, PageContainer } from '../../../_components/ui';
 import { currentChallengeId, verificationDeps } from '../context';
+import { chooseLostFactorAction } from '../reset/actions';
 
 export const metadata: Metadata = { title: 'Verified' };
+
+const CHOICES = [
+  { value: 'authenticator', label: 'My authenticator app', detail: 'New phone, deleted app, or the codes stopped working.' },
+  { value: 'passkey', label: 'My passkey', detail: 'The device or password manager that held it is gone.' },
+  { value: 'phone', label: 'My phone number', detail: 'I no longer have the number on my account.' },
+  { value: 'email', label: 'Access to my email', detail: 'I can’t get into the email address on my account.' },
+] as const;
 
 export default async function VerifiedPage() {
   const challengeId = await currentChallengeId();
   const view = challengeId ? await getChallengeView(await verificationDeps(), challengeId) : undefined;
   if (view?.status !== 'verified') redirect('/recover');
   return (
-    <PageContainer className="space-y-8 py-10">
-      <Card className="mx-auto max-w-xl space-y-3 p-6 text-center sm:p-8">
-        <CheckIcon className="mx-auto h-12 w-12 text-success" />
-        <h1 className="text-2xl font-bold tracking-tight">You&apos;re verified</h1>
-        <p className="text-muted">
-          Thanks — that confirms you can reach a contact on the account. Choose what you need to recover next. For your safety you are not signed in
-          automatically.
-        </p>
+    <PageContainer className="py-10">
+      <Card className="mx-auto max-w-xl space-y-6 p-6 sm:p-8">
+        <div className="space-y-2">
+          <CheckIcon className="h-10 w-10 text-success" />
+          <h1 className="text-2xl font-bold tracking-tight">You&apos;re verified</h1>
+          <p className="text-muted">That confirms you can reach a contact on the account. For your safety you are not signed in automatically.</p>
+        </div>
+        <form action={chooseLostFactorAction} className="space-y-4">
+          <fieldset className="space-y-2">
+            <legend className="mb-2 text-lg font-bold">What did you lose?</legend>
+            {CHOICES.map((choice, index) => (
+              <label key={choice.value} className="flex min-h-11 cursor-pointer items-start gap-3 rounded-lg border border-line bg-surface p-3 has-[:checked]:border-accent">
+                <input type="radio" name="lost" value={choice.value} defaultChecked={index === 0} className="mt-1 h-4 w-4" />
+                <span>
+                  <span className="block font-semibold">{choice.label}</span>
+                  <span className="block text-sm text-muted">{choice.detail}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          <Button type="submit">Continue</Button>
+        </form>
       </Card>
-      <section aria-labelledby="next-heading" className="space-y-3">
-        <h2 id="next-heading" className="text-xl font-bold">
-          What do you need to recover?
-        </h2>
-        <ToolGrid />
-      </section>
     </PageContainer>
   );
 }

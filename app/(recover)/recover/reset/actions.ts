@@ -1,0 +1,99 @@
+'use server';
+
+import { cookies } from 'next/headers';
+import { after } from 'next/server';
+import { redirect } from 'next/navigation';
+import { getConfig } from '@/lib/config';
+import { getPrisma } from '@/lib/db/client';
+import { getDelivery } from '@/lib/delivery';
+import { AppError, runAction } from '@/lib/errors';
+import { requestNow } from '@/lib/http/request';
+import {
+  beginAuthenticatorRebind,
+  beginPasskeyRebind,
+  beginReset,
+  finishAuthenticatorRebind,
+  finishPasskeyRebind,
+  passkeyProofOptions,
+  proveWithAuthenticator,
+  proveWithPasskey,
+  RESET_TTL_SECONDS,
+  type ResetDeps,
+} from '@/lib/recovery/resets';
+import { currentChallengeId, currentReset, RESET_COOKIE } from '../context';
+
+async function resetDeps(): Promise<ResetDeps> {
+  const config = getConfig();
+  return {
+    db: getPrisma(),
+    encryptionKey: config.encryptionKey,
+    rp: config.webauthn,
+    delivery: getDelivery(),
+    now: requestNow(await cookies()),
+    schedule: (work) => after(work),
+  };
+}
+
+async function currentResetId() {
+  const id = await currentReset();
+  if (!id) throw new AppError({ code: 'conflict', userMessage: 'This recovery has ended. Start again from “Can’t sign in?”.' });
+  return id;
+}
+
+export async function chooseLostFactorAction(form: FormData) {
+  const result = await runAction(async () => {
+    const challengeId = await currentChallengeId();
+    if (!challengeId) throw new AppError({ code: 'conflict', userMessage: 'Start again from “Can’t sign in?”.' });
+    const { resetId } = await beginReset(await resetDeps(), { challengeId, lostFactor: String(form.get('lost') ?? '') });
+    (await cookies()).set(RESET_COOKIE, resetId, { httpOnly: true, sameSite: 'lax', secure: getConfig().isProduction, path: '/recover', maxAge: RESET_TTL_SECONDS });
+  }, { action: 'recover.reset.begin' });
+  redirect(result.ok ? '/recover/reset' : '/recover');
+}
+
+export async function authenticatorProofAction(code: string) {
+  return runAction(async () => proveWithAuthenticator(await resetDeps(), { resetId: await currentResetId(), code }), { action: 'recover.reset.prove_totp' });
+}
+
+export async function passkeyProofOptionsAction() {
+  return runAction(async () => passkeyProofOptions(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.passkey_options' });
+}
+
+export async function passkeyProofAction(response: string) {
+  return runAction(async () => proveWithPasskey(await resetDeps(), { resetId: await currentResetId(), response: parse(response) }), { action: 'recover.reset.prove_passkey' });
+}
+
+export async function beginAuthenticatorRebindAction() {
+  return runAction(async () => beginAuthenticatorRebind(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.authenticator_begin' });
+}
+
+export async function finishAuthenticatorRebindAction(input: { authenticatorId: string; code: string }) {
+  return runAction(
+    async () => {
+      const { holdEndsAt } = await finishAuthenticatorRebind(await resetDeps(), { resetId: await currentResetId(), ...input });
+      return { holdEndsAt: holdEndsAt.toISOString() };
+    },
+    { action: 'recover.reset.authenticator_finish' },
+  );
+}
+
+export async function beginPasskeyRebindAction() {
+  return runAction(async () => beginPasskeyRebind(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.passkey_begin' });
+}
+
+export async function finishPasskeyRebindAction(response: string) {
+  return runAction(
+    async () => {
+      const { holdEndsAt } = await finishPasskeyRebind(await resetDeps(), { resetId: await currentResetId(), response: parse(response) });
+      return { holdEndsAt: holdEndsAt.toISOString() };
+    },
+    { action: 'recover.reset.passkey_finish' },
+  );
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,174 @@
+'use client';
+
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { passkeyProblem } from '../../../(account)/_components/webauthn';
+import { QrCode } from '../../../_components/qr-code';
+import { Alert, Button, CodeInput } from '../../../_components/ui';
+import {
+  authenticatorProofAction,
+  beginAuthenticatorRebindAction,
+  beginPasskeyRebindAction,
+  finishAuthenticatorRebindAction,
+  finishPasskeyRebindAction,
+  passkeyProofAction,
+  passkeyProofOptionsAction,
+} from './actions';
+
+export function ProveStep({ options, attemptsLeft }: { options: ('authenticator' | 'passkey')[]; attemptsLeft: number }) {
+  const router = useRouter();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function withCode(form: FormData) {
+    setBusy(true);
+    setError(undefined);
+    const result = await authenticatorProofAction(String(form.get('code') ?? ''));
+    setBusy(false);
+    if (!result.ok) return setError(result.error.message);
+    router.refresh();
+  }
+
+  async function withPasskey() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const options = await passkeyProofOptionsAction();
+      if (!options.ok) return setError(options.error.message);
+      let response;
+      try {
+        response = await startAuthentication({ optionsJSON: options.data });
+      } catch (problem) {
+        return setError(passkeyProblem(problem));
+      }
+      const result = await passkeyProofAction(JSON.stringify(response));
+      if (!result.ok) return setError(result.error.message);
+      router.refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="space-y-4">
+      <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
+      {options.includes('authenticator') && (
+        <form
+          className="space-y-3"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void withCode(new FormData(event.currentTarget));
+          }}
+        >
+          <CodeInput id="proof-code" name="code" label="Code from your authenticator app" hint={`${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`} required />
+          <Button type="submit" disabled={busy}>
+            {busy ? 'Checking…' : 'Confirm code'}
+          </Button>
+        </form>
+      )}
+      {options.includes('passkey') && (
+        <div className="space-y-2">
+          {options.includes('authenticator') && <p className="text-sm font-semibold text-muted">Or</p>}
+          <Button type="button" variant={options.includes('authenticator') ? 'secondary' : 'primary'} disabled={busy} onClick={() => void withPasskey()}>
+            Use a passkey I still have
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+type Setup = { authenticatorId: string; setupKey: string; otpauthUri: string };
+
+export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
+  const router = useRouter();
+  const [error, setError] = useState<string>();
+  const [fieldError, setFieldError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [setup, setSetup] = useState<Setup>();
+
+  async function beginAuthenticator() {
+    setBusy(true);
+    setError(undefined);
+    const result = await beginAuthenticatorRebindAction();
+    setBusy(false);
+    if (!result.ok) return setError(result.error.message);
+    setSetup(result.data);
+  }
+
+  async function finishAuthenticator(form: FormData) {
+    if (!setup) return;
+    setBusy(true);
+    setError(undefined);
+    setFieldError(undefined);
+    const result = await finishAuthenticatorRebindAction({ authenticatorId: setup.authenticatorId, code: String(form.get('code') ?? '') });
+    setBusy(false);
+    if (!result.ok) return result.error.fieldErrors?.code?.[0] ? setFieldError(result.error.fieldErrors.code[0]) : setError(result.error.message);
+    router.refresh();
+  }
+
+  async function createPasskey() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const options = await beginPasskeyRebindAction();
+      if (!options.ok) return setError(options.error.message);
+      let response;
+      try {
+        response = await startRegistration({ optionsJSON: options.data });
+      } catch (problem) {
+        return setError(passkeyProblem(problem));
+      }
+      const result = await finishPasskeyRebindAction(JSON.stringify(response));
+      if (!result.ok) return setError(result.error.message);
+      router.refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="space-y-4">
+      <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
+      {factor === 'passkey' ? (
+        <Button type="button" disabled={busy} onClick={() => void createPasskey()}>
+          {busy ? 'Waiting for your passkey…' : 'Create my new passkey'}
+        </Button>
+      ) : !setup ? (
+        <Button type="button" disabled={busy} onClick={() => void beginAuthenticator()}>
+          Set up my new authenticator app
+        </Button>
+      ) : (
+        <ol className="list-decimal space-y-4 pl-5 text-sm">
+          <li>
+            <p className="font-semibold">Scan this QR code with your authenticator app.</p>
+            <div className="mt-2">
+              <QrCode value={setup.otpauthUri} label="QR code for your authenticator app" />
+            </div>
+          </li>
+          <li>
+            <p className="font-semibold">Can&apos;t scan? Enter this setup key instead.</p>
+            <code data-testid="setup-key" className="mt-2 inline-block rounded-md border border-line bg-surface px-3 py-2 font-mono text-base tracking-wider">
+              {setup.setupKey}
+            </code>
+          </li>
+          <li>
+            <form
+              className="space-y-3"
+              onSubmit={(event) => {
+                event.preventDefault();
+                void finishAuthenticator(new FormData(event.currentTarget));
+              }}
+            >
+              <CodeInput id="rebind-code" name="code" label="Enter the code the app shows" error={fieldError} required />
+              <Button type="submit" disabled={busy}>
+                {busy ? 'Checking…' : 'Confirm and finish'}
+              </Button>
+            </form>
+          </li>
+        </ol>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * Which proofs reset which factor, as data (security.md rule 10; ASVS 6.4.3-6.4.4; NIST 800-63B
+ * §4.2.2). A reset needs two independent proofs, and never uses the lost factor to prove itself.
+ * Email and phone codes are both "something you can receive": together they are not enough (a
+ * stolen inbox plus a SIM swap is the classic takeover), so every pair here holds at least one
+ * factor bound to a device the person controls: an authenticator app, a passkey, or a device that
+ * is already signed in. Everything else goes to identity-document recovery.
+ */
+export type LostFactor = 'passkey' | 'authenticator' | 'phone' | 'email';
+export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authenticator' | 'passkey';
+
+export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 'phone', 'email'];
+
+/** The pairs that reset each factor at once. Lost phone or email access changes a contact, which self-service does not do yet. */
+export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof, Proof])[]>> = {
+  authenticator: [
+    ['email_code', 'passkey'],
+    ['phone_code', 'passkey'],
+    ['trusted_device', 'passkey'],
+  ],
+  passkey: [
+    ['email_code', 'authenticator'],
+    ['phone_code', 'authenticator'],
+    ['trusted_device', 'authenticator'],
+  ],
+  phone: [],
+  email: [],
+};
+
+/** Whether the proofs collected so far reset `lost` (order does not matter; extra proofs do no harm). */
+export function resetAllowed(lost: LostFactor, proofs: readonly Proof[]): boolean {
+  const have = new Set(proofs);
+  return RESET_POLICY[lost].some(([a, b]) => a !== b && have.has(a) && have.has(b));
+}
+
+/**
+ * What to ask for next: the second proofs that would complete a pair with what the person already
+ * proved and what the account has. Empty means identity-document recovery is the way.
+ */
+export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: { authenticator: boolean; passkeys: number }): Proof[] {
+  const has: Record<Proof, boolean> = {
+    email_code: true,
+    phone_code: true,
+    trusted_device: true,
+    authenticator: account.authenticator,
+    passkey: account.passkeys > 0,
+  };
+  const next = new Set<Proof>();
+  for (const [a, b] of RESET_POLICY[lost]) {
+    if (proved.includes(a) && !proved.includes(b) && has[b]) next.add(b);
+    if (proved.includes(b) && !proved.includes(a) && has[a]) next.add(a);
+  }
+  return [...next];
+}

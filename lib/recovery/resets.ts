@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { beginAuthenticatorSetup, confirmAuthenticatorSetup, hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
+import { recordAudit } from '@/lib/audit';
+import type { Db } from '@/lib/db/client';
+import type { Delivery } from '@/lib/delivery';
+import { AppError } from '@/lib/errors';
+import { getActiveHold, startHold } from '@/lib/holds';
+import { log } from '@/lib/log';
+import { notifySecurityChange } from '@/lib/notifications';
+import {
+  countPasskeys,
+  finishPasskeyRegistration,
+  finishPasskeySignIn,
+  listPasskeys,
+  revokeUnrecognisedPasskey,
+  startPasskeyRegistration,
+  startPasskeySignIn,
+  type RelyingParty,
+} from '@/lib/passkeys';
+import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { getVerifiedRecovery } from '@/lib/verification/challenges';
+import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
+
+/**
+ * Self-service factor resets (product.md C; security.md rules 10 and 11). A reset starts from a
+ * recovery code the person just verified, collects a second, independent proof, binds a new
+ * factor in place of the lost one, then ends every session, starts the 24-hour hold and tells
+ * every verified channel and the host. The person is never signed in by it.
+ */
+export type ResetDeps = {
+  db: Db;
+  encryptionKey: Buffer;
+  rp: RelyingParty;
+  delivery: Delivery;
+  now: Date;
+  schedule?: (work: () => Promise<void>) => void;
+};
+
+export type ResetView =
+  | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: Proof[]; attemptsLeft: number }
+  | { step: 'documents'; lostFactor: LostFactor; proved: Proof[] }
+  | { step: 'bind'; lostFactor: 'passkey' | 'authenticator'; proved: Proof[] }
+  | { step: 'done'; lostFactor: LostFactor; holdEndsAt: string | null };
+
+/** A reset lives 30 minutes: long enough to find a phone and scan a QR code. */
+export const RESET_TTL_SECONDS = 30 * 60;
+/** Wrong second proofs before the reset is dead (the same limit as codes, rule 3). */
+export const RESET_MAX_ATTEMPTS = 5;
+const SECOND_PROOF_LIMIT = { limit: 10, windowSeconds: 3600 };
+
+const ended = () => new AppError({ code: 'conflict', userMessage: 'This recovery has ended. Start again from “Can’t sign in?”.' });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Starts (or re-aims, if the person changes their answer) the reset for a verified recovery challenge. */
+export async function beginReset(deps: Pick<ResetDeps, 'db' | 'now'>, input: { challengeId: string; lostFactor: string }): Promise<{ resetId: string }> {
+  if (!LOST_FACTORS.includes(input.lostFactor as LostFactor)) throw new AppError({ code: 'validation_failed', userMessage: 'Choose what you lost.' });
+  const verified = await getVerifiedRecovery(deps.db, input.challengeId, deps.now);
+  if (!verified) throw ended();
+  // One verified code starts one reset (challengeId is unique); choosing again re-aims it, but
+  // never after it completed and never with more proofs than the code itself.
+  const id = randomUUID();
+  const reset = await deps.db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "RecoveryReset" ("id", "userId", "lostFactor", "challengeId", "proofs", "expiresAt", "createdAt")
+    VALUES (${id}::uuid, ${verified.userId}::uuid, ${input.lostFactor}, ${input.challengeId}::uuid, ARRAY[${verified.proof}]::text[],
+            ${new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000)}, ${deps.now})
+    ON CONFLICT ("challengeId") DO UPDATE SET "lostFactor" = EXCLUDED."lostFactor", "proofs" = EXCLUDED."proofs"
+      WHERE "RecoveryReset"."completedAt" IS NULL
+    RETURNING "id"`;
+  if (!reset[0]) throw ended();
+  return { resetId: reset[0].id };
+}
+
+async function loadReset(db: Db, resetId: string, now: Date) {
+  if (!UUID.test(resetId)) return null;
+  const reset = await db.recoveryReset.findUnique({
+    where: { id: resetId },
+    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, expiresAt: true, completedAt: true },
+  });
+  if (!reset || reset.expiresAt <= now) return null;
+  return { ...reset, lostFactor: reset.lostFactor as LostFactor, proofs: reset.proofs as Proof[] };
+}
+
+/** Where the person is in the reset. */
+export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string): Promise<ResetView | undefined> {
+  const reset = await loadReset(deps.db, resetId, deps.now);
+  if (!reset) return undefined;
+  if (reset.completedAt) {
+    const hold = await getActiveHold({ db: deps.db, userId: reset.userId, now: deps.now });
+    return { step: 'done', lostFactor: reset.lostFactor, holdEndsAt: hold?.endsAt.toISOString() ?? null };
+  }
+  if (resetAllowed(reset.lostFactor, reset.proofs) && (reset.lostFactor === 'passkey' || reset.lostFactor === 'authenticator')) {
+    return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs };
+  }
+  const [authenticator, passkeys] = await Promise.all([hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }), countPasskeys(deps.db, reset.userId)]);
+  const options = reset.attempts >= RESET_MAX_ATTEMPTS ? [] : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys });
+  if (options.length === 0) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
+  return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts };
+}
+
+async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, proof: Proof) {
+  const reset = await loadReset(deps.db, resetId, deps.now);
+  if (!reset || reset.completedAt || reset.attempts >= RESET_MAX_ATTEMPTS) throw ended();
+  const view = await getResetView(deps, resetId);
+  if (view?.step !== 'prove' || !view.options.includes(proof)) throw ended();
+  const decision = await consumeRateLimit(deps.db, `reset:proof:${reset.userId}`, SECOND_PROOF_LIMIT, deps.now);
+  if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'attempts');
+  return reset;
+}
+
+/** Adds a proof, or counts a failure; both in one statement so parallel tries cannot exceed the limit. */
+async function recordProof(db: Db, resetId: string, proof: Proof, ok: boolean) {
+  if (ok) {
+    await db.$executeRaw`UPDATE "RecoveryReset" SET "proofs" = array_append("proofs", ${proof}) WHERE "id" = ${resetId}::uuid AND NOT (${proof} = ANY("proofs"))`;
+    return;
+  }
+  const [row] = await db.$queryRaw<{ attempts: number }[]>`
+    UPDATE "RecoveryReset" SET "attempts" = "attempts" + 1 WHERE "id" = ${resetId}::uuid AND "attempts" < ${RESET_MAX_ATTEMPTS} RETURNING "attempts"`;
+  const left = RESET_MAX_ATTEMPTS - (row?.attempts ?? RESET_MAX_ATTEMPTS);
+  throw new AppError({
+    code: 'unauthorized',
+    userMessage: left > 0 ? `That didn't work. ${left === 1 ? '1 try' : `${left} tries`} left.` : 'Too many wrong tries. You can still recover your account with an identity document.',
+  });
+}
+
+export async function proveWithAuthenticator(deps: ResetDeps, input: { resetId: string; code: string }) {
+  const reset = await openForProof(deps, input.resetId, 'authenticator');
+  const result = await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, code: input.code, now: deps.now });
+  await recordProof(deps.db, reset.id, 'authenticator', result.ok);
+}
+
+/** Options for proving with one of the account's own passkeys (allowCredentials: only theirs). */
+export async function passkeyProofOptions(deps: ResetDeps, input: { resetId: string }) {
+  const reset = await loadReset(deps.db, input.resetId, deps.now);
+  if (!reset || reset.completedAt) throw ended();
+  return startPasskeySignIn({ db: deps.db, rp: deps.rp, now: deps.now, purpose: 'recovery', owner: { userId: reset.userId } });
+}
+
+export async function proveWithPasskey(deps: ResetDeps, input: { resetId: string; response: unknown }) {
+  const reset = await openForProof(deps, input.resetId, 'passkey');
+  const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, now: deps.now, response: input.response, purpose: 'recovery', owner: { userId: reset.userId } });
+  await recordProof(deps.db, reset.id, 'passkey', result.ok);
+}
+
+async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, factor: 'passkey' | 'authenticator') {
+  const reset = await loadReset(deps.db, resetId, deps.now);
+  if (!reset || reset.completedAt || reset.lostFactor !== factor || !resetAllowed(reset.lostFactor, reset.proofs)) throw ended();
+  const user = await deps.db.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, displayName: true } });
+  return { reset, user };
+}
+
+/** Binding a new authenticator app: the setup key and QR code for the person's account. */
+export async function beginAuthenticatorRebind(deps: ResetDeps, input: { resetId: string }) {
+  const { reset, user } = await openForBinding(deps, input.resetId, 'authenticator');
+  return beginAuthenticatorSetup({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, accountName: user.email });
+}
+
+/** Confirms the new app; the old one is removed in the same step and the reset completes. */
+export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetId: string; authenticatorId: string; code: string }) {
+  const { reset } = await openForBinding(deps, input.resetId, 'authenticator');
+  await claimCompletion(deps.db, reset.id, deps.now);
+  await confirmAuthenticatorSetup({
+    db: deps.db,
+    encryptionKey: deps.encryptionKey,
+    owner: { userId: reset.userId },
+    authenticatorId: input.authenticatorId,
+    code: input.code,
+    now: deps.now,
+  }).catch(async (error) => {
+    await releaseCompletion(deps.db, reset.id);
+    throw error;
+  });
+  return finishReset(deps, reset, 'authenticator');
+}
+
+export async function beginPasskeyRebind(deps: ResetDeps, input: { resetId: string }) {
+  const { reset, user } = await openForBinding(deps, input.resetId, 'passkey');
+  return startPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, userName: user.email, displayName: user.displayName, now: deps.now });
+}
+
+/** Stores the new passkey, then removes every other one: the person cannot say which was lost. */
+export async function finishPasskeyRebind(deps: ResetDeps, input: { resetId: string; response: unknown }) {
+  const { reset } = await openForBinding(deps, input.resetId, 'passkey');
+  await claimCompletion(deps.db, reset.id, deps.now);
+  let created;
+  try {
+    created = await finishPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, response: input.response, name: undefined, now: deps.now });
+  } catch (error) {
+    await releaseCompletion(deps.db, reset.id);
+    throw error;
+  }
+  const owner = { userId: reset.userId };
+  for (const old of await listPasskeys({ db: deps.db, owner })) {
+    if (old.id !== created.passkey.id) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: old.id, now: deps.now });
+  }
+  return finishReset(deps, reset, 'passkey');
+}
+
+/**
+ * Single use under concurrency: only one request can move the reset to completed. It is released
+ * again if binding fails (a wrong first code), so the person can retry within the reset's life.
+ */
+async function claimCompletion(db: Db, resetId: string, now: Date) {
+  const { count } = await db.recoveryReset.updateMany({ where: { id: resetId, completedAt: null, expiresAt: { gt: now } }, data: { completedAt: now } });
+  if (count !== 1) throw ended();
+}
+
+async function releaseCompletion(db: Db, resetId: string) {
+  await db.recoveryReset.updateMany({ where: { id: resetId }, data: { completedAt: null } });
+}
+
+/** Rule 11: every session ends, the hold starts, the host and every verified channel are told. */
+async function finishReset(deps: ResetDeps, reset: { id: string; userId: string; proofs: Proof[] }, factor: 'passkey' | 'authenticator') {
+  await deps.db.$transaction([
+    deps.db.user.update({ where: { id: reset.userId }, data: { sessionVersion: { increment: 1 } } }),
+    deps.db.session.updateMany({ where: { userId: reset.userId, revokedAt: null }, data: { revokedAt: deps.now } }),
+  ]);
+  const hold = await startHold({ db: deps.db, userId: reset.userId, reason: factor === 'passkey' ? 'PASSKEY_RESET' : 'AUTHENTICATOR_RESET', now: deps.now });
+  await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
+  await enqueueWebhook(deps.db, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method: 'two_proofs' }, now: deps.now });
+  await recordAudit(deps.db, {
+    actorType: 'USER',
+    actorId: reset.userId,
+    action: 'recovery.reset_completed',
+    subjectType: 'user',
+    subjectId: reset.userId,
+    data: { factor, proofs: reset.proofs.join('+') },
+    occurredAt: deps.now,
+  });
+  const notice = async () => {
+    try {
+      await notifySecurityChange({ db: deps.db, delivery: deps.delivery, userId: reset.userId, change: 'recovery_completed', now: deps.now, context: { holdEndsAt: hold.endsAt } });
+    } catch (error) {
+      log.error('security_notice_failed', { change: 'recovery_completed', error });
+    }
+  };
+  if (deps.schedule) deps.schedule(notice);
+  else await notice();
+  return { holdEndsAt: hold.endsAt };
+}

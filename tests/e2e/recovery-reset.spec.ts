@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
+import { accountWithAuthenticator, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
+import { expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+
+test.describe('guided recovery: resetting a lost factor with two proofs', () => {
+  test('SMS code + a passkey they still have replaces a lost authenticator app', async ({ page }, testInfo) => {
+    // The account holder once added a passkey on this browser, then lost the authenticator app.
+    const account = await accountWithAuthenticator();
+    await addVirtualAuthenticator(page, 'platform');
+    await signIn(page, account.email, account.password, account.code());
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByText('is saved.')).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.setViewportSize({ width: 390, height: 844 });
+
+    await page.goto('/signin');
+    await page.getByRole('main').getByRole('link', { name: "Can't sign in?" }).click();
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
+    await page.getByRole('button', { name: 'Verify' }).click();
+
+    await expect(page.getByRole('heading', { name: "You're verified" })).toBeVisible();
+    await page.getByRole('radio', { name: /My authenticator app/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('reset-second-proof-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await page.getByRole('button', { name: 'Use a passkey I still have' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
+    await page.getByRole('button', { name: 'Set up my new authenticator app' }).click();
+    const secret = base32Decode((await page.getByTestId('setup-key').textContent())!);
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('reset-bind-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await page.getByLabel('Enter the code the app shows').fill('111111');
+    await page.getByRole('button', { name: 'Confirm and finish' }).click();
+    await expect(page.getByText("That code didn't match", { exact: false })).toBeVisible();
+    await page.getByLabel('Enter the code the app shows').fill(totp(secret, { time: new Date() }));
+    await page.getByRole('button', { name: 'Confirm and finish' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Your authenticator app is replaced' })).toBeVisible();
+    await expect(page.getByText(/Withdrawals and P2P trading are on hold until/)).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('reset-done-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await expect.poll(async () => (await sinkMessages()).emails.some((m) => m.to.includes(account.email) && /recover/i.test(m.subject))).toBe(true);
+
+    // Not signed in by the reset; the new app's codes sign in, the old one's do not.
+    await page.goto('/account/security');
+    await expect(page).toHaveURL(/\/signin$/);
+    const later = new Date(Date.now() + 30_000);
+    await pinServerClock(page, later);
+    await signIn(page, account.email, account.password, account.code(later));
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText('The email, password or code is not right.');
+    await signIn(page, account.email, account.password, totp(secret, { time: later }));
+    await expect(page).toHaveURL(/\/account\/security$/);
+  });
+
+  test('with only SMS and email, the way on is identity documents', async ({ page }) => {
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill('ben@example.com');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo('+15555550123'));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('radio', { name: /My passkey/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'We need to check your identity' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Continue with an identity document' })).toBeVisible();
+  });
+});

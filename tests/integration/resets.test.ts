@@ -1,0 +1,155 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
+import { verifyAuthenticatorCode } from '@/lib/authenticator';
+import { seal } from '@/lib/crypto';
+import { getActiveHold } from '@/lib/holds';
+import { finishPasskeyRegistration, startPasskeyRegistration } from '@/lib/passkeys';
+import {
+  beginAuthenticatorRebind,
+  beginPasskeyRebind,
+  beginReset,
+  finishAuthenticatorRebind,
+  finishPasskeyRebind,
+  getResetView,
+  passkeyProofOptions,
+  proveWithAuthenticator,
+  proveWithPasskey,
+  RESET_MAX_ATTEMPTS,
+  type ResetDeps,
+} from '@/lib/recovery/resets';
+import { capturingDelivery } from '../support/capturing-delivery';
+import { useTestDatabase } from '../support/db';
+import { createUser } from '../support/factories';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+
+const { db } = await useTestDatabase();
+const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
+const encryptionKey = randomBytes(32);
+
+function deps(now = new Date()) {
+  const captured = capturingDelivery();
+  const value: ResetDeps = { db, encryptionKey, rp, delivery: captured.delivery, now };
+  return { ...value, sent: captured.sent };
+}
+
+/** An account holder with what the test asks for, and a recovery code verified through `channel`. */
+async function holder(options: { authenticator?: boolean; passkey?: boolean; channel?: 'EMAIL' | 'SMS' | 'TRUSTED_DEVICE'; verifiedAgoSeconds?: number }) {
+  const user = await createUser(db);
+  const secret = randomBytes(20);
+  if (options.authenticator) {
+    await db.authenticator.create({ data: { userId: user.id, encryptedSecret: seal(encryptionKey, secret, `totp:user:${user.id}`), confirmedAt: new Date() } });
+  }
+  const device = new SoftAuthenticator({ kind: 'this_device' });
+  if (options.passkey) {
+    const creation = await startPasskeyRegistration({ db, rp, owner: { userId: user.id }, userName: user.email, displayName: 'X', now: new Date() });
+    await finishPasskeyRegistration({ db, rp, owner: { userId: user.id }, response: device.register(creation, rp.origin), now: new Date() });
+  }
+  const session = await db.session.create({ data: { userId: user.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
+  // The state a verified "Can't sign in?" code leaves behind (lib/verification has its own tests).
+  const challenge = await db.verificationChallenge.create({
+    data: {
+      id: randomUUID(),
+      purpose: 'RECOVERY',
+      userId: user.id,
+      identifierHash: new Uint8Array(randomBytes(32)),
+      channel: options.channel ?? 'EMAIL',
+      expiresAt: new Date(Date.now() + 600_000),
+      consumedAt: new Date(Date.now() - (options.verifiedAgoSeconds ?? 10) * 1000),
+    },
+  });
+  return { user, secret, device, session, challengeId: challenge.id };
+}
+
+describe('self-service reset with two proofs (security.md rules 10, 11)', () => {
+  it('email code + passkey replaces a lost authenticator; sessions end, the hold starts, everyone is told', async () => {
+    const h = await holder({ authenticator: true, passkey: true, channel: 'EMAIL' });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['passkey'], proved: ['email_code'] });
+
+    // Binding is refused until the second proof is in.
+    await expect(beginAuthenticatorRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+    const answer = h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin);
+    await proveWithPasskey(d, { resetId, response: answer });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
+
+    const setup = await beginAuthenticatorRebind(d, { resetId });
+    const newSecret = base32Decode(setup.setupKey);
+    const done = await finishAuthenticatorRebind(d, { resetId, authenticatorId: setup.authenticatorId, code: totp(newSecret, { time: d.now }) });
+
+    // The old app is gone, the new one works; the person was not signed in and every session ended.
+    const later = new Date(d.now.getTime() + 60_000);
+    expect(await verifyAuthenticatorCode({ db, encryptionKey, owner: { userId: h.user.id }, code: totp(h.secret, { time: later }), now: later })).toMatchObject({ ok: false });
+    expect(await verifyAuthenticatorCode({ db, encryptionKey, owner: { userId: h.user.id }, code: totp(newSecret, { time: later }), now: later })).toEqual({ ok: true });
+    expect(await db.session.findUniqueOrThrow({ where: { id: h.session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: d.now });
+    expect((await db.user.findUniqueOrThrow({ where: { id: h.user.id }, select: { sessionVersion: true } })).sessionVersion).toBe(1);
+    expect((await getActiveHold({ db, userId: h.user.id, now: d.now }))?.endsAt).toEqual(done.holdEndsAt);
+    const events = await db.webhookDelivery.findMany({ where: { payload: { path: ['accountId'], equals: h.user.id } }, select: { event: true } });
+    expect(events.map((e) => e.event).sort()).toEqual(['factor.changed', 'hold.started', 'recovery.completed']);
+    expect(d.sent.map((m) => m.channel).sort()).toEqual(['email', 'sms']);
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'done', holdEndsAt: done.holdEndsAt.toISOString() });
+
+    // Single use: the finished reset cannot bind again.
+    await expect(beginAuthenticatorRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('phone code + authenticator replaces a lost passkey; every old passkey is removed', async () => {
+    const h = await holder({ authenticator: true, passkey: true, channel: 'SMS' });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'], proved: ['phone_code'] });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const fresh = new SoftAuthenticator({ kind: 'synced' });
+    await finishPasskeyRebind(d, { resetId, response: fresh.register(await beginPasskeyRebind(d, { resetId }), rp.origin) });
+    const left = await db.passkeyCredential.findMany({ where: { userId: h.user.id }, select: { credentialId: true } });
+    expect(left).toEqual([{ credentialId: fresh.credentialId }]);
+  });
+
+  it('an SMS or email code alone leads to identity documents when the account has no other factor', async () => {
+    const h = await holder({ channel: 'SMS' });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+    await expect(proveWithAuthenticator(d, { resetId, code: '123456' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('counts wrong second proofs, also when sent at once, and ends at the limit', async () => {
+    const h = await holder({ authenticator: true, passkey: true });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => proveWithAuthenticator(d, { resetId, code: '000000' })));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    const row = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId }, select: { attempts: true, proofs: true } });
+    expect(row.attempts).toBe(RESET_MAX_ATTEMPTS);
+    expect(row.proofs).toEqual(['email_code']);
+    // Even the right code no longer helps: the way on is documents.
+    await expect(proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+  });
+
+  it('completes once when the final step is sent many times at once', async () => {
+    const h = await holder({ authenticator: true, passkey: true });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    await proveWithPasskey(d, { resetId, response: h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin) });
+    const setup = await beginAuthenticatorRebind(d, { resetId });
+    const code = totp(base32Decode(setup.setupKey), { time: d.now });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishAuthenticatorRebind(d, { resetId, authenticatorId: setup.authenticatorId, code })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await db.securityHold.count({ where: { userId: h.user.id } })).toBe(1);
+  });
+
+  it('refuses to start from a code that was not verified, is too old, or belongs to a decoy', async () => {
+    const d = deps();
+    const old = await holder({ authenticator: true, passkey: true, verifiedAgoSeconds: 16 * 60 });
+    await expect(beginReset(d, { challengeId: old.challengeId, lostFactor: 'authenticator' })).rejects.toMatchObject({ code: 'conflict' });
+    const decoy = await db.verificationChallenge.create({
+      data: { id: randomUUID(), purpose: 'RECOVERY', userId: null, identifierHash: new Uint8Array(32), channel: 'EMAIL', expiresAt: new Date(Date.now() + 600_000), consumedAt: new Date() },
+    });
+    await expect(beginReset(d, { challengeId: decoy.id, lostFactor: 'authenticator' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(beginReset(d, { challengeId: randomUUID(), lostFactor: 'authenticator' })).rejects.toMatchObject({ code: 'conflict' });
+    const ok = await holder({ authenticator: true });
+    await expect(beginReset(d, { challengeId: ok.challengeId, lostFactor: 'everything' })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from '@/lib/recovery/policy';
+
+const PROOFS: Proof[] = ['email_code', 'phone_code', 'trusted_device', 'authenticator', 'passkey'];
+
+// security.md rule 10: the whole table, every pair, written out so a change to the policy is a
+// visible change to this test.
+const ALLOWED: Record<LostFactor, string[]> = {
+  authenticator: ['email_code+passkey', 'phone_code+passkey', 'trusted_device+passkey'],
+  passkey: ['email_code+authenticator', 'phone_code+authenticator', 'trusted_device+authenticator'],
+  phone: [],
+  email: [],
+};
+
+const pairs = PROOFS.flatMap((a, i) => PROOFS.slice(i + 1).map((b) => [a, b] as const));
+
+describe('recovery policy: which two proofs reset which factor', () => {
+  for (const lost of LOST_FACTORS) {
+    it.each(pairs)(`${lost}: %s + %s`, (a, b) => {
+      const expected = ALLOWED[lost].includes(`${a}+${b}`) || ALLOWED[lost].includes(`${b}+${a}`);
+      expect(resetAllowed(lost, [a, b])).toBe(expected);
+      expect(resetAllowed(lost, [b, a])).toBe(expected);
+    });
+  }
+
+  it('never accepts an SMS code plus an email code', () => {
+    for (const lost of LOST_FACTORS) expect(resetAllowed(lost, ['phone_code', 'email_code'])).toBe(false);
+  });
+
+  it('never accepts one proof alone, or the same proof twice', () => {
+    for (const lost of LOST_FACTORS) {
+      for (const proof of PROOFS) {
+        expect(resetAllowed(lost, [proof])).toBe(false);
+        expect(resetAllowed(lost, [proof, proof])).toBe(false);
+      }
+    }
+  });
+
+  it('never lets the lost factor prove itself', () => {
+    expect(resetAllowed('authenticator', ['email_code', 'authenticator'])).toBe(false);
+    expect(resetAllowed('passkey', ['phone_code', 'passkey'])).toBe(false);
+  });
+
+  it('offers the second proofs the account actually has, or none (identity documents)', () => {
+    const full = { authenticator: true, passkeys: 1 };
+    expect(nextProofs('authenticator', ['email_code'], full)).toEqual(['passkey']);
+    expect(nextProofs('passkey', ['phone_code'], full)).toEqual(['authenticator']);
+    expect(nextProofs('authenticator', ['email_code'], { authenticator: true, passkeys: 0 })).toEqual([]);
+    expect(nextProofs('passkey', ['trusted_device'], { authenticator: false, passkeys: 2 })).toEqual([]);
+    expect(nextProofs('phone', ['email_code'], full)).toEqual([]);
+  });
+});
