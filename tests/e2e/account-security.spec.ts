@@ -30,6 +30,17 @@ test.describe('passkeys on the security page', () => {
     await expect(page.getByText(/Your only passkey can.t be deleted/)).toBeVisible();
     expect(await laptop.credentials()).toHaveLength(1);
 
+    // Password + passkey as the second factor.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/signin$/);
+    await page.getByLabel('Email address').fill(account.email);
+    await page.getByLabel('Password').fill(account.password);
+    await page.getByRole('button', { name: 'Use a passkey instead of a code' }).click();
+    await page.getByRole('button', { name: 'Continue with a passkey' }).click();
+    await expect(page).toHaveURL(/\/account\/security$/);
+    await expect(page.getByRole('table').getByText('Password and passkey').first()).toBeVisible();
+
+    // A passkey alone, no username.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/signin$/);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
