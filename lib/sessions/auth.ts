@@ -6,6 +6,7 @@ import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { log } from '@/lib/log';
+import { type AgentSignedIn, loadAgent, signInAgentWithPasskey, signInAgentWithPassword } from './agent-sign-in';
 import { DEVICE_COOKIE } from './devices';
 import { type SignedIn, type SignInDeps, signInWithPasskey, signInWithPassword, stepUp, USER_SESSION_DAYS, validateSession } from './sign-in';
 
@@ -64,6 +65,25 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         authorize: (credentials) => authorizeWith((deps, request) => signInWithPasskey(deps, { ...request, response: parsePasskeyResponse(credentials.response) ?? null })),
       }),
       Credentials({
+        id: 'agent-password',
+        credentials: { email: {}, password: {}, code: {}, passkeyResponse: {} },
+        authorize: (credentials) =>
+          authorizeWith((deps, request) => {
+            const passkey = parsePasskeyResponse(credentials.passkeyResponse);
+            return signInAgentWithPassword(deps, {
+              ...request,
+              email: String(credentials.email ?? ''),
+              password: String(credentials.password ?? ''),
+              secondFactor: passkey !== undefined ? { kind: 'passkey', response: passkey } : { kind: 'totp', code: String(credentials.code ?? '') },
+            });
+          }),
+      }),
+      Credentials({
+        id: 'agent-passkey',
+        credentials: { response: {} },
+        authorize: (credentials) => authorizeWith((deps, request) => signInAgentWithPasskey(deps, { ...request, response: parsePasskeyResponse(credentials.response) ?? null })),
+      }),
+      Credentials({
         // Step-up for the signed-in person: same account, new session id, fresh authentication time.
         id: 'step-up',
         credentials: { code: {}, passkeyResponse: {} },
@@ -83,14 +103,16 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     callbacks: {
       async jwt({ token, user }) {
         if (user) {
-          const fresh = user as { id: string; sessionId: string; sessionVersion: number };
-          return { sub: fresh.id, sid: fresh.sessionId, sv: fresh.sessionVersion };
+          const fresh = user as { id: string; sessionId: string; sessionVersion: number; kind: 'user' | 'agent' };
+          return { sub: fresh.id, sid: fresh.sessionId, sv: fresh.sessionVersion, k: fresh.kind };
         }
         const valid = await validateSession(getPrisma(), { sessionId: String(token.sid ?? ''), sessionVersion: Number(token.sv ?? -1) }, new Date());
-        return valid && valid.userId === token.sub ? token : null;
+        if (!valid || valid.kind !== (token.k ?? 'user')) return null;
+        return (valid.kind === 'user' ? valid.userId : valid.agentId) === token.sub ? token : null;
       },
       session({ session, token }) {
-        return { ...session, userId: String(token.sub), sessionId: String(token.sid) };
+        const id = String(token.sub);
+        return { ...session, sessionId: String(token.sid), ...(token.k === 'agent' ? { agentId: id } : { userId: id }) };
       },
     },
   };
@@ -111,7 +133,7 @@ function parsePasskeyResponse(value: unknown): unknown {
 type RequestInfo = { ip: string; userAgent: string | null; deviceToken: string | undefined; now: Date };
 
 /** Runs one sign-in use case with this request's details and turns its refusal into Auth.js's. */
-async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => Promise<SignedIn>) {
+async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => Promise<SignedIn | AgentSignedIn>) {
   const config = getConfig();
   const [headerList, jar] = await Promise.all([headers(), cookies()]);
   try {
@@ -119,11 +141,12 @@ async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => P
       { db: getPrisma(), hmacKey: config.hmacKey, encryptionKey: config.encryptionKey, rp: config.webauthn },
       { ip: clientIp(headerList), userAgent: headerList.get('user-agent'), deviceToken: jar.get(DEVICE_COOKIE)?.value, now: requestNow(jar) },
     );
+    if ('agentId' in result) return { id: result.agentId, sessionId: result.sessionId, sessionVersion: result.sessionVersion, kind: 'agent' as const };
     // This browser becomes a trusted device of the account (it can approve recoveries).
     if (result.newDeviceToken) {
       jar.set(DEVICE_COOKIE, result.newDeviceToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.isProduction, maxAge: 400 * 86_400 });
     }
-    return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion };
+    return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion, kind: 'user' as const };
   } catch (error) {
     if (error instanceof AppError) throw new SignInRefused(error.userMessage, error.retryAfterSeconds);
     throw error;
@@ -140,4 +163,12 @@ export async function hasSessionCookie() {
 export async function currentUser(): Promise<{ userId: string; sessionId: string } | undefined> {
   const session = (await auth()) as { userId?: string; sessionId?: string } | null;
   return session?.userId && session.sessionId ? { userId: session.userId, sessionId: session.sessionId } : undefined;
+}
+
+/** The signed-in agent for this request (console), re-validated, with their current role. */
+export async function currentAgent(): Promise<{ agentId: string; sessionId: string; name: string; email: string; role: 'AGENT' | 'SUPERVISOR' | 'ADMIN' } | undefined> {
+  const session = (await auth()) as { agentId?: string; sessionId?: string } | null;
+  if (!session?.agentId || !session.sessionId) return undefined;
+  const agent = await loadAgent(getPrisma(), session.agentId);
+  return agent ? { agentId: agent.id, sessionId: session.sessionId, name: agent.name, email: agent.email, role: agent.role } : undefined;
 }

@@ -36,7 +36,7 @@ const passkeyFailed = () =>
 // A real argon2id hash to check against when the email is unknown, so both take the same time.
 let decoyHash: Promise<string> | undefined;
 
-async function throttle(db: Db, keys: string[], now: Date) {
+export async function throttle(db: Db, keys: string[], now: Date) {
   for (const key of keys) {
     const decision = await consumeRateLimit(db, key, key.startsWith('signin:ip:') ? LIMITS.perIp : LIMITS.perAccount, now);
     if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'sign-in attempts');
@@ -250,25 +250,41 @@ export async function assertRecentAuth(db: Db, { sessionId, userId, now }: { ses
   }
 }
 
+/** Agents get a shorter leash (security.md rule 15): 30 minutes idle, 12 hours absolute. */
+export const AGENT_IDLE_MINUTES = 30;
+export const AGENT_SESSION_HOURS = 12;
+
+export type ValidSession = { kind: 'user'; userId: string } | { kind: 'agent'; agentId: string };
+
 /**
  * Every request re-checks its session (JWTs alone cannot be revoked): the row exists and is not
- * revoked or expired, the user has not bumped their session version ("sign out everywhere"), and
- * it was used within the idle timeout (security.md rule 15).
+ * revoked or expired, the owner has not bumped their session version ("sign out everywhere"), an
+ * agent is still active, and it was used within the idle timeout (security.md rule 15).
  */
-export async function validateSession(db: Db, token: { sessionId: string; sessionVersion: number }, now: Date): Promise<{ userId: string } | null> {
+export async function validateSession(db: Db, token: { sessionId: string; sessionVersion: number }, now: Date): Promise<ValidSession | null> {
   if (!/^[0-9a-f-]{36}$/i.test(token.sessionId)) return null;
   const session = await db.session.findUnique({
     where: { id: token.sessionId },
-    select: { userId: true, revokedAt: true, expiresAt: true, lastSeenAt: true, user: { select: { sessionVersion: true } } },
+    select: {
+      userId: true,
+      agentId: true,
+      revokedAt: true,
+      expiresAt: true,
+      lastSeenAt: true,
+      user: { select: { sessionVersion: true } },
+      agent: { select: { sessionVersion: true, active: true } },
+    },
   });
-  if (!session?.userId || !session.user || session.revokedAt || session.expiresAt <= now) return null;
-  if (session.user.sessionVersion !== token.sessionVersion) return null;
-  if (now.getTime() - session.lastSeenAt.getTime() > USER_IDLE_MINUTES * 60_000) return null;
+  if (!session || session.revokedAt || session.expiresAt <= now) return null;
+  const owner = session.userId && session.user ? session.user : session.agentId && session.agent?.active ? session.agent : null;
+  if (!owner || owner.sessionVersion !== token.sessionVersion) return null;
+  const idleMinutes = session.agentId ? AGENT_IDLE_MINUTES : USER_IDLE_MINUTES;
+  if (now.getTime() - session.lastSeenAt.getTime() > idleMinutes * 60_000) return null;
   // Touch at most once a minute: enough for the idle timeout without a write per request.
   if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
     await db.session.update({ where: { id: token.sessionId }, data: { lastSeenAt: now } });
   }
-  return { userId: session.userId };
+  return session.userId ? { kind: 'user', userId: session.userId } : { kind: 'agent', agentId: session.agentId! };
 }
 
 export async function signOutSession(db: Db, sessionId: string, now: Date) {

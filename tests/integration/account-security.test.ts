@@ -75,7 +75,7 @@ describe('passkey sign-in (security.md rules 7, 8, 13)', () => {
     const now = new Date();
     const result = await signInWithPasskey(signInDeps, { response: await passkeyAnswer(a.device, now), ip: nextIp(), userAgent: UA, deviceToken: undefined, now });
     expect(result.userId).toBe(a.user.id);
-    expect(await validateSession(db, { sessionId: result.sessionId, sessionVersion: result.sessionVersion }, now)).toEqual({ userId: a.user.id });
+    expect(await validateSession(db, { sessionId: result.sessionId, sessionVersion: result.sessionVersion }, now)).toEqual({ kind: 'user', userId: a.user.id });
     expect(await db.signInEvent.findFirst({ where: { userId: a.user.id }, select: { method: true, result: true } })).toEqual({ method: 'passkey', result: 'SUCCESS' });
   });
 

@@ -39,7 +39,7 @@ describe('sign-in with password and authenticator code', () => {
     const result = await attempt(user.email);
     expect(result.userId).toBe(user.id);
     expect(await findTrustedDevice(db, deps.hmacKey, result.newDeviceToken)).toMatchObject({ userId: user.id });
-    expect(await validateSession(db, { sessionId: result.sessionId, sessionVersion: result.sessionVersion }, new Date())).toEqual({ userId: user.id });
+    expect(await validateSession(db, { sessionId: result.sessionId, sessionVersion: result.sessionVersion }, new Date())).toEqual({ kind: 'user', userId: user.id });
     const again = await attempt(user.email, { deviceToken: result.newDeviceToken, now: new Date(Date.now() + 31_000) });
     expect(again.newDeviceToken).toBeUndefined(); // the same device, recognised
   });
