@@ -1,0 +1,45 @@
+/**
+ * Identity documents of a recovery ticket (security.md rules 18-19; issue 6, "Documents" and
+ * "Face check"): upload checks and re-encoding, envelope encryption, storage, the face check and
+ * its attempt limit, and the retention job.
+ */
+export {
+  inspectUpload,
+  problemMessage,
+  MAX_UPLOAD_BYTES,
+  MAX_PIXELS,
+  MIN_SHORT_SIDE,
+  MAX_STORED_SIDE,
+  type DocumentCheckResult,
+  type DocumentProblem,
+  type DocumentWarning,
+  type InspectedFile,
+  type Inspection,
+  type InspectUploadInput,
+  type StoredMimeType,
+} from './inspect';
+export { DocumentUnreadableError } from './envelope';
+export {
+  storeDocument,
+  readDocument,
+  postgresDocumentStore,
+  type DocumentStore,
+  type DocumentViewer,
+  type OpenedDocument,
+  type ReadDocumentInput,
+  type StoreDocumentInput,
+  type StoredDocument,
+} from './store';
+export {
+  manualReviewFaceCheck,
+  recordFaceCheckAttempt,
+  getFaceCheckStatus,
+  FACE_CHECK_MAX_ATTEMPTS,
+  FACE_CHECK_LOCK_MINUTES,
+  type FaceCheck,
+  type FaceCheckAttempt,
+  type FaceCheckOutcome,
+  type FaceCheckRetryReason,
+  type ImageInfo,
+} from './face-check';
+export { purgeExpiredDocuments, DEFAULT_RETENTION_DAYS } from './retention';
