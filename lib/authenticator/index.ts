@@ -182,3 +182,13 @@ function ownerOf(owner: AuthenticatorOwner): ResolvedOwner {
 async function lockOwner(tx: Pick<Db, '$executeRaw'>, owner: ResolvedOwner) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${owner.lockKey}, 0))`;
 }
+
+/**
+ * Removes every authenticator of the owner (an approved recovery of a lost app, rule 10). The
+ * caller ends sessions, starts the hold and sends the notices; a new app is set up afterwards.
+ */
+export async function removeAuthenticators(options: { db: Db; owner: AuthenticatorOwner }): Promise<number> {
+  const owner = ownerOf(options.owner);
+  const { count } = await options.db.authenticator.deleteMany({ where: owner.where });
+  return count;
+}

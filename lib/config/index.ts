@@ -59,6 +59,11 @@ const schema = z
       .transform((v) => v || undefined)
       .pipe(z.string().regex(/^[a-z0-9.-]+$/i, { message: 'must be a host name such as example.com (no scheme or port)' }).optional()),
     WEBAUTHN_RP_NAME: z.string().trim().min(1).default('Regain'),
+    VIDEO_MEETING_URL_TEMPLATE: z
+      .string()
+      .trim()
+      .default('https://meet.jit.si/regain-{room}')
+      .refine((v) => v.includes('{room}') && /^https:\/\//.test(v), { message: 'must be an https:// URL containing {room}, e.g. https://meet.jit.si/regain-{room}' }),
     HOST_WEBHOOK_URL: optionalUrl,
     HOST_WEBHOOK_SECRET: z.string().optional().transform((v) => v || undefined),
     ENABLE_TEST_CLOCK: z
@@ -120,6 +125,8 @@ export type Config = Readonly<{
   sms: { transport: 'outbox' } | { transport: 'twilio'; accountSid: string; authToken: string; from: string; apiBaseUrl: string | undefined };
   /** WebAuthn relying party: passkeys are bound to `rpId`; responses must come from `origin`. */
   webauthn: { rpId: string; rpName: string; origin: string };
+  /** Video-call rooms for identity checks: `{room}` becomes a random, unguessable name. */
+  videoMeetingUrlTemplate: string;
   /** Where signed webhooks for the host platform go; undefined = none are sent (they wait in the table). */
   hostWebhook: { url: string; secret: string } | undefined;
   /** The development outbox page exists only outside production. */
@@ -167,6 +174,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           }
         : { transport: 'outbox' as const },
     webauthn: { rpId: env.WEBAUTHN_RP_ID ?? new URL(env.APP_URL).hostname, rpName: env.WEBAUTHN_RP_NAME, origin: new URL(env.APP_URL).origin },
+    videoMeetingUrlTemplate: env.VIDEO_MEETING_URL_TEMPLATE,
     hostWebhook: env.HOST_WEBHOOK_URL ? { url: env.HOST_WEBHOOK_URL, secret: env.HOST_WEBHOOK_SECRET! } : undefined,
     outboxPage: env.NODE_ENV !== 'production',
   });

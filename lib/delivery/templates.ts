@@ -396,3 +396,258 @@ function asciiText(value: string | undefined, max: number): string | undefined {
   if (!line) return undefined;
   return line.length > max ? line.slice(0, max).trimEnd() : line;
 }
+
+// ── Recovery tickets ─────────────────────────────────────────────────────────
+//
+// Mail about an identity-document recovery request (issue 6, product.md C). The same rules as the
+// code and notice mail above: plain words, times in UTC, and no link or button, because a genuine
+// "click here about your account recovery" mail is exactly what a phishing copy imitates. The
+// person is told in words where to go ("type the address you always use").
+//
+// The single exception is ticketApprovedEmail: after an agent approved the request, the person has
+// to open a single-use link to bind a new factor (security.md rule 10: the approved ticket is the
+// proof), and there is nothing to type instead of it. That mail says what the link does, that it
+// works once, when it dies, which address it starts with, and that it never signs anyone in.
+
+export type TicketEmail = { subject: string; text: string; html: string };
+
+const WHERE_STATUS =
+  `Open the ${PRODUCT} help center by typing the address you always use into your browser, choose “Can't sign in?”, then “Check a recovery request”, and enter your reference and this email address.`;
+const NEVER_ASK = `Nobody from ${PRODUCT} Support will ever ask for your password or your codes: not by phone, chat or email.`;
+
+/** "RG-7K4M-2Q9X" was received: the reference, what happens next and how to follow it. */
+export function ticketReceivedEmail(options: { reference: string; receivedAt: Date; reviewWithinHours: number }): TicketEmail {
+  const { reference, receivedAt, reviewWithinHours } = options;
+  const subject = `We received your ${PRODUCT} recovery request`;
+  const intro = `We received your account recovery request on ${utcDateTime(receivedAt)}.`;
+  const next = `A member of our security team will review it, usually within ${hours(reviewWithinHours)}. We'll email you when we need something from you or when it's decided.`;
+  const keep = 'Keep this reference: you need it to check the request or to answer our questions.';
+  const notYou = `If you didn't ask to recover a ${PRODUCT} account, someone may have typed your address by mistake. Nothing changes on any account unless our team has checked the person's identity documents. You can ignore this email.`;
+  const text = [
+    `${PRODUCT}: recovery request received`,
+    '',
+    intro,
+    '',
+    'Your reference:',
+    '',
+    `    ${reference}`,
+    '',
+    keep,
+    '',
+    next,
+    '',
+    'To see where it is:',
+    `- ${WHERE_STATUS}`,
+    '',
+    "Wasn't you?",
+    `- ${notYou}`,
+    `- ${NEVER_ASK}`,
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+  const html = ticketEmailHtml({
+    subject,
+    preheader: `Your reference is ${reference}. Keep it to check your request.`,
+    heading: 'We received your recovery request',
+    body: [para(intro), para('Your reference:'), referenceBox(reference), para(keep), para(next), small(WHERE_STATUS)].join('\n'),
+    warning: [notYou, NEVER_ASK],
+  });
+  return { subject, text, html };
+}
+
+/**
+ * An agent asked for more information. The question itself stays out of the mail: it is read on the
+ * status page after the email code, so a forwarded or leaked mail reveals nothing of the case, and
+ * words typed by an agent account never arrive in an inbox dressed as a Regain message.
+ */
+export function ticketInfoRequestEmail(options: { reference: string }): TicketEmail {
+  const { reference } = options;
+  const subject = `We need more information for your ${PRODUCT} recovery request`;
+  const intro = `To continue with your recovery request ${reference}, our security team needs something more from you.`;
+  const how = `To read the request and answer it, ${WHERE_STATUS.charAt(0).toLowerCase()}${WHERE_STATUS.slice(1)}`;
+  const wait = "The review waits for your answer. If you no longer need the request, you don't have to do anything.";
+  const text = [
+    `${PRODUCT}: more information needed`,
+    '',
+    intro,
+    '',
+    how,
+    '',
+    wait,
+    '',
+    "Wasn't you?",
+    `- If you didn't ask to recover a ${PRODUCT} account, ignore this email. Nothing changes unless our team has checked the person's identity documents.`,
+    `- ${NEVER_ASK}`,
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+  const html = ticketEmailHtml({
+    subject,
+    preheader: `Our security team needs something more for request ${reference}.`,
+    heading: 'We need more information',
+    body: [para(intro), para(how), small(wait)].join('\n'),
+    warning: [`If you didn't ask to recover a ${PRODUCT} account, ignore this email. Nothing changes unless our team has checked the person's identity documents.`, NEVER_ASK],
+  });
+  return { subject, text, html };
+}
+
+/**
+ * The request was approved: the single-use link that lets the person bind a new passkey or
+ * authenticator app. The only mail in this file with a link (see above). The link is printed in
+ * full, never hidden behind a button label, so the person can check where it goes.
+ */
+export function ticketApprovedEmail(options: { reference: string; resetUrl: string; expiresAt: Date }): TicketEmail {
+  const { reference, resetUrl, expiresAt } = options;
+  const host = new URL(resetUrl).host;
+  const subject = `Your ${PRODUCT} recovery request was approved`;
+  const intro = `Your recovery request ${reference} was approved. You can now set up a new way to sign in.`;
+  const open = 'Open this link to set up a new passkey or authenticator app:';
+  const rules = `The link works once and expires on ${utcDateTime(expiresAt)}. It doesn't sign you in: after setting up the new method, you sign in with it yourself.`;
+  const check = `Check the link starts with https://${host}/ before you open it. Never share it: anyone with it could set up their own sign-in method on your account.`;
+  const hold = 'For your protection, withdrawals and P2P trading are paused for 24 hours after the recovery is completed.';
+  const notYou = `If you didn't ask to recover your ${PRODUCT} account, don't open the link. Contact ${PRODUCT} Support from the help center at the address you always use.`;
+  const text = [
+    `${PRODUCT}: recovery request approved`,
+    '',
+    intro,
+    '',
+    open,
+    '',
+    resetUrl,
+    '',
+    rules,
+    '',
+    check,
+    '',
+    hold,
+    '',
+    "Wasn't you?",
+    `- ${notYou}`,
+    `- ${NEVER_ASK}`,
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+  const href = escapeHtml(resetUrl);
+  const html = ticketEmailHtml({
+    subject,
+    preheader: 'Set up a new way to sign in. The link works once.',
+    heading: 'Your recovery request was approved',
+    body: [
+      para(intro),
+      para(open),
+      `<p style="margin:0 0 16px;padding:16px;background-color:#f3f4f6;border-radius:8px;font-family:'SFMono-Regular',Menlo,Consolas,'Liberation Mono',monospace;font-size:14px;line-height:21px;word-break:break-all;"><a href="${href}" style="color:#1d4ed8;">${href}</a></p>`,
+      para(rules),
+      small(check),
+      small(hold),
+    ].join('\n'),
+    warning: [notYou, NEVER_ASK],
+  });
+  return { subject, text, html };
+}
+
+/** A video call was booked: the window in UTC and how to join on the day. No link (see above). */
+export function appointmentScheduledEmail(options: { reference: string; startsAt: Date; endsAt: Date; earlyMinutes: number }): TicketEmail {
+  const { reference, startsAt, endsAt, earlyMinutes } = options;
+  const subject = `Your ${PRODUCT} video call is booked`;
+  const window = utcWindow(startsAt, endsAt);
+  const intro = `A member of our security team will meet you by video call about your recovery request ${reference}.`;
+  const when = `When: ${window}`;
+  const how = `To join: open the ${PRODUCT} help center by typing the address you always use, go to “Self-service tools”, then “Join video call appointment”. Enter your reference; we'll email you a code, and you also need a code from your authenticator app. Joining opens ${minutes(earlyMinutes)} before the start.`;
+  const bring = 'Have the identity document you uploaded with you, in a quiet place with good light.';
+  const notYou = `If you didn't ask to recover a ${PRODUCT} account, ignore this email and don't join. Nobody can join the call without the codes.`;
+  const text = [
+    `${PRODUCT}: video call booked`,
+    '',
+    intro,
+    '',
+    when,
+    '',
+    how,
+    '',
+    bring,
+    '',
+    "Wasn't you?",
+    `- ${notYou}`,
+    `- ${NEVER_ASK}`,
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+  const html = ticketEmailHtml({
+    subject,
+    preheader: `${window}.`,
+    heading: 'Your video call is booked',
+    body: [
+      para(intro),
+      `<p style="margin:0 0 16px;padding:16px;background-color:#f3f4f6;border-radius:8px;font-size:17px;line-height:26px;font-weight:700;color:#111827;">${escapeHtml(window)}</p>`,
+      para(how),
+      small(bring),
+    ].join('\n'),
+    warning: [notYou, NEVER_ASK],
+  });
+  return { subject, text, html };
+}
+
+/** "1 May 2026, 10:00 to 10:30 UTC" (both dates in full when the window crosses midnight UTC). */
+export function utcWindow(startsAt: Date, endsAt: Date): string {
+  const sameDay = startsAt.toISOString().slice(0, 10) === endsAt.toISOString().slice(0, 10);
+  if (!sameDay) return `${utcDateTime(startsAt)} to ${utcDateTime(endsAt)}`;
+  const time = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  return `${startsAt.getUTCDate()} ${MONTHS[startsAt.getUTCMonth()]} ${startsAt.getUTCFullYear()}, ${time(startsAt)} to ${time(endsAt)} UTC`;
+}
+
+function hours(n: number) {
+  return n === 1 ? '1 hour' : `${n} hours`;
+}
+
+const para = (text: string) => `<p style="margin:0 0 16px;font-size:16px;line-height:24px;color:#1f2937;">${escapeHtml(text)}</p>`;
+const small = (text: string) => `<p style="margin:0 0 8px;font-size:14px;line-height:21px;color:#374151;">${escapeHtml(text)}</p>`;
+const referenceBox = (reference: string) =>
+  `<p style="margin:0 0 16px;padding:16px;background-color:#f3f4f6;border-radius:8px;text-align:center;font-family:'SFMono-Regular',Menlo,Consolas,'Liberation Mono',monospace;font-size:26px;line-height:32px;font-weight:700;letter-spacing:0.1em;color:#111827;-webkit-user-select:all;user-select:all;">${escapeHtml(reference)}</p>`;
+
+/** The frame every ticket mail shares: the same look as the code and notice mail above. */
+function ticketEmailHtml(options: { subject: string; preheader: string; heading: string; body: string; warning: string[] }) {
+  const { subject, preheader, heading, body, warning } = options;
+  const last = warning.length - 1;
+  const warnings = warning
+    .map((line, i) => `<p style="margin:${i === last ? '0' : '0 0 8px'};font-size:14px;line-height:21px;color:#374151;">${escapeHtml(line)}</p>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${escapeHtml(subject)}</title>
+<style>
+@media (max-width: 480px) {
+  .outer { padding: 8px 0 !important; }
+  .pad { padding-left: 18px !important; padding-right: 18px !important; }
+}
+</style>
+</head>
+<body style="margin:0;padding:0;background-color:#f3f4f6;">
+<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(preheader)}</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
+<tr><td class="outer" align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
+<tr><td class="pad" style="padding:28px 28px 8px;">
+<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
+<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">${escapeHtml(heading)}</h1>
+${body}
+</td></tr>
+<tr><td class="pad" style="padding:8px 28px 24px;">
+<div style="padding:16px;border:1px solid #fcd34d;background-color:#fffbeb;border-radius:8px;">
+<h2 style="margin:0 0 8px;font-size:16px;line-height:24px;font-weight:700;color:#92400e;">Wasn&#39;t you?</h2>
+${warnings}
+</div>
+</td></tr>
+<tr><td class="pad" style="padding:0 28px 28px;">
+<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+`;
+}

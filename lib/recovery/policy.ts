@@ -7,7 +7,7 @@
  * is already signed in. Everything else goes to identity-document recovery.
  */
 export type LostFactor = 'passkey' | 'authenticator' | 'phone' | 'email';
-export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authenticator' | 'passkey';
+export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authenticator' | 'passkey' | 'approved_ticket';
 
 export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 'phone', 'email'];
 
@@ -27,9 +27,14 @@ export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof
   email: [],
 };
 
-/** Whether the proofs collected so far reset `lost` (order does not matter; extra proofs do no harm). */
+/**
+ * Whether the proofs collected so far reset `lost` (order does not matter; extra proofs do no harm).
+ * An identity-document ticket approved by an agent (and a second agent when high risk) stands on
+ * its own (rule 10): its link then binds a new passkey or authenticator.
+ */
 export function resetAllowed(lost: LostFactor, proofs: readonly Proof[]): boolean {
   const have = new Set(proofs);
+  if (have.has('approved_ticket')) return lost === 'passkey' || lost === 'authenticator';
   return RESET_POLICY[lost].some(([a, b]) => a !== b && have.has(a) && have.has(b));
 }
 
@@ -44,6 +49,7 @@ export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: 
     trusted_device: true,
     authenticator: account.authenticator,
     passkey: account.passkeys > 0,
+    approved_ticket: false,
   };
   const next = new Set<Proof>();
   for (const [a, b] of RESET_POLICY[lost]) {

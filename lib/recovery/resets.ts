@@ -20,6 +20,7 @@ import {
 import { enqueueWebhook } from '@/lib/platform/webhooks';
 import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { getVerifiedRecovery } from '@/lib/verification/challenges';
+import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
 
 /**
@@ -211,13 +212,19 @@ async function releaseCompletion(db: Db, resetId: string) {
 
 /** Rule 11: every session ends, the hold starts, the host and every verified channel are told. */
 async function finishReset(deps: ResetDeps, reset: { id: string; userId: string; proofs: Proof[] }, factor: 'passkey' | 'authenticator') {
+  if (reset.proofs.includes('approved_ticket')) {
+    // A reset backed by an approved ticket closes that ticket (its id is the reset's origin).
+    const origin = await deps.db.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
+    await transitionTicket(deps.db, { ticketId: origin.challengeId, from: 'APPROVED', to: 'COMPLETED', actor: { kind: 'customer' }, now: deps.now });
+  }
   await deps.db.$transaction([
     deps.db.user.update({ where: { id: reset.userId }, data: { sessionVersion: { increment: 1 } } }),
     deps.db.session.updateMany({ where: { userId: reset.userId, revokedAt: null }, data: { revokedAt: deps.now } }),
   ]);
   const hold = await startHold({ db: deps.db, userId: reset.userId, reason: factor === 'passkey' ? 'PASSKEY_RESET' : 'AUTHENTICATOR_RESET', now: deps.now });
   await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
-  await enqueueWebhook(deps.db, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method: 'two_proofs' }, now: deps.now });
+  const method = reset.proofs.includes('approved_ticket') ? 'identity_document' : 'two_proofs';
+  await enqueueWebhook(deps.db, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method }, now: deps.now });
   await recordAudit(deps.db, {
     actorType: 'USER',
     actorId: reset.userId,

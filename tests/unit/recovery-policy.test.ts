@@ -50,3 +50,12 @@ describe('recovery policy: which two proofs reset which factor', () => {
     expect(nextProofs('phone', ['email_code'], full)).toEqual([]);
   });
 });
+
+describe('recovery policy: an approved identity-document ticket', () => {
+  it('resets a passkey or authenticator on its own, and nothing else', () => {
+    expect(resetAllowed('passkey', ['approved_ticket'])).toBe(true);
+    expect(resetAllowed('authenticator', ['approved_ticket'])).toBe(true);
+    expect(resetAllowed('phone', ['approved_ticket'])).toBe(false);
+    expect(resetAllowed('email', ['approved_ticket'])).toBe(false);
+  });
+});

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { removeAuthenticators } from '@/lib/authenticator';
+import { recordAudit } from '@/lib/audit';
+import type { Db } from '@/lib/db/client';
+import type { Delivery } from '@/lib/delivery';
+import { ticketApprovedEmail } from '@/lib/delivery/templates';
+import { AppError } from '@/lib/errors';
+import { startHold } from '@/lib/holds';
+import { log } from '@/lib/log';
+import { notifySecurityChange } from '@/lib/notifications';
+import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
+import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { issueResetToken, redeemResetToken } from './tickets';
+import { RESET_TTL_SECONDS } from './resets';
+
+/**
+ * What an approved identity-document ticket does (issue 7 "Approving runs the reset"; security.md
+ * rules 10-12): the lost factors are removed, every session ends, the 24-hour hold starts, every
+ * verified channel and the host are told, and the contact address gets a single-use link to bind a
+ * new factor. The agent never sees or sets a secret; the person binds the new factor themselves and
+ * is never signed in by it.
+ */
+export type TicketResetDeps = {
+  db: Db;
+  delivery: Delivery;
+  hmacKey: Buffer;
+  /** Public base URL for the emailed link (config APP_URL). */
+  appUrl: string;
+  now: Date;
+  schedule?: (work: () => Promise<void>) => void;
+};
+
+/** Call once the ticket is APPROVED (after four-eyes where required). */
+export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string }) {
+  const { token, expiresAt } = await issueResetToken({ tx: deps.db, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now });
+  const ticket = await deps.db.recoveryTicket.findUniqueOrThrow({
+    where: { id: input.ticketId },
+    select: { userId: true, lostFactors: true, reference: true, contactEmail: true },
+  });
+  const userId = ticket.userId!;
+  const owner = { userId };
+  const removed: string[] = [];
+  if (ticket.lostFactors.includes('authenticator') && (await removeAuthenticators({ db: deps.db, owner })) > 0) removed.push('authenticator');
+  if (ticket.lostFactors.includes('passkey')) {
+    const passkeys = await listPasskeys({ db: deps.db, owner });
+    for (const passkey of passkeys) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: passkey.id, now: deps.now });
+    if (passkeys.length > 0) removed.push('passkey');
+  }
+  await deps.db.$transaction([
+    deps.db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } }),
+    deps.db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: deps.now } }),
+  ]);
+  const hold = await startHold({ db: deps.db, userId, reason: 'RECOVERY_COMPLETED', now: deps.now });
+  for (const factor of removed) {
+    await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: userId, factor, change: 'removed' }, now: deps.now });
+  }
+  await recordAudit(deps.db, {
+    actorType: 'AGENT',
+    actorId: input.agentId,
+    action: 'recovery.ticket_reset_applied',
+    subjectType: 'ticket',
+    subjectId: input.ticketId,
+    data: { removed: removed.join(',') || 'none', userId },
+    occurredAt: deps.now,
+  });
+
+  // The token rides in the fragment: browsers never send it to a server, so it stays out of access
+  // logs and Referer headers; the page reads it in the browser and posts it on "Continue".
+  const resetUrl = `${deps.appUrl}/recover/complete#${token}`;
+  const send = async () => {
+    try {
+      const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt });
+      await deps.delivery.send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-approved', sensitive: [token], ...mail });
+      for (const factor of removed) {
+        await notifySecurityChange({
+          db: deps.db,
+          delivery: deps.delivery,
+          userId,
+          change: factor === 'passkey' ? 'passkey_removed' : 'authenticator_removed',
+          now: deps.now,
+          context: { holdEndsAt: hold.endsAt },
+        });
+      }
+    } catch (error) {
+      log.error('ticket_approval_mail_failed', { ticketId: input.ticketId, error });
+    }
+  };
+  if (deps.schedule) deps.schedule(send);
+  else await send();
+  return { removed, holdEndsAt: hold.endsAt, linkExpiresAt: expiresAt };
+}
+
+/**
+ * Opens the emailed link (once) and starts the binding step of a reset backed by the approved
+ * ticket. The ticket moves to COMPLETED when the new factor is bound (lib/recovery/resets).
+ */
+export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>, input: { token: string; ip?: string }): Promise<{ resetId: string }> {
+  const redeemed = await redeemResetToken({ db: deps.db, hmacKey: deps.hmacKey, token: input.token, ip: input.ip, now: deps.now });
+  if (redeemed.status !== 'redeemed') {
+    const message = {
+      invalid: 'This link is not valid. Open the newest email we sent about your request.',
+      expired: 'This link has expired. Contact Support from the help center to get a new one.',
+      used: 'This link was already used. If you did not finish, contact Support from the help center.',
+    }[redeemed.status];
+    throw new AppError({ code: 'conflict', userMessage: message });
+  }
+  const lostFactor = redeemed.lostFactors.includes('passkey') ? 'passkey' : 'authenticator';
+  const resetId = randomUUID();
+  await deps.db.recoveryReset.create({
+    data: {
+      id: resetId,
+      userId: redeemed.userId,
+      lostFactor,
+      // The approved ticket is what this reset stands on (its id fills the unique "started from" column).
+      challengeId: redeemed.ticketId,
+      proofs: ['approved_ticket'],
+      expiresAt: new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000),
+      createdAt: deps.now,
+    },
+  });
+  return { resetId };
+}

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { keyedHash } from '@/lib/crypto';
+import type { Db } from '@/lib/db/client';
+import { codeEmail } from '@/lib/delivery/templates';
+import type { Delivery } from '@/lib/delivery/types';
+import { log } from '@/lib/log';
+import { codeMatches, generateCode, hashCode } from '@/lib/verification/codes';
+import { CODE_TTL_SECONDS, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, type Limit, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited, resetRateLimit } from '@/lib/verification/rate-limit';
+
+/**
+ * Email-code challenges that prove control of a ticket's contact address: one to open the status
+ * page (TICKET_STATUS), one to join a video call (VIDEO_CALL). They follow lib/verification's rules
+ * and reuse its code generation, keyed hashing, limits and rate limiter:
+ *
+ * - a 6-digit CSPRNG code, stored only as an HMAC bound to the challenge (rule 1);
+ * - 10 minutes, single use, attempts counted in the same statement that reads the hash (rule 2);
+ * - 5 wrong codes kill a challenge; asking again invalidates the previous code and carries its
+ *   attempts over; 100 consecutive failures per ticket lock its codes (rule 3);
+ * - an unknown reference (or a wrong email) gets a decoy challenge that is stored, rate limited and
+ *   answered exactly like a real one and never verifies (rule 13).
+ *
+ * Binding. VerificationChallenge has no ticket column, so a real challenge records its ticket in
+ * `identifierHash` as the ticket id's 16 bytes (a decoy holds 16 bytes of an HMAC of what was
+ * typed). `userId` stays null on purpose: lib/verification's verifyCode treats a challenge with a
+ * user as a recovery proof for that user, and a code sent to a ticket's contact address (which the
+ * person typed themselves) must never become one. With a null user, verifyCode can only ever
+ * answer "wrong" for these rows.
+ */
+export type TicketCodePurpose = 'TICKET_STATUS' | 'VIDEO_CALL';
+
+export type Schedule = (work: () => Promise<void>) => void;
+
+/**
+ * The default when no scheduler is passed: send without waiting, so a slow mail server cannot make
+ * a real request slower than a decoy. Routes pass Next's after(); tests pass a collector.
+ */
+export const backgroundSchedule: Schedule = (work) => {
+  void work().catch((error) => log.error('ticket_delivery_failed', { error }));
+};
+
+export type CodeRequest = {
+  challengeId: string;
+  expiresAt: string;
+  attemptsLeft: number;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function ticketIdentifier(ticketId: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(ticketId.replace(/-/g, ''), 'hex'));
+}
+
+function ticketIdFrom(identifier: Uint8Array): string | undefined {
+  if (identifier.length !== 16) return undefined;
+  const hex = Buffer.from(identifier).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function decoyIdentifier(hmacKey: Buffer, ...parts: string[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(keyedHash(hmacKey, 'ticket-decoy', ...parts).subarray(0, 16));
+}
+
+export async function limitAll(db: Db, now: Date, checks: [string, Limit][], what: string) {
+  for (const [key, limit] of checks) {
+    const decision = await consumeRateLimit(db, key, limit, now);
+    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, what);
+  }
+}
+
+/** Per-destination key shared with every other email code, so features cannot add up past the limit. */
+export function destinationKey(hmacKey: Buffer, email: string) {
+  return keyedHash(hmacKey, 'destination', email).toString('base64url');
+}
+
+/**
+ * Creates a challenge (real when `to` is given, a decoy otherwise) and schedules the email.
+ * Live earlier challenges for the same ticket (or typed value) and purpose die here, and the new
+ * one starts with their attempts: asking again never buys more guesses (rule 3).
+ */
+export async function issueTicketCode(options: {
+  db: Db;
+  delivery: Delivery;
+  hmacKey: Buffer;
+  purpose: TicketCodePurpose;
+  identifier: Uint8Array<ArrayBuffer>;
+  /** The contact address for a real challenge; undefined for a decoy (nothing is sent). */
+  to: string | undefined;
+  destinationMasked: string;
+  ip: string;
+  userAgent: string | null | undefined;
+  now: Date;
+  schedule: Schedule;
+  newCode?: (() => string) | undefined;
+}): Promise<CodeRequest & { sent: boolean }> {
+  const { db, now } = options;
+  const earlier = await db.$queryRaw<{ attempts: number }[]>`
+    UPDATE "VerificationChallenge" SET "expiresAt" = ${now}
+    WHERE "identifierHash" = ${options.identifier} AND "purpose" = ${options.purpose}::"ChallengePurpose"
+      AND "consumedAt" IS NULL AND "expiresAt" > ${now}
+    RETURNING "attempts"`;
+  const attempts = Math.min(MAX_ATTEMPTS, Math.max(0, ...earlier.map((row) => row.attempts)));
+
+  const challengeId = randomUUID();
+  const code = (options.newCode ?? generateCode)();
+  const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000);
+  await db.verificationChallenge.create({
+    data: {
+      id: challengeId,
+      purpose: options.purpose,
+      userId: null, // see the module comment: never a recovery proof
+      identifierHash: options.identifier,
+      channel: 'EMAIL',
+      destinationMasked: options.destinationMasked,
+      codeHash: options.to ? hashCode(options.hmacKey, challengeId, code) : null,
+      attempts,
+      maxAttempts: MAX_ATTEMPTS,
+      sendCount: 1,
+      lastSentAt: now,
+      expiresAt,
+      requestIp: options.ip,
+      requestUserAgent: options.userAgent?.slice(0, 300) ?? null,
+    },
+    select: { id: true },
+  });
+
+  // A dead challenge (attempts carried over to the limit) sends nothing: its code could not work.
+  const to = options.to;
+  const sent = Boolean(to) && attempts < MAX_ATTEMPTS;
+  if (to && sent) {
+    const purposeLabel = options.purpose === 'TICKET_STATUS' ? 'that you want to see your recovery request' : 'that you want to join your video call';
+    options.schedule(async () => {
+      const content = codeEmail({ code, purposeLabel, expiresInMinutes: CODE_TTL_SECONDS / 60 });
+      await options.delivery
+        .send({ channel: 'email', to, purpose: options.purpose === 'TICKET_STATUS' ? 'ticket-status-code' : 'video-call-code', challengeId, sensitive: [code], ...content })
+        .catch((error) => log.warn('ticket_code_send_failed', { challengeId, error: (error as Error).message }));
+    });
+  }
+  return { challengeId, expiresAt: expiresAt.toISOString(), attemptsLeft: MAX_ATTEMPTS - attempts, sent };
+}
+
+export type TicketCodeAttempt =
+  | { status: 'match'; ticketId: string; attemptsLeft: number; failuresKey: string; hadFailures: boolean }
+  | { status: 'mismatch'; ticketId: string | undefined; attemptsLeft: number; failuresKey: string }
+  | { status: 'expired' | 'used' | 'locked' };
+
+/**
+ * Counts one attempt and checks the email code (ASVS 6.5.1, 6.6.2). The attempt is counted and the
+ * stored hash read in one UPDATE, so no two requests share an attempt; the per-IP bucket counts
+ * every try (rule 14). A match is not consumed here: the caller may need a second proof first
+ * (consumeTicketCode does it, once).
+ */
+export async function attemptTicketCode(options: {
+  db: Db;
+  hmacKey: Buffer;
+  purpose: TicketCodePurpose;
+  challengeId: string;
+  code: string;
+  ip: string;
+  now: Date;
+}): Promise<TicketCodeAttempt> {
+  const { db, now } = options;
+  const ip = await consumeRateLimit(db, `verify:ip:${options.ip}`, VERIFY_FAILURES_PER_IP, now);
+  if (!ip.allowed) throw rateLimited(ip.retryAfterSeconds, 'attempts');
+  if (!isUuid(options.challengeId)) return { status: 'expired' };
+
+  const [attempt] = await db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; identifierHash: Uint8Array }[]>`
+    UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
+    WHERE "id" = ${options.challengeId}::uuid AND "purpose" = ${options.purpose}::"ChallengePurpose"
+      AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
+    RETURNING "codeHash", "attempts", "maxAttempts", "identifierHash"`;
+  if (!attempt) {
+    const challenge = await db.verificationChallenge.findFirst({
+      where: { id: options.challengeId, purpose: options.purpose },
+      select: { consumedAt: true, attempts: true, maxAttempts: true },
+    });
+    if (challenge?.consumedAt) return { status: 'used' };
+    if (challenge && challenge.attempts >= challenge.maxAttempts) return { status: 'locked' };
+    return { status: 'expired' };
+  }
+
+  const failuresKey = `ticket-code:failures:${Buffer.from(attempt.identifierHash).toString('base64url')}`;
+  const failures = await db.rateLimitBucket.findUnique({ where: { key: failuresKey }, select: { count: true } });
+  if ((failures?.count ?? 0) >= MAX_CONSECUTIVE_FAILURES) return { status: 'locked' };
+
+  // Only a real challenge (one with a code) names a ticket; a decoy's 16 bytes are an HMAC.
+  const ticketId = attempt.codeHash ? ticketIdFrom(attempt.identifierHash) : undefined;
+  const attemptsLeft = Math.max(0, attempt.maxAttempts - attempt.attempts);
+  if (ticketId && codeMatches(options.hmacKey, options.challengeId, options.code, attempt.codeHash)) {
+    return { status: 'match', ticketId, attemptsLeft, failuresKey, hadFailures: Boolean(failures) };
+  }
+  return { status: 'mismatch', ticketId, attemptsLeft, failuresKey };
+}
+
+/** Counts a failed attempt toward the per-ticket consecutive-failure lock (rule 3; a new code never resets it). */
+export async function recordTicketCodeFailure(db: Db, failuresKey: string, now: Date): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO "RateLimitBucket" ("key", "count", "windowStart", "strikes", "updatedAt") VALUES (${failuresKey}, 1, ${now}, 0, ${now})
+    ON CONFLICT ("key") DO UPDATE SET "count" = "RateLimitBucket"."count" + 1, "updatedAt" = ${now}`;
+}
+
+/** Single use: of N concurrent correct submissions exactly one gets `true` (rule 2). */
+export async function consumeTicketCode(db: Db, challengeId: string, attempt: Extract<TicketCodeAttempt, { status: 'match' }>, now: Date): Promise<boolean> {
+  const { count } = await db.verificationChallenge.updateMany({ where: { id: challengeId, consumedAt: null }, data: { consumedAt: now } });
+  if (count !== 1) return false;
+  if (attempt.hadFailures) await resetRateLimit(db, attempt.failuresKey);
+  return true;
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { hasAuthenticator } from '@/lib/authenticator';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
+import { seal } from '@/lib/crypto';
+import { getActiveHold } from '@/lib/holds';
+import { beginAuthenticatorRebind, finishAuthenticatorRebind, getResetView } from '@/lib/recovery/resets';
+import { applyApprovedTicket, beginTicketCompletion } from '@/lib/recovery/ticket-reset';
+import { openDocumentTicket, transitionTicket } from '@/lib/recovery/tickets';
+import { capturingDelivery } from '../support/capturing-delivery';
+import { useTestDatabase } from '../support/db';
+import { createUser, nextIp } from '../support/factories';
+
+const { db } = await useTestDatabase();
+const hmacKey = randomBytes(32);
+const encryptionKey = randomBytes(32);
+const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
+
+describe('an approved identity-document ticket (security.md rules 10-12)', () => {
+  it('removes the lost factor, ends sessions, starts the hold, and its emailed link binds a new factor once', async () => {
+    const user = await createUser(db);
+    await db.authenticator.create({ data: { userId: user.id, encryptedSecret: seal(encryptionKey, randomBytes(20), `totp:user:${user.id}`), confirmedAt: new Date() } });
+    const session = await db.session.create({ data: { userId: user.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
+    const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
+    const { delivery, sent } = capturingDelivery();
+    const now = new Date();
+    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now, schedule: (w) => void w() });
+    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
+    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
+
+    const applied = await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id });
+    expect(applied.removed).toEqual(['authenticator']);
+    expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(false);
+    expect(await db.session.findUniqueOrThrow({ where: { id: session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: now });
+    expect(await getActiveHold({ db, userId: user.id, now })).not.toBeNull();
+
+    const mail = sent.find((m) => m.purpose === 'ticket-approved')!;
+    const token = mail.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
+    expect(mail.sensitive).toEqual([token]);
+
+    const { resetId } = await beginTicketCompletion({ db, hmacKey, now }, { token });
+    await expect(beginTicketCompletion({ db, hmacKey, now }, { token })).rejects.toMatchObject({ code: 'conflict' });
+    const deps = { db, encryptionKey, rp, delivery, now };
+    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
+    const setup = await beginAuthenticatorRebind(deps, { resetId });
+    await finishAuthenticatorRebind(deps, { resetId, authenticatorId: setup.authenticatorId, code: totp(base32Decode(setup.setupKey), { time: now }) });
+    expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(true);
+    expect((await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticketId }, select: { status: true } })).status).toBe('COMPLETED');
+    const completed = await db.webhookDelivery.findFirst({ where: { event: 'recovery.completed', payload: { path: ['accountId'], equals: user.id } }, select: { payload: true } });
+    expect(completed?.payload).toMatchObject({ method: 'identity_document' });
+  });
+
+  it('refuses a ticket that is not approved', async () => {
+    const user = await createUser(db);
+    const { delivery } = capturingDelivery();
+    const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
+    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PASSKEY_RESET', lostFactors: ['passkey'], ip: nextIp(), now: new Date(), schedule: (w) => void w() });
+    await expect(applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: new Date() }, { ticketId, agentId: agent.id })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(beginTicketCompletion({ db, hmacKey, now: new Date() }, { token: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
