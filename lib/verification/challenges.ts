@@ -287,7 +287,7 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
   // Count the attempt and read the stored hash in one statement: no two requests share an attempt.
   const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; userId: string | null; identifierHash: Uint8Array }[]>`
     UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
-    WHERE "id" = ${input.challengeId}::uuid AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
+    WHERE "id" = ${input.challengeId}::uuid AND "purpose" = 'RECOVERY' AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
     RETURNING "codeHash", "attempts", "maxAttempts", "userId", "identifierHash"`;
   if (!attempt) {
     const challenge = await deps.db.verificationChallenge.findUnique({ where: { id: input.challengeId }, select: { consumedAt: true, attempts: true, maxAttempts: true } });
