@@ -11,20 +11,36 @@ export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authentica
 
 export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 'phone', 'email'];
 
-/** The pairs that reset each factor at once. Lost phone or email access changes a contact, which self-service does not do yet. */
+/**
+ * The pairs that reset each factor at once (the help center's "account recovery policy" article
+ * states the same table). A lost passkey accepts an authenticator code only with an EMAIL code:
+ * the SMS number and the authenticator app usually live on the same phone, and a lost passkey
+ * often means a lost phone. Lost phone or email access is a contact change: its pairs are listed,
+ * but self-service contact changes are not built yet, so those resets go to identity documents.
+ */
 export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof, Proof])[]>> = {
   authenticator: [
     ['email_code', 'passkey'],
     ['phone_code', 'passkey'],
-    ['trusted_device', 'passkey'],
+    ['email_code', 'trusted_device'],
+    ['phone_code', 'trusted_device'],
   ],
   passkey: [
     ['email_code', 'authenticator'],
-    ['phone_code', 'authenticator'],
-    ['trusted_device', 'authenticator'],
+    ['email_code', 'trusted_device'],
+    ['phone_code', 'trusted_device'],
   ],
-  phone: [],
-  email: [],
+  phone: [
+    ['email_code', 'authenticator'],
+    ['email_code', 'passkey'],
+    ['email_code', 'trusted_device'],
+    ['authenticator', 'passkey'],
+  ],
+  email: [
+    ['phone_code', 'passkey'],
+    ['phone_code', 'trusted_device'],
+    ['authenticator', 'passkey'],
+  ],
 };
 
 /**

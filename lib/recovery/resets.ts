@@ -90,11 +90,16 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId:
     const hold = await getActiveHold({ db: deps.db, userId: reset.userId, now: deps.now });
     return { step: 'done', lostFactor: reset.lostFactor, holdEndsAt: hold?.endsAt.toISOString() ?? null };
   }
-  if (resetAllowed(reset.lostFactor, reset.proofs) && (reset.lostFactor === 'passkey' || reset.lostFactor === 'authenticator')) {
-    return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs };
+  const bindable = reset.lostFactor === 'passkey' || reset.lostFactor === 'authenticator';
+  if (bindable && resetAllowed(reset.lostFactor, reset.proofs)) {
+    return { step: 'bind', lostFactor: reset.lostFactor as 'passkey' | 'authenticator', proved: reset.proofs };
   }
+  // Contact changes are not self-service yet; they go to identity documents.
+  if (!bindable) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
   const [authenticator, passkeys] = await Promise.all([hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }), countPasskeys(deps.db, reset.userId)]);
-  const options = reset.attempts >= RESET_MAX_ATTEMPTS ? [] : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys });
+  // This flow collects an authenticator code or a passkey as the second proof; a trusted-device
+  // approval as a second proof is in the policy but not collected here yet.
+  const options = reset.attempts >= RESET_MAX_ATTEMPTS ? [] : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys }).filter((p) => p === 'authenticator' || p === 'passkey');
   if (options.length === 0) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
   return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts };
 }

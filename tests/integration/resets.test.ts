@@ -94,16 +94,24 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
     await expect(beginAuthenticatorRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('phone code + authenticator replaces a lost passkey; every old passkey is removed', async () => {
-    const h = await holder({ authenticator: true, passkey: true, channel: 'SMS' });
+  it('email code + authenticator replaces a lost passkey; every old passkey is removed', async () => {
+    const h = await holder({ authenticator: true, passkey: true, channel: 'EMAIL' });
     const d = deps();
     const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'], proved: ['phone_code'] });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'], proved: ['email_code'] });
     await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
     const fresh = new SoftAuthenticator({ kind: 'synced' });
     await finishPasskeyRebind(d, { resetId, response: fresh.register(await beginPasskeyRebind(d, { resetId }), rp.origin) });
     const left = await db.passkeyCredential.findMany({ where: { userId: h.user.id }, select: { credentialId: true } });
     expect(left).toEqual([{ credentialId: fresh.credentialId }]);
+  });
+
+  it('an SMS code + an authenticator does not reset a lost passkey: documents', async () => {
+    const h = await holder({ authenticator: true, passkey: true, channel: 'SMS' });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+    await expect(proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('an SMS or email code alone leads to identity documents when the account has no other factor', async () => {

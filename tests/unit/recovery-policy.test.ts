@@ -6,10 +6,10 @@ const PROOFS: Proof[] = ['email_code', 'phone_code', 'trusted_device', 'authenti
 // security.md rule 10: the whole table, every pair, written out so a change to the policy is a
 // visible change to this test.
 const ALLOWED: Record<LostFactor, string[]> = {
-  authenticator: ['email_code+passkey', 'phone_code+passkey', 'trusted_device+passkey'],
-  passkey: ['email_code+authenticator', 'phone_code+authenticator', 'trusted_device+authenticator'],
-  phone: [],
-  email: [],
+  authenticator: ['email_code+passkey', 'phone_code+passkey', 'email_code+trusted_device', 'phone_code+trusted_device'],
+  passkey: ['email_code+authenticator', 'email_code+trusted_device', 'phone_code+trusted_device'],
+  phone: ['email_code+authenticator', 'email_code+passkey', 'email_code+trusted_device', 'authenticator+passkey'],
+  email: ['phone_code+passkey', 'phone_code+trusted_device', 'authenticator+passkey'],
 };
 
 const pairs = PROOFS.flatMap((a, i) => PROOFS.slice(i + 1).map((b) => [a, b] as const));
@@ -41,13 +41,17 @@ describe('recovery policy: which two proofs reset which factor', () => {
     expect(resetAllowed('passkey', ['phone_code', 'passkey'])).toBe(false);
   });
 
-  it('offers the second proofs the account actually has, or none (identity documents)', () => {
+  it('never accepts an SMS code with an authenticator code for a lost passkey (often the same lost phone)', () => {
+    expect(resetAllowed('passkey', ['phone_code', 'authenticator'])).toBe(false);
+    expect(resetAllowed('passkey', ['email_code', 'authenticator'])).toBe(true);
+  });
+
+  it('offers the second proofs the account actually has', () => {
     const full = { authenticator: true, passkeys: 1 };
-    expect(nextProofs('authenticator', ['email_code'], full)).toEqual(['passkey']);
-    expect(nextProofs('passkey', ['phone_code'], full)).toEqual(['authenticator']);
-    expect(nextProofs('authenticator', ['email_code'], { authenticator: true, passkeys: 0 })).toEqual([]);
-    expect(nextProofs('passkey', ['trusted_device'], { authenticator: false, passkeys: 2 })).toEqual([]);
-    expect(nextProofs('phone', ['email_code'], full)).toEqual([]);
+    expect(nextProofs('authenticator', ['email_code'], full).sort()).toEqual(['passkey', 'trusted_device']);
+    expect(nextProofs('passkey', ['email_code'], full).sort()).toEqual(['authenticator', 'trusted_device']);
+    expect(nextProofs('passkey', ['phone_code'], full)).toEqual(['trusted_device']);
+    expect(nextProofs('authenticator', ['email_code'], { authenticator: true, passkeys: 0 })).toEqual(['trusted_device']);
   });
 });
 

@@ -60,8 +60,8 @@ export default async function ResetPage() {
             <div className="space-y-1">
               <h1 className="text-2xl font-bold tracking-tight">We need to check your identity</h1>
               <p className="text-muted">
-                Your account doesn&apos;t have a second sign-in method we can use to replace your {LOST_LABEL[view.lostFactor]} on the spot. A code to
-                your email or phone alone isn&apos;t enough: anyone who took over one of those could use it.
+                We can&apos;t replace your {LOST_LABEL[view.lostFactor]} on the spot with the proofs available. A code to your email or phone alone
+                isn&apos;t enough: anyone who took over one of those could use it.
               </p>
             </div>
             <Alert tone="info" title="What happens next">
