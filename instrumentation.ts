@@ -6,10 +6,12 @@ export async function register() {
   validateConfigAtStartup();
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
+  const [{ getPrisma }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/maintenance')]);
+  startMaintenanceTimer({ db: getPrisma() });
   // Without a host URL there is nowhere to post: deliveries wait in their table until one is set.
   const endpoint = getConfig().hostWebhook;
   if (endpoint) {
-    const [{ getPrisma }, { startWebhookWorker }] = await Promise.all([import('@/lib/db/client'), import('@/lib/platform/webhook-worker')]);
+    const { startWebhookWorker } = await import('@/lib/platform/webhook-worker');
     startWebhookWorker({ db: getPrisma(), endpoint });
   }
 }

@@ -48,3 +48,9 @@ export async function consumeChallenge(
       AND "agentId" IS NOT DISTINCT FROM ${agentId}::uuid`;
   return count === 1;
 }
+
+/** Housekeeping: challenges a day past their expiry are no use to anyone (each sign-in page view stores one). */
+export async function purgeStaleChallenges(db: Db, now: Date): Promise<number> {
+  const { count } = await db.webAuthnChallenge.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
+  return count;
+}

@@ -21,6 +21,7 @@ import { parseAuthenticationResponse, parseRegistrationResponse } from './respon
  * summaries. Audit entries, notices and holds belong to the callers; results say what happened.
  */
 export type { PasskeyKind, PasskeyOwner };
+export { purgeStaleChallenges } from './challenges';
 
 /** The WebAuthn relying party; `getConfig().webauthn` has this shape. */
 export type RelyingParty = { rpId: string; rpName: string; origin: string };

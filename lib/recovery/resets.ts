@@ -250,3 +250,9 @@ async function finishReset(deps: ResetDeps, reset: { id: string; userId: string;
   else await notice();
   return { holdEndsAt: hold.endsAt };
 }
+
+/** Housekeeping: resets a week past their 30-minute life are kept no longer. */
+export async function purgeStaleResets(db: Db, now: Date): Promise<number> {
+  const { count } = await db.recoveryReset.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 7 * 86_400_000) } } });
+  return count;
+}

@@ -36,6 +36,7 @@ export {
   type TicketStatusView,
 } from './status';
 export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
+export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
 
 /** How long a ticket may wait for a first decision; shown in the confirmation and the agents' queue. */
 export const TICKET_SLA_HOURS = 48;
