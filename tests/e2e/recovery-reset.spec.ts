@@ -1,9 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { accountWithAuthenticator, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
-import { expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
+  // Codes are read from the sinks: an older code to the same number must not be mistaken for the new one.
+  test.beforeEach(async () => {
+    await clearSinkMessages();
+  });
+
   test('SMS code + a passkey they still have replaces a lost authenticator app', async ({ page }, testInfo) => {
     // The account holder once added a passkey on this browser, then lost the authenticator app.
     const account = await accountWithAuthenticator();

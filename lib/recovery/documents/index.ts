@@ -43,3 +43,4 @@ export {
   type ImageInfo,
 } from './face-check';
 export { purgeExpiredDocuments, DEFAULT_RETENTION_DAYS } from './retention';
+export { attachTicketDocument, type FaceCheckState, type UploadedFile, type UploadOutcome } from './attach';

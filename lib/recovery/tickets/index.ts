@@ -37,6 +37,7 @@ export {
 } from './status';
 export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
 export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
+export { JOIN_EARLY_MINUTES, JoinRefused, buildMeetingUrl, joinAppointment, requestJoinCode, scheduleAppointment, type JoinRefusalReason } from './appointments';
 
 /** How long a ticket may wait for a first decision; shown in the confirmation and the agents' queue. */
 export const TICKET_SLA_HOURS = 48;

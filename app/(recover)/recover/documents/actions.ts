@@ -1,0 +1,129 @@
+'use server';
+
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { after } from 'next/server';
+import { getConfig } from '@/lib/config';
+import { getPrisma } from '@/lib/db/client';
+import type { DocumentKind, TicketType } from '@/lib/db/generated/enums';
+import { getDelivery } from '@/lib/delivery';
+import { AppError, runAction, validationError, type ActionResult } from '@/lib/errors';
+import { requestNow } from '@/lib/http/request';
+import type { LostFactor } from '@/lib/recovery/policy';
+import { getTicketStatusView, openDocumentTicket } from '@/lib/recovery/tickets';
+import { attachTicketDocument, type UploadOutcome } from '@/lib/recovery/documents';
+import { grantTicket, readTicketGrant } from '../_components/ticket-access';
+import { requestContext } from '../context';
+import { verifiedAccount } from './account';
+
+export type FormState = ActionResult<unknown> | undefined;
+
+/** Long enough to find the document and take three careful photos; short enough that a shared computer forgets it. */
+const UPLOAD_TTL_SECONDS = 2 * 60 * 60;
+/** The confirmation stays on screen across a reload for a while; the reference is in the email too. */
+const SUBMITTED_TTL_SECONDS = 30 * 60;
+
+/** What the person says they lost decides the kind of ticket agents see in their queue. */
+const TICKET_TYPE: Record<LostFactor, TicketType> = {
+  passkey: 'PASSKEY_RESET',
+  authenticator: 'AUTHENTICATOR_RESET',
+  phone: 'PHONE_CHANGE',
+  email: 'EMAIL_CHANGE',
+};
+
+const UPLOAD_KINDS: readonly DocumentKind[] = ['ID_FRONT', 'ID_BACK', 'SELFIE'];
+
+const sessionEnded = () =>
+  new AppError({ code: 'conflict', userMessage: 'This upload session has ended. Your request is kept: add photos from the status page, or start again here.' });
+
+async function context() {
+  return { db: getPrisma(), now: requestNow(await cookies()), config: getConfig(), ...(await requestContext()) };
+}
+
+/**
+ * "Continue": opens the ticket before any photo is sent, so every upload has somewhere to go and a
+ * failed upload never loses the request. The ticket id goes into a signed HttpOnly cookie
+ * (../_components/ticket-access.ts explains why signed).
+ */
+export async function openTicketAction(_previous: FormState, form: FormData): Promise<FormState> {
+  const result = await runAction(
+    async () => {
+      const lost = String(form.get('lost') ?? '') as LostFactor;
+      const type = TICKET_TYPE[lost];
+      if (!type) throw validationError({ lost: ['Choose what you can no longer use.'] });
+      const { db, now, config, ip, userAgent } = await context();
+      // A verified recovery code already proved the account: its own address is the contact, so a
+      // person who only holds the phone number cannot redirect the review's mail elsewhere. Only
+      // when the email itself is what was lost do they give a new address (agents see the mismatch).
+      const account = await verifiedAccount(db, now);
+      const contactEmail = account && lost !== 'email' ? account.email : String(form.get('contactEmail') ?? '');
+      const { ticketId } = await openDocumentTicket({
+        db,
+        delivery: getDelivery(),
+        hmacKey: config.hmacKey,
+        userId: account?.userId ?? null,
+        contactEmail,
+        type,
+        lostFactors: [lost],
+        ip,
+        userAgent,
+        now,
+        // The confirmation goes out after the response: a slow mail server must not show whether an account matched.
+        schedule: (work) => after(work),
+      });
+      await grantTicket('documents', { ticketId, stage: 'upload', ttlSeconds: UPLOAD_TTL_SECONDS });
+    },
+    { action: 'recover.documents.open' },
+  );
+  if (result.ok) redirect('/recover/documents');
+  if (result.error.fieldErrors?.lostFactors) result.error.fieldErrors.lost = result.error.fieldErrors.lostFactors;
+  return result;
+}
+
+/** One photo for the ticket this browser opened. */
+export async function uploadDocumentAction(form: FormData): Promise<ActionResult<UploadOutcome>> {
+  return runAction(
+    async () => {
+      const grant = await readTicketGrant('documents');
+      if (!grant || grant.stage !== 'upload') throw sessionEnded();
+      const kind = String(form.get('kind') ?? '') as DocumentKind;
+      if (!UPLOAD_KINDS.includes(kind)) throw validationError({ kind: ['Choose which photo this is.'] });
+      const { db, now, config, ip, userAgent } = await context();
+      const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
+      if (!view?.canReply) throw sessionEnded();
+      return attachTicketDocument({ db, masterKey: config.encryptionKey, ticketId: grant.ticketId, kind, file: uploadedFile(form.get('file')), ip, userAgent, now });
+    },
+    { action: 'recover.documents.upload' },
+  );
+}
+
+/**
+ * "Submit": the ticket exists already and is in the queue; this confirms all three photos
+ * arrived and moves the page to its confirmation, after which this browser can add no more here
+ * (more images go through the status page, behind an email code).
+ */
+export async function submitDocumentsAction(): Promise<ActionResult<{ reference: string }>> {
+  return runAction(
+    async () => {
+      const grant = await readTicketGrant('documents');
+      if (!grant || grant.stage !== 'upload') throw sessionEnded();
+      const { db, now } = await context();
+      const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
+      if (!view) throw sessionEnded();
+      const have = new Set(view.documents.filter((d) => d.ok !== false).map((d) => d.kind));
+      const missing = UPLOAD_KINDS.filter((kind) => !have.has(kind));
+      if (missing.length > 0) {
+        const names: Record<string, string> = { ID_FRONT: 'the front of your document', ID_BACK: 'the back of your document', SELFIE: 'your selfie' };
+        throw new AppError({ code: 'validation_failed', userMessage: `Almost there: we still need ${missing.map((k) => names[k]).join(' and ')}.` });
+      }
+      await grantTicket('documents', { ticketId: grant.ticketId, stage: 'submitted', ttlSeconds: SUBMITTED_TTL_SECONDS });
+      return { reference: view.reference };
+    },
+    { action: 'recover.documents.submit' },
+  );
+}
+
+/** A form field that holds a file, or nothing. */
+function uploadedFile(value: FormDataEntryValue | null) {
+  return value instanceof File ? value : null;
+}

@@ -1,0 +1,150 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useActionState, useEffect, useRef, useState } from 'react';
+import { AlertIcon } from '../../../_components/icons';
+import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
+import { PhotoPicker } from '../_components/photo-picker';
+import { replyAction, requestStatusCodeAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
+
+export function StatusStartForm() {
+  const [state, action, pending] = useActionState<FormState, FormData>(requestStatusCodeAction, undefined);
+  const error = state && !state.ok ? state.error : undefined;
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
+      <TextField
+        id="reference"
+        name="reference"
+        label="Reference number"
+        hint="It looks like RG-7K4M-2Q9X and is in the email we sent when you opened the request."
+        autoComplete="off"
+        autoCapitalize="characters"
+        spellCheck={false}
+        maxLength={20}
+        required
+        autoFocus
+        error={error?.fieldErrors?.reference?.[0]}
+      />
+      <TextField
+        id="email"
+        name="email"
+        type="email"
+        label="Email address"
+        hint="The one you gave with the request."
+        autoComplete="email"
+        inputMode="email"
+        autoCapitalize="none"
+        spellCheck={false}
+        maxLength={254}
+        required
+        error={error?.fieldErrors?.email?.[0]}
+      />
+      <Button type="submit" disabled={pending} className="w-full sm:w-auto">
+        {pending ? 'Sending…' : 'Send me a code'}
+      </Button>
+    </form>
+  );
+}
+
+export function StatusCodeForm({ attemptsLeft }: { attemptsLeft: number }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(verifyStatusCodeAction, undefined);
+  const error = state && !state.ok ? state.error : undefined;
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      {error && !error.fieldErrors && (
+        <Alert tone="error" title="We couldn’t check that code">
+          {error.message}
+        </Alert>
+      )}
+      <CodeInput
+        id="code"
+        name="code"
+        label="6-digit code from the email"
+        hint={error?.fieldErrors ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
+        required
+        autoFocus
+        error={error?.fieldErrors?.code?.[0]}
+      />
+      <Button type="submit" disabled={pending} className="w-full sm:w-auto">
+        {pending ? 'Checking…' : 'Open my request'}
+      </Button>
+    </form>
+  );
+}
+
+export function ReplyForm({ maxLength, answering }: { maxLength: number; answering: boolean }) {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<FormState, FormData>(replyAction, undefined);
+  const [length, setLength] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  const error = state && !state.ok ? state.error : undefined;
+  const fieldError = error?.fieldErrors?.body?.[0];
+  const sent = state?.ok === true;
+
+  // After a reply is stored, the conversation above (and maybe the status) changed on the server.
+  useEffect(() => {
+    if (!sent) return;
+    form.current?.reset();
+    setLength(0);
+    router.refresh();
+  }, [sent, state, router]);
+
+  return (
+    <form ref={form} action={action} className="space-y-3" noValidate>
+      <div className="space-y-1.5">
+        <label htmlFor="reply-body" className="block text-sm font-semibold">
+          {answering ? 'Your answer' : 'Write to our security team'}
+        </label>
+        <p id="reply-hint" className="text-sm text-muted">
+          Plain text only. Never include passwords, sign-in codes or recovery phrases: we will never ask for them.
+        </p>
+        <textarea
+          id="reply-body"
+          name="body"
+          rows={5}
+          maxLength={maxLength}
+          required
+          aria-invalid={fieldError ? true : undefined}
+          aria-describedby={['reply-hint', 'reply-count', fieldError ? 'reply-error' : ''].filter(Boolean).join(' ')}
+          onChange={(event) => setLength(event.currentTarget.value.length)}
+          className={`block w-full rounded-lg border bg-surface px-3 py-2 text-base text-fg ${fieldError ? 'border-danger' : 'border-line'}`}
+        />
+        <p id="reply-count" className="text-xs text-muted">
+          {length} of {maxLength} characters
+        </p>
+        {fieldError && (
+          <p id="reply-error" className="flex items-center gap-1.5 text-sm font-medium text-danger">
+            <AlertIcon className="h-4 w-4 shrink-0" />
+            {fieldError}
+          </p>
+        )}
+      </div>
+      <div aria-live="polite">
+        {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
+        {sent && <Alert tone="success">Sent. Our team sees your message with your request.</Alert>}
+      </div>
+      <Button type="submit" disabled={pending}>
+        {pending ? 'Sending…' : answering ? 'Send answer' : 'Send message'}
+      </Button>
+    </form>
+  );
+}
+
+export function ExtraImage({ maxBytes }: { maxBytes: number }) {
+  const router = useRouter();
+  return (
+    <PhotoPicker
+      kind="EXTRA"
+      title="Add an image"
+      target="an extra image for your request"
+      hint={`For example, a clearer photo of your document, or another document our team asked for. JPEG, PNG or WebP, up to ${Math.round(maxBytes / (1024 * 1024))} MB.`}
+      capture="environment"
+      maxBytes={maxBytes}
+      upload={uploadExtraAction}
+      onResult={(result) => {
+        if (result.outcome?.status === 'accepted') router.refresh();
+      }}
+    />
+  );
+}
