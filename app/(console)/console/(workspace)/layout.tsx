@@ -12,8 +12,13 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   if (!agent) redirect('/console/signin');
   const links = [
     { href: '/console', label: 'Queue' },
-    { href: '/console/audit', label: 'Audit log' },
-    ...(agent.role !== 'AGENT' ? [{ href: '/console/analytics', label: 'Analytics' }] : []),
+    ...(agent.role !== 'AGENT'
+      ? [
+          { href: '/console/audit', label: 'Audit log' },
+          { href: '/console/analytics', label: 'Analytics' },
+        ]
+      : []),
+    ...(agent.role === 'ADMIN' ? [{ href: '/console/admin', label: 'Admin' }] : []),
   ];
   return (
     <div className="min-h-full">

@@ -1,0 +1,54 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { getConfig } from '@/lib/config';
+import { getPrisma } from '@/lib/db/client';
+import { type ActionResult, runAction } from '@/lib/errors';
+import { AGENT_ROLES, createHostApiKey, revokeHostApiKey, updateAgentAccess } from '@/lib/platform/admin';
+import { consoleRequest } from '../audit/context';
+
+const PAGE = '/console/admin';
+
+export type AgentAccessState = ActionResult<{ role: string; active: boolean; changed: boolean }> | undefined;
+export type CreateKeyState = ActionResult<{ name: string; prefix: string; key: string }> | undefined;
+export type RevokeKeyState = ActionResult<{ prefix: string }> | undefined;
+
+/** Role and/or active flag of one agent. Admins only (checked again in lib/platform/admin). */
+export async function agentAccessAction(_previous: AgentAccessState, form: FormData): Promise<AgentAccessState> {
+  return runAction(async () => {
+    const { actor, now } = await consoleRequest();
+    const role = form.get('role');
+    const active = form.get('active');
+    const result = await updateAgentAccess({
+      db: getPrisma(),
+      actor,
+      agentId: String(form.get('agentId') ?? ''),
+      change: {
+        role: typeof role === 'string' && role ? (role as (typeof AGENT_ROLES)[number]) : undefined,
+        active: active === 'true' ? true : active === 'false' ? false : undefined,
+      },
+      now,
+    });
+    revalidatePath(PAGE);
+    return { role: result.role, active: result.active, changed: result.changed };
+  }, { action: 'admin.agent_access' });
+}
+
+/** The new key travels back once, in this answer; it is not stored anywhere it could be read again. */
+export async function createKeyAction(_previous: CreateKeyState, form: FormData): Promise<CreateKeyState> {
+  return runAction(async () => {
+    const { actor, now } = await consoleRequest();
+    const created = await createHostApiKey({ db: getPrisma(), hmacKey: getConfig().hmacKey, actor, name: String(form.get('name') ?? ''), now });
+    revalidatePath(PAGE);
+    return { name: created.name, prefix: created.prefix, key: created.key };
+  }, { action: 'admin.api_key_create' });
+}
+
+export async function revokeKeyAction(_previous: RevokeKeyState, form: FormData): Promise<RevokeKeyState> {
+  return runAction(async () => {
+    const { actor, now } = await consoleRequest();
+    const revoked = await revokeHostApiKey({ db: getPrisma(), actor, apiKeyId: String(form.get('apiKeyId') ?? ''), now });
+    revalidatePath(PAGE);
+    return { prefix: revoked.prefix };
+  }, { action: 'admin.api_key_revoke' });
+}

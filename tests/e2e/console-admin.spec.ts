@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { type Browser, expect, type Page, test } from '@playwright/test';
+import { totp } from '@/lib/authenticator/totp';
+import { seal } from '@/lib/crypto';
+import { createPrisma } from '@/lib/db/client';
+import { hashPassword } from '@/lib/sessions/password';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '@/prisma/seed';
+import { pinServerClock } from './accounts';
+import { E2E, expectNoSeriousA11yViolations } from './support';
+
+/**
+ * The console's audit log, help analytics and administration (issue 7) in a real browser:
+ * a supervisor searches the log and verifies the chain, reads analytics; an agent is refused;
+ * an admin creates and revokes a host API key.
+ */
+
+const REFUSED = 'The email, password or code is not right.';
+
+/**
+ * Console sign-in with password and authenticator code. A step accepted once is refused afterwards
+ * (security.md rule 6), so if an earlier test already used the current step for this agent, the
+ * server clock is pinned to the next step for this browser and the code computed for that.
+ */
+async function consoleSignIn(page: Page, email: string, password: string, secret: Buffer) {
+  for (const offsetSeconds of [0, 30, 60]) {
+    const at = new Date(Date.now() + offsetSeconds * 1000);
+    if (offsetSeconds) await pinServerClock(page, at);
+    await page.goto('/console/signin');
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Authenticator code').fill(totp(secret, { time: at }));
+    await page.getByRole('button', { name: 'Sign in to the console' }).click();
+    const outcome = page.getByRole('navigation', { name: 'Console' }).or(page.getByText(REFUSED));
+    await expect(outcome.first()).toBeVisible();
+    if (!(await page.getByText(REFUSED).isVisible())) return;
+  }
+  throw new Error(`console sign-in for ${email} kept being refused`);
+}
+
+/** An agent of our own, so this test never competes with another for the demo agents' code steps. */
+async function createAgent(role: 'AGENT' | 'ADMIN') {
+  const db = createPrisma(E2E.databaseUrl);
+  const secret = randomBytes(20);
+  const tag = randomBytes(4).toString('hex');
+  const agent = await db.agent.create({
+    data: { email: `${role.toLowerCase()}-${tag}@example.com`, name: role === 'ADMIN' ? `Admin ${tag}` : `Agent ${tag}`, role, passwordHash: await hashPassword(DEMO_PASSWORD) },
+  });
+  await db.authenticator.create({
+    data: { agentId: agent.id, encryptedSecret: seal(Buffer.from(E2E.encryptionKey, 'base64'), secret, `totp:agent:${agent.id}`), confirmedAt: new Date() },
+  });
+  await db.$disconnect();
+  return { ...agent, secret };
+}
+
+/**
+ * A month of help-center activity, the shape lib/help/engagement.ts records: daily views with a
+ * weekly rhythm, votes, and searches, some of which found nothing.
+ */
+async function seedHelpActivity() {
+  const db = createPrisma(E2E.databaseUrl);
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const slugs = ['rename-passkey', 'link-authenticator-app', 'what-is-a-passkey', 'can-not-sign-in-recovery-options'];
+  const views = Array.from({ length: 30 }, (_, i) => {
+    const day = new Date(today - (29 - i) * 86_400_000);
+    const weekday = day.getUTCDay();
+    const count = Math.round(18 + i * 0.6 + (weekday === 0 || weekday === 6 ? -7 : 4) + 5 * Math.sin(i / 2.3));
+    return Array.from({ length: count }, (_, j) => ({ slug: slugs[j % slugs.length]!, visitorHash: randomBytes(16).toString('base64url'), day }));
+  }).flat();
+  await db.articleView.createMany({ data: views, skipDuplicates: true });
+
+  const votes = (slug: string, yes: number, no: number) =>
+    Array.from({ length: yes + no }, (_, i) => ({ slug, visitorHash: randomBytes(16).toString('base64url'), helpful: i < yes, comment: null }));
+  await db.articleVote.createMany({ data: [...votes('rename-passkey', 2, 6), ...votes('link-authenticator-app', 5, 3), ...votes('what-is-a-passkey', 9, 1)] });
+
+  const searches: { query: string; hits: number; times: number }[] = [
+    { query: 'reset authenticator', hits: 6, times: 14 },
+    { query: 'passkey', hits: 18, times: 11 },
+    { query: 'withdrawal hold', hits: 3, times: 7 },
+    { query: 'change phone number without old sim', hits: 0, times: 5 },
+    { query: 'ledger nano', hits: 0, times: 3 },
+  ];
+  await db.searchQuery.createMany({
+    data: searches.flatMap((s) =>
+      Array.from({ length: s.times }, (_, i) => ({ query: s.query, hits: s.hits, engine: 'embedded', createdAt: new Date(Date.now() - i * 7_200_000) })),
+    ),
+  });
+  await db.$disconnect();
+}
+
+async function screenshot1280(page: Page, testInfo: import('@playwright/test').TestInfo, name: string) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // A full-page shot of a scrolled page paints the sticky site header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await testInfo.attach(name, { body: await page.screenshot({ fullPage: true, path: testInfo.outputPath(`${name}.png`) }), contentType: 'image/png' });
+}
+
+async function newPage(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return context.newPage();
+}
+
+test.describe('console: audit log, analytics, administration', () => {
+  test('a supervisor searches the audit log, verifies the chain and reads analytics; an agent is refused', async ({ page, browser }, testInfo) => {
+    await seedHelpActivity();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await consoleSignIn(page, 'supervisor@example.com', DEMO_PASSWORD, DEMO_TOTP_SECRET);
+
+    // Audit log: the supervisor's own sign-in is there; narrow to it by event type.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+    await page.getByLabel('Event type').fill('agent.sign_in');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page).toHaveURL(/action=agent.sign_in/);
+    const table = page.getByRole('table', { name: /Audit events/ });
+    await expect(table.getByRole('row').nth(1)).toContainText('Sam Ortiz');
+    const actions = await table.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['agent.sign_in']));
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect(page.getByText(/^Chain intact: [\d,]+ events checked$/)).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await screenshot1280(page, testInfo, 'audit-log-1280');
+
+    // The search just made is on record, as the supervisor's.
+    await page.getByLabel('Event type').fill('audit.searched');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(table.getByRole('row').nth(1)).toContainText('Sam Ortiz');
+    await expect(table.getByRole('row').nth(1)).toContainText('filters.action: agent.sign_in');
+
+    // Analytics: the chart, its table alternative, the searches nobody found an answer for.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Help-center analytics' })).toBeVisible();
+    const chart = page.getByRole('img', { name: /Article views per day/ });
+    await expect(chart).toBeVisible();
+    expect((await chart.boundingBox())!.width).toBeGreaterThan(600);
+    await expect(page.getByText('Show the numbers as a table')).toBeVisible();
+    await expect(page.getByRole('table', { name: /Searches that found nothing/ })).toContainText('change phone number without old sim');
+    await expect(page.getByRole('table', { name: /Least helpful articles/ }).getByRole('link').first()).toHaveAttribute('href', '/articles/rename-passkey');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot1280(page, testInfo, 'analytics-1280');
+
+    // Administration is for admins only.
+    await page.goto('/console/admin');
+    await expect(page.getByText('403 · Not available to your role')).toBeVisible();
+
+    // An agent: no analytics link, and the pages refuse them.
+    const agent = await createAgent('AGENT');
+    const agentPage = await newPage(browser);
+    await consoleSignIn(agentPage, agent.email, DEMO_PASSWORD, agent.secret);
+    await expect(agentPage.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' })).toHaveCount(0);
+    await agentPage.goto('/console/analytics');
+    await expect(agentPage.getByText('403 · Not available to your role')).toBeVisible();
+    await expect(agentPage.getByRole('heading', { level: 1 })).toHaveText('Help-center analytics is for supervisors and admins');
+    await expect(agentPage.getByRole('img', { name: /Article views per day/ })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(agentPage);
+    await agentPage.goto('/console/audit');
+    await expect(agentPage.getByRole('heading', { level: 1 })).toHaveText('The audit log is for supervisors and admins');
+    await agentPage.context().close();
+  });
+
+  test('an admin creates a host API key that is shown once, and revokes it', async ({ page, context }, testInfo) => {
+    const admin = await createAgent('ADMIN');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: E2E.baseUrl });
+    await consoleSignIn(page, admin.email, DEMO_PASSWORD, admin.secret);
+    await page.goto('/console/admin');
+    await expect(page.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
+
+    // Their own row offers no way to demote or deactivate themselves.
+    const own = page.getByRole('row').filter({ hasText: admin.email });
+    await expect(own).toContainText('Your own access is changed by another admin.');
+    await expect(own.getByRole('button')).toHaveCount(0);
+
+    const name = `Exchange staging ${randomBytes(2).toString('hex')}`;
+    await page.getByLabel('New key name').fill(name);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByText('Copy this key now. It is shown only once.')).toBeVisible();
+    const keyField = page.getByLabel(`API key “${name}”`);
+    const key = await keyField.inputValue();
+    expect(key).toMatch(/^rg_live_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$/);
+    await page.getByRole('button', { name: 'Copy key' }).click();
+    await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+
+    // The host can use it at once.
+    const hold = await fetch(`${E2E.baseUrl}/api/v1/accounts/00000000-0000-4000-8000-000000000000/hold`, { headers: { authorization: `Bearer ${key}` } });
+    expect(hold.status).not.toBe(401);
+
+    const prefix = key.split('_')[2]!;
+    const row = page.getByRole('row').filter({ hasText: name });
+    await expect(row).toContainText(`rg_live_${prefix}_…`);
+    await expect(row).toContainText('Active');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot1280(page, testInfo, 'admin-1280');
+
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await expect(page.getByLabel(`API key “${name}”`)).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByText(key)).toHaveCount(0);
+
+    await row.getByRole('button', { name: `Revoke key ${prefix} (${name})` }).click();
+    await row.getByRole('button', { name: `Revoke ${prefix} now` }).click();
+    await expect(row).toContainText('Revoked');
+    const refused = await fetch(`${E2E.baseUrl}/api/v1/accounts/00000000-0000-4000-8000-000000000000/hold`, { headers: { authorization: `Bearer ${key}` } });
+    expect(refused.status).toBe(401);
+
+    // Both changes are in the audit log under the admin's name.
+    await page.goto(`/console/audit?actor=${admin.id}`);
+    const table = page.getByRole('table', { name: /Audit events/ });
+    await expect(table).toContainText('api_key.revoked');
+    await expect(table).toContainText('api_key.created');
+  });
+});
