@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '@/lib/db/client';
 import type { ActorType } from '@/lib/db/generated/client';
-import { AppError, type FieldErrors } from '@/lib/errors';
-import { type AgentRole, loadAgent } from '@/lib/sessions/agent-sign-in';
+import type { FieldErrors } from '@/lib/errors';
+import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
 import { type AuditChainReport, type AuditFilters, recordAudit, searchAudit, verifyAuditChain } from './index';
 
 /**
@@ -61,7 +61,7 @@ export async function searchAuditLog({
   params: SearchParams;
   now: Date;
 }): Promise<AuditSearchResult> {
-  const agent = await requireRole(db, actor, AUDIT_LOG_ROLES, 'search the audit log');
+  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'search the audit log');
   const form = formValues(params);
   const parsed = searchInput.safeParse(form);
   const cursorText = single(params.before);
@@ -138,7 +138,7 @@ export async function verifyAuditLogChain({
   now: Date;
   batchSize?: number;
 }): Promise<ChainVerification> {
-  const agent = await requireRole(db, actor, AUDIT_LOG_ROLES, 'verify the audit chain');
+  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'verify the audit chain');
   const report: AuditChainReport = await verifyAuditChain({ db, ...(batchSize !== undefined ? { batchSize } : {}) });
   await recordAudit(db, {
     actorType: 'AGENT',
@@ -163,7 +163,7 @@ export async function verifyAuditLogChain({
  * (action, occurredAt) index: one index probe per distinct name, not a scan of the whole table.
  */
 export async function auditActionNames({ db, actor }: { db: Db; actor: ConsoleActor | undefined }): Promise<string[]> {
-  await requireRole(db, actor, AUDIT_LOG_ROLES, 'list audit event types');
+  await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'list audit event types');
   const rows = await db.$queryRaw<{ action: string }[]>`
     WITH RECURSIVE names AS (
       (SELECT action FROM "AuditEvent" ORDER BY action LIMIT 1)
@@ -268,15 +268,6 @@ function capped(text: string, max: number) {
 
 // ── Who may ──────────────────────────────────────────────────────────────────
 
-async function requireRole(db: Db, actor: ConsoleActor | undefined, roles: readonly AgentRole[], what: string) {
-  // Read fresh on every call: a deactivated or demoted agent loses access at once.
-  const agent = actor ? await loadAgent(db, actor.agentId) : null;
-  if (!agent) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.', internalMessage: `no active agent may ${what}` });
-  if (!roles.includes(agent.role)) {
-    throw new AppError({ code: 'forbidden', userMessage: 'This is not available to your role.', internalMessage: `role ${agent.role} may not ${what}` });
-  }
-  return agent;
-}
 
 /** Names of the agents who acted, for the table (names only: nothing else of the agent is needed). */
 async function agentNames(db: Db, ids: string[]): Promise<Map<string, string>> {

@@ -1,6 +1,5 @@
 import type { Db } from '@/lib/db/client';
-import { AppError } from '@/lib/errors';
-import { type AgentRole, loadAgent } from '@/lib/sessions/agent-sign-in';
+import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
 import type { ArticleLibrary } from './articles';
 import { utcDay } from './engagement';
 
@@ -54,7 +53,7 @@ export async function getHelpAnalytics({
   minVotes?: number;
   limit?: number;
 }): Promise<HelpAnalytics> {
-  await requireRole(db, actor, ANALYTICS_ROLES);
+  await requireAgentRole(db, actor, ANALYTICS_ROLES, 'see help analytics');
   const since = startOfWindow(now, days);
   const [topQueries, zeroResultQueries, leastHelpful, viewsPerDay, totals] = await Promise.all([
     topSearchQueries(db, { since, limit }),
@@ -158,12 +157,3 @@ function startOfWindow(now: Date, days: number) {
   return new Date(today.getTime() - (Math.max(1, Math.floor(days)) - 1) * 86_400_000);
 }
 
-async function requireRole(db: Db, actor: { agentId: string } | undefined, roles: readonly AgentRole[]) {
-  // Read fresh on every call: a deactivated or demoted agent loses access at once.
-  const agent = actor ? await loadAgent(db, actor.agentId) : null;
-  if (!agent) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.', internalMessage: 'no active agent for help analytics' });
-  if (!roles.includes(agent.role)) {
-    throw new AppError({ code: 'forbidden', userMessage: 'This is not available to your role.', internalMessage: `role ${agent.role} may not see help analytics` });
-  }
-  return agent;
-}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import { AppError, validationError } from '@/lib/errors';
-import { type AgentRole, loadAgent } from '@/lib/sessions/agent-sign-in';
+import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
 import { createApiKey, revokeApiKey } from './api-keys';
 
 /**
@@ -20,7 +20,7 @@ export type AdminActor = { agentId: string; ip: string | null; userAgent: string
 export type AgentListing = { id: string; name: string; email: string; role: AgentRole; active: boolean; createdAt: Date; isYou: boolean };
 
 export async function listAgents({ db, actor }: { db: Db; actor: AdminActor | undefined }): Promise<AgentListing[]> {
-  const admin = await requireAdmin(db, actor);
+  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
   const agents = await db.agent.findMany({
     orderBy: [{ active: 'desc' }, { name: 'asc' }, { email: 'asc' }],
     select: { id: true, name: true, email: true, role: true, active: true, createdAt: true },
@@ -53,7 +53,7 @@ export async function updateAgentAccess({
   change: { role?: AgentRole | undefined; active?: boolean | undefined };
   now: Date;
 }): Promise<{ id: string; role: AgentRole; active: boolean; changed: boolean }> {
-  const admin = await requireAdmin(db, actor);
+  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
   const parsed = changeInput.safeParse(change);
   if (!parsed.success) throw validationError({ role: parsed.error.issues.map((i) => i.message) });
   const { role, active } = parsed.data;
@@ -96,7 +96,7 @@ export type ApiKeyListing = {
 };
 
 export async function listHostApiKeys({ db, actor }: { db: Db; actor: AdminActor | undefined }): Promise<ApiKeyListing[]> {
-  await requireAdmin(db, actor);
+  await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
   const keys = await db.apiKey.findMany({
     // Never keyHash: admins tell keys apart by prefix and name.
     select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true, createdBy: { select: { name: true } } },
@@ -128,7 +128,7 @@ export async function createHostApiKey({
   name: string;
   now: Date;
 }): Promise<{ id: string; name: string; prefix: string; key: string }> {
-  const admin = await requireAdmin(db, actor);
+  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
   const parsed = keyName.safeParse(name);
   if (!parsed.success) throw validationError({ name: parsed.error.issues.map((i) => i.message) });
   // One transaction: a key nobody can find in the audit log must not exist. createApiKey only
@@ -163,7 +163,7 @@ export async function revokeHostApiKey({
   apiKeyId: string;
   now: Date;
 }): Promise<{ id: string; prefix: string }> {
-  const admin = await requireAdmin(db, actor);
+  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
   const notFound = new AppError({ code: 'not_found', userMessage: 'That key does not exist or is already revoked.', internalMessage: `api key ${apiKeyId} not revocable` });
   if (!isUuid(apiKeyId)) throw notFound;
   const key = await db.apiKey.findUnique({ where: { id: apiKeyId }, select: { id: true, prefix: true, name: true } });
@@ -188,15 +188,6 @@ export async function revokeHostApiKey({
 
 // ── Who may ──────────────────────────────────────────────────────────────────
 
-async function requireAdmin(db: Db, actor: AdminActor | undefined) {
-  // Read fresh on every call: a deactivated or demoted admin loses access at once.
-  const agent = actor ? await loadAgent(db, actor.agentId) : null;
-  if (!agent) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.', internalMessage: 'no active agent for console admin' });
-  if (!ADMIN_ROLES.includes(agent.role)) {
-    throw new AppError({ code: 'forbidden', userMessage: 'This is not available to your role.', internalMessage: `role ${agent.role} may not administer the console` });
-  }
-  return agent;
-}
 
 function agentNotFound(agentId: string) {
   return new AppError({ code: 'not_found', userMessage: 'That agent does not exist.', internalMessage: `agent ${agentId} not found` });

@@ -92,3 +92,16 @@ async function audit(db: Db, input: RequestInfo, event: { agentId: string | unde
 export async function loadAgent(db: Db, agentId: string) {
   return db.agent.findFirst({ where: { id: agentId, active: true }, select: { id: true, name: true, email: true, role: true } });
 }
+
+/**
+ * The acting agent if they are active and hold one of `roles` (read fresh on every call, so a
+ * deactivated or demoted agent loses access at once); otherwise `unauthorized` or `forbidden`.
+ */
+export async function requireAgentRole(db: Db, actor: { agentId: string } | undefined, roles: readonly AgentRole[], what: string) {
+  const agent = actor ? await loadAgent(db, actor.agentId) : null;
+  if (!agent) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.', internalMessage: `no active agent may ${what}` });
+  if (!roles.includes(agent.role)) {
+    throw new AppError({ code: 'forbidden', userMessage: 'This is not available to your role.', internalMessage: `role ${agent.role} may not ${what}` });
+  }
+  return agent;
+}
