@@ -4,6 +4,7 @@ import type { ActorType } from '@/lib/db/generated/client';
 import type { FieldErrors } from '@/lib/errors';
 import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
 import { type AuditChainReport, type AuditFilters, recordAudit, searchAudit, verifyAuditChain } from './index';
+import { isUuid } from '@/lib/db/ids';
 
 /**
  * The console's audit log (issue 7): search and chain verification for supervisors and admins.
@@ -271,7 +272,7 @@ function capped(text: string, max: number) {
 
 /** Names of the agents who acted, for the table (names only: nothing else of the agent is needed). */
 async function agentNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  const unique = [...new Set(ids)].filter((id) => isUuid(id));
   if (unique.length === 0) return new Map();
   const rows = await db.agent.findMany({ where: { id: { in: unique } }, select: { id: true, name: true } });
   return new Map(rows.map((r) => [r.id, r.name]));

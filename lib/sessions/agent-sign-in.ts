@@ -6,6 +6,7 @@ import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn } from '@/lib/passkeys';
 import { hashPassword, verifyPassword } from './password';
 import { AGENT_SESSION_HOURS, type SecondFactor, type SignInDeps, throttle } from './sign-in';
+import { plausibleEmail } from '@/lib/verification/identifiers';
 
 /**
  * Console sign-in for agents (issue 7; security.md rules 12, 15): a passkey, or password plus an
@@ -21,7 +22,7 @@ let decoyHash: Promise<string> | undefined;
 export async function signInAgentWithPassword(deps: SignInDeps, input: RequestInfo & { email: string; password: string; secondFactor: SecondFactor }): Promise<AgentSignedIn> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
   await throttle(deps.db, [`signin:agent:${keyedHash(deps.hmacKey, 'agent-signin', email).toString('base64url')}`, `signin:ip:${input.ip}`], input.now);
-  const agent = await deps.db.agent.findUnique({ where: { email }, select: { id: true, passwordHash: true, active: true } });
+  const agent = plausibleEmail(email) ? await deps.db.agent.findUnique({ where: { email }, select: { id: true, passwordHash: true, active: true } }) : null;
   decoyHash ??= hashPassword('no agent has this password');
   const passwordOk = await verifyPassword(agent?.passwordHash ?? (await decoyHash), input.password);
   let secondOk = false;

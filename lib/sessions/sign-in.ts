@@ -8,6 +8,8 @@ import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { describeUserAgent } from '@/lib/verification/approvals';
 import { createTrustedDevice, findTrustedDevice } from './devices';
 import { hashPassword, verifyPassword } from './password';
+import { isUuid } from '@/lib/db/ids';
+import { plausibleEmail } from '@/lib/verification/identifiers';
 
 /**
  * Sign-in for account holders: a passkey on its own, or email + password + a second factor
@@ -51,7 +53,8 @@ export async function signInWithPassword(
   const accountKey = keyedHash(deps.hmacKey, 'signin', email).toString('base64url');
   await throttle(deps.db, [`signin:account:${accountKey}`, `signin:ip:${input.ip}`], input.now);
 
-  const user = await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
+  // An address no account can have (control characters) is simply unknown: same work, same answer.
+  const user = plausibleEmail(email) ? await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } }) : null;
   decoyHash ??= hashPassword('no account has this password');
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
   const method = input.secondFactor.kind === 'totp' ? 'password+totp' : 'password+passkey';
@@ -262,7 +265,7 @@ export type ValidSession = { kind: 'user'; userId: string } | { kind: 'agent'; a
  * agent is still active, and it was used within the idle timeout (security.md rule 15).
  */
 export async function validateSession(db: Db, token: { sessionId: string; sessionVersion: number }, now: Date): Promise<ValidSession | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(token.sessionId)) return null;
+  if (!isUuid(token.sessionId)) return null;
   const session = await db.session.findUnique({
     where: { id: token.sessionId },
     select: {

@@ -2,6 +2,7 @@ import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { findTrustedDevice } from '@/lib/sessions/devices';
 import { APPROVAL_TTL_SECONDS } from './policy';
+import { isUuid } from '@/lib/db/ids';
 
 export type ApprovalRequest = {
   challengeId: string;
@@ -39,7 +40,7 @@ export async function listApprovalRequests(options: { db: Db; hmacKey: Buffer; d
 export async function decideApproval(options: { db: Db; hmacKey: Buffer; deviceToken: string | undefined; challengeId: string; approve: boolean; now: Date }) {
   const device = await findTrustedDevice(options.db, options.hmacKey, options.deviceToken);
   if (!device) throw notThisDevice();
-  if (!/^[0-9a-f-]{36}$/i.test(options.challengeId)) throw gone();
+  if (!isUuid(options.challengeId)) throw gone();
   const { count } = await options.db.verificationChallenge.updateMany({
     where: {
       id: options.challengeId,

@@ -18,6 +18,7 @@ import {
   VERIFY_FAILURES_PER_IP,
 } from './policy';
 import { consumeRateLimit, type RateDecision, rateLimited, resetRateLimit } from './rate-limit';
+import { isUuid } from '@/lib/db/ids';
 
 /**
  * Recovery verification: one challenge per attempt to prove control of a contact, a code ladder
@@ -182,7 +183,7 @@ const challengeSelect = {
 } as const;
 
 async function loadChallenge(db: Db, challengeId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return null;
+  if (!isUuid(challengeId)) return null;
   return db.verificationChallenge.findUnique({ where: { id: challengeId }, select: { ...challengeSelect, user: { select: userSelect } } });
 }
 
@@ -283,7 +284,7 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
   const ipDecision = await consumeRateLimit(deps.db, `verify:ip:${input.ip}`, VERIFY_FAILURES_PER_IP, now);
   if (!ipDecision.allowed) throw rateLimited(ipDecision.retryAfterSeconds, 'attempts');
 
-  if (!/^[0-9a-f-]{36}$/i.test(input.challengeId)) return { status: 'expired' };
+  if (!isUuid(input.challengeId)) return { status: 'expired' };
   // Count the attempt and read the stored hash in one statement: no two requests share an attempt.
   const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; userId: string | null; identifierHash: Uint8Array }[]>`
     UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
@@ -364,7 +365,7 @@ export type RecoveryProof = 'email_code' | 'phone_code' | 'trusted_device';
  * 15 minutes. SMS and voice codes prove the same thing (the phone); a decoy never verifies.
  */
 export async function getVerifiedRecovery(db: Db, challengeId: string, now: Date): Promise<{ userId: string; proof: RecoveryProof; email: string } | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return undefined;
+  if (!isUuid(challengeId)) return undefined;
   const challenge = await db.verificationChallenge.findFirst({
     where: { id: challengeId, purpose: 'RECOVERY', userId: { not: null }, consumedAt: { gt: new Date(now.getTime() - VERIFIED_RECOVERY_TTL_SECONDS * 1000) } },
     select: { userId: true, channel: true, user: { select: { email: true } } },

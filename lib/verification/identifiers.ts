@@ -2,7 +2,15 @@ import { z } from 'zod';
 
 export type Identifier = { kind: 'email'; value: string } | { kind: 'phone'; value: string };
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+// No control characters, markup characters or bidi overrides: they have no place in an address,
+// and a masked address is shown back to the person.
+const NOT_IN_ADDRESS = String.raw`\s@\u0000-\u001f\u007f<>"\u202a-\u202e\u2066-\u2069`;
+const EMAIL = new RegExp(`^[^${NOT_IN_ADDRESS}]{1,64}@[^${NOT_IN_ADDRESS}]+\\.[^${NOT_IN_ADDRESS}]{2,}$`);
+
+/** Whether a typed sign-in address could be stored at all (a NUL would make the lookup fail). */
+export function plausibleEmail(value: string) {
+  return !/[\u0000-\u001f\u007f]/.test(value);
+}
 
 /** What a person types on "Can't sign in?": an email address or a phone number with country code. */
 export const identifierInput = z

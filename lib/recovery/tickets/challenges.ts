@@ -74,7 +74,9 @@ export async function limitAll(db: Db, now: Date, checks: [string, Limit][], wha
 
 /** Per-destination key shared with every other email code, so features cannot add up past the limit. */
 export function destinationKey(hmacKey: Buffer, email: string) {
-  return keyedHash(hmacKey, 'destination', email).toString('base64url');
+  // Its own budget, apart from recovery codes: if a ticket lookup (which anyone can aim at any
+  // address) spent the recovery budget, a 429 on "Can't sign in?" would reveal the account (rule 13).
+  return keyedHash(hmacKey, 'ticket-destination', email).toString('base64url');
 }
 
 /**
