@@ -651,3 +651,42 @@ ${warnings}
 </html>
 `;
 }
+
+/**
+ * The request was not approved (issue 7, "reject with a reason"). The explanation is one of the
+ * fixed sentences the console offers (lib/recovery/console REJECTION_REASONS), never words typed by
+ * an agent, for the reason given for ticketInfoRequestEmail. No link: the next step is said in words.
+ */
+export function ticketRejectedEmail(options: { reference: string; explanation: string }): TicketEmail {
+  const { reference, explanation } = options;
+  const subject = `Your ${PRODUCT} recovery request was not approved`;
+  const intro = `We reviewed your recovery request ${reference} and could not approve it.`;
+  const nothing = 'Nothing on the account was changed: no sign-in method was removed or added.';
+  const next = `If you still need to recover your account, you can start a new request with clear photos of a valid identity document: open the ${PRODUCT} help center by typing the address you always use into your browser, then choose “Can't sign in?”.`;
+  const notYou = `If you didn't ask to recover a ${PRODUCT} account, you don't need to do anything. Someone may have typed your address by mistake, and nothing was changed.`;
+  const text = [
+    `${PRODUCT}: recovery request not approved`,
+    '',
+    intro,
+    '',
+    `Why: ${explanation}`,
+    '',
+    nothing,
+    '',
+    next,
+    '',
+    "Wasn't you?",
+    `- ${notYou}`,
+    `- ${NEVER_ASK}`,
+    '',
+    `This is an automatic security message from ${PRODUCT}. Replies are not read.`,
+  ].join('\n');
+  const html = ticketEmailHtml({
+    subject,
+    preheader: `Request ${reference} was not approved. Nothing on the account was changed.`,
+    heading: 'Your recovery request was not approved',
+    body: [para(intro), para(`Why: ${explanation}`), para(nothing), small(next)].join('\n'),
+    warning: [notYou, NEVER_ASK],
+  });
+  return { subject, text, html };
+}

@@ -1,0 +1,80 @@
+'use client';
+
+import { useState } from 'react';
+import { Button } from '../../_components/ui';
+
+/**
+ * One identity document, opened only when the agent asks (issue 7: "opened on demand"). The image
+ * comes from the console's document route, which checks the agent, records the view and stamps
+ * the agent's name and the time across it; nothing is fetched before the click.
+ */
+export function DocumentViewer({
+  ticketId,
+  documentId,
+  label,
+  isPdf,
+}: {
+  ticketId: string;
+  documentId: string;
+  label: string;
+  isPdf: boolean;
+}) {
+  const [openedAt, setOpenedAt] = useState<number>();
+  const [state, setState] = useState<'idle' | 'loading' | 'shown' | 'failed'>('idle');
+  const href = `/console/tickets/${ticketId}/documents/${documentId}`;
+
+  if (isPdf) {
+    return (
+      <div className="space-y-1">
+        <a href={href} download className="inline-flex min-h-11 items-center rounded-lg border border-line px-4 text-sm font-semibold text-accent hover:bg-accent-soft">
+          Download PDF
+        </a>
+        <p className="text-xs text-muted">PDFs are not watermarked. The download is recorded; delete your copy when you are done.</p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="space-y-2">
+      {state === 'idle' || state === 'failed' ? (
+        <Button
+          type="button"
+          variant="secondary"
+          onClick={() => {
+            setOpenedAt(Date.now());
+            setState('loading');
+          }}
+        >
+          {state === 'failed' ? 'Try again' : 'Open document'}
+        </Button>
+      ) : (
+        <Button type="button" variant="ghost" onClick={() => setState('idle')}>
+          Hide document
+        </Button>
+      )}
+      {state === 'failed' && (
+        <p role="alert" className="text-sm text-danger">
+          The document could not be opened. It may have been deleted at the end of its retention period.
+        </p>
+      )}
+      {(state === 'loading' || state === 'shown') && openedAt && (
+        <figure className="space-y-1">
+          {state === 'loading' && (
+            <p role="status" className="text-sm text-muted">
+              Opening…
+            </p>
+          )}
+          {/* eslint-disable-next-line @next/next/no-img-element -- a private, per-view image: no optimisation, no caching */}
+          <img
+            src={`${href}?view=${openedAt}`}
+            alt={`${label}, watermarked with your name and the time`}
+            onLoad={() => setState('shown')}
+            onError={() => setState('failed')}
+            className="max-h-[70vh] w-auto max-w-full rounded-lg border border-line bg-surface-muted"
+          />
+          <figcaption className="text-xs text-muted">Watermarked with your name and the time. This view is recorded in the audit log.</figcaption>
+        </figure>
+      )}
+    </div>
+  );
+}

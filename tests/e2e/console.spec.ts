@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { expect, type Page, test } from '@playwright/test';
+import { totp } from '@/lib/authenticator/totp';
+import { seal } from '@/lib/crypto';
+import { createPrisma } from '@/lib/db/client';
+import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
+import { generateReference, replyToTicket, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
+import { hashPassword } from '@/lib/sessions/password';
+import { jpeg } from '../support/images';
+import { accountWithAuthenticator } from './accounts';
+import { E2E, expectNoSeriousA11yViolations, sinkMessages } from './support';
+
+/**
+ * The agent console (issue 7): an agent claims a high-risk identity-document ticket, opens the
+ * document (watermarked), asks the person for more; after the person's answer the agent approves,
+ * and because the ticket is high risk a supervisor in another browser confirms. The person then
+ * has the approval mail with the single-use /recover/complete link.
+ *
+ * The agents are made for this test, each with its own authenticator secret, so no other journey's
+ * sign-in (the demo agents share one secret) can make a code here a replay.
+ */
+
+const PASSWORD = 'console journey password';
+const masterKey = Buffer.from(E2E.encryptionKey, 'base64');
+
+async function consoleAgent(role: 'AGENT' | 'SUPERVISOR', name: string) {
+  const db = createPrisma(E2E.databaseUrl);
+  const secret = randomBytes(20);
+  const agent = await db.agent.create({
+    data: { email: `${role.toLowerCase()}-${randomBytes(4).toString('hex')}@example.com`, name, role, passwordHash: await hashPassword(PASSWORD) },
+  });
+  await db.authenticator.create({ data: { agentId: agent.id, encryptedSecret: seal(masterKey, secret, `totp:agent:${agent.id}`), confirmedAt: new Date() } });
+  await db.$disconnect();
+  return { id: agent.id, email: agent.email, name, code: () => totp(secret, { time: new Date() }) };
+}
+
+/** A high-risk ticket (the account is flagged high value) with one stored, encrypted ID photo. */
+async function highRiskTicket(account: { id: string; email: string }, assigneeId: string | null = null) {
+  const db = createPrisma(E2E.databaseUrl);
+  await db.user.update({ where: { id: account.id }, data: { highValue: true } });
+  const now = new Date();
+  const ticket = await db.recoveryTicket.create({
+    data: {
+      reference: generateReference(),
+      userId: account.id,
+      type: 'AUTHENTICATOR_RESET',
+      status: assigneeId ? 'IN_REVIEW' : 'SUBMITTED',
+      assigneeId,
+      contactEmail: account.email,
+      lostFactors: ['authenticator'],
+      riskLevel: 'HIGH',
+      riskSignals: [{ signal: 'high_value_account', detail: 'flagged high value by the platform' }],
+      slaDueAt: new Date(now.getTime() + TICKET_SLA_HOURS * 3_600_000),
+      createdAt: now,
+    },
+    select: { id: true, reference: true },
+  });
+  const inspection = await inspectUpload({ bytes: await jpeg(1200, 800), kind: 'ID_FRONT' });
+  if (!inspection.ok) throw new Error(inspection.message);
+  const document = await storeDocument({ db, masterKey, ticketId: ticket.id, kind: 'ID_FRONT', image: inspection.image, checkResult: inspection.checkResult, now });
+  await db.$disconnect();
+  return { ...ticket, documentId: document.id };
+}
+
+/** A few of the agent's own tickets in different states, so the queue looks like a working day. */
+async function workingDay(agentId: string) {
+  const db = createPrisma(E2E.databaseUrl);
+  const hour = 3_600_000;
+  const now = Date.now();
+  const rows = [
+    { type: 'PASSKEY_RESET', status: 'IN_REVIEW', riskLevel: 'LOW', dueIn: -3 * hour },
+    { type: 'FULL_RECOVERY', status: 'IN_REVIEW', riskLevel: 'HIGH', dueIn: 2 * hour },
+    { type: 'PHONE_CHANGE', status: 'MORE_INFO_REQUESTED', riskLevel: 'LOW', dueIn: 19 * hour },
+    { type: 'EMAIL_CHANGE', status: 'IN_REVIEW', riskLevel: 'LOW', dueIn: 30 * hour },
+  ] as const;
+  for (const [i, r] of rows.entries()) {
+    await db.recoveryTicket.create({
+      data: {
+        reference: generateReference(),
+        type: r.type,
+        status: r.status,
+        riskLevel: r.riskLevel,
+        contactEmail: `queue-${i}-${randomBytes(3).toString('hex')}@example.com`,
+        lostFactors: ['passkey'],
+        assigneeId: agentId,
+        slaDueAt: new Date(now + r.dueIn),
+        createdAt: new Date(now + r.dueIn - TICKET_SLA_HOURS * hour),
+      },
+    });
+  }
+  await db.$disconnect();
+}
+
+async function consoleSignIn(page: Page, agent: { email: string; code: () => string }) {
+  await page.goto('/console/signin');
+  await page.getByLabel('Work email').fill(agent.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Authenticator code').fill(agent.code());
+  await page.getByRole('button', { name: 'Sign in to the console' }).click();
+  await expect(page.getByRole('heading', { name: 'Recovery queue' })).toBeVisible();
+}
+
+test.describe('agent console', () => {
+  test('claim, open the document, ask for more, approve; a supervisor confirms; the person gets the link', async ({ page, browser }, testInfo) => {
+    test.setTimeout(90_000);
+    const account = await accountWithAuthenticator();
+    const ticket = await highRiskTicket(account);
+    const agent = await consoleAgent('AGENT', 'Alice Mensah');
+    const supervisor = await consoleAgent('SUPERVISOR', 'Sam Ortiz');
+    await workingDay(agent.id);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // ── The agent finds the ticket in the queue and claims it ──
+    await consoleSignIn(page, agent);
+    await expect(page.getByRole('row').filter({ hasText: 'Overdue by 3 h' })).toBeVisible();
+    await expect(page.getByTestId('queue-updated-at')).toContainText(/Updated \d{2}:\d{2}:\d{2} UTC/);
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('console-queue-1280', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+
+    await page.getByLabel('Risk', { exact: true }).selectOption('HIGH');
+    await page.getByLabel('Sort', { exact: true }).selectOption('newest');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/risk=HIGH/);
+    const row = page.getByRole('row').filter({ hasText: ticket.reference });
+    await expect(row).toContainText('Authenticator reset');
+    await expect(row).toContainText('Unassigned');
+    await expect(row).toContainText('High risk');
+    await expect(row).toContainText(/\d+ (d|h).* left/);
+
+    await row.getByRole('button', { name: `Claim ${ticket.reference}` }).click();
+    await expect(page).toHaveURL(new RegExp(`/console/tickets/${ticket.id}$`));
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(ticket.reference);
+    await expect(page.getByText('In review', { exact: true }).first()).toBeVisible();
+    await expect(page.getByText('High risk: two people must approve')).toBeVisible();
+
+    // ── The document opens on demand, watermarked ──
+    await page.getByRole('button', { name: 'Open document' }).click();
+    const image = page.getByRole('img', { name: /ID document, front, watermarked/ });
+    await expect(image).toBeVisible();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);
+    await testInfo.attach('console-document-1280', { body: await page.getByRole('figure').screenshot(), contentType: 'image/png' });
+    const served = await page.request.get(`/console/tickets/${ticket.id}/documents/${ticket.documentId}`);
+    expect(served.status()).toBe(200);
+    expect(served.headers()['cache-control']).toContain('no-store');
+    expect(served.headers()).toMatchObject({ 'content-disposition': 'inline', 'x-content-type-options': 'nosniff', 'content-type': 'image/jpeg' });
+
+    // ── Asks the person for more ──
+    await page.getByLabel('What do you need from the person?').fill('Please upload a photo of the back of your ID card.');
+    await page.getByRole('button', { name: 'Request more information' }).click();
+    await expect(page.getByText('Waiting for person', { exact: true }).first()).toBeVisible();
+    await expect(page.getByText('Please upload a photo of the back of your ID card.')).toBeVisible();
+
+    // The person answers on the status page (here straight through lib/recovery, as the status page does).
+    const db = createPrisma(E2E.databaseUrl);
+    await replyToTicket({ db, ticketId: ticket.id, body: 'I uploaded the back of my ID card.', now: new Date() });
+    await db.$disconnect();
+
+    // ── The agent approves: high risk, so it waits for a second person ──
+    await page.reload();
+    await expect(page.getByText('I uploaded the back of my ID card.')).toBeVisible();
+    await page.getByLabel('Internal note').fill('Front matches the selfie on file; back now uploaded.');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await expect(page.getByText('Note added. Only agents can see it.')).toBeVisible();
+    await page.getByRole('button', { name: 'Approve (first of two)' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Waiting for a second approver' })).toBeVisible();
+    await expect(page.getByText('You gave the first approval, so a different agent or a supervisor has to confirm it.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Confirm approval' })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await testInfo.attach('console-ticket-1280', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+
+    // ── A supervisor, in another browser, confirms ──
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const supervisorPage = await other.newPage();
+    await consoleSignIn(supervisorPage, supervisor);
+    await supervisorPage.getByLabel('Status', { exact: true }).selectOption('awaiting_second_approval');
+    await supervisorPage.getByRole('button', { name: 'Apply' }).click();
+    const waiting = supervisorPage.getByRole('row').filter({ hasText: ticket.reference });
+    await expect(waiting).toContainText('Waiting for a second approver');
+    await expect(waiting).toContainText('Alice Mensah');
+    await waiting.getByRole('link', { name: ticket.reference, exact: true }).click();
+    await expect(supervisorPage.getByText('Alice Mensah approved this request.')).toBeVisible();
+    await expectNoSeriousA11yViolations(supervisorPage);
+    await testInfo.attach('console-ticket-supervisor-1280', { body: await supervisorPage.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await supervisorPage.getByRole('button', { name: 'Confirm approval' }).click();
+    await expect(supervisorPage.getByText(/Approved by Alice Mensah, confirmed by Sam Ortiz/)).toBeVisible();
+    await other.close();
+
+    // ── The person has the approval mail with the single-use link ──
+    await expect
+      .poll(async () => (await sinkMessages()).emails.filter((m) => m.to.includes(account.email) && /approved/i.test(m.subject)).length, { timeout: 15_000 })
+      .toBe(1);
+    const mail = (await sinkMessages()).emails.find((m) => m.to.includes(account.email) && /approved/i.test(m.subject))!;
+    expect(mail.text).toContain(`${E2E.baseUrl}/recover/complete`);
+
+    // The agent's page, reloaded, shows the decision with both names.
+    await page.reload();
+    await expect(page.getByText(/Approved by Alice Mensah, confirmed by Sam Ortiz/)).toBeVisible();
+  });
+
+  test('the queue and the ticket page are usable at 390 px; a ticket or document of someone else stays closed', async ({ page }, testInfo) => {
+    const agent = await consoleAgent('AGENT', 'Bea Kowalski');
+    const colleague = await consoleAgent('AGENT', 'Chidi Okeke');
+    const mine = await highRiskTicket(await accountWithAuthenticator());
+    const theirs = await highRiskTicket(await accountWithAuthenticator(), colleague.id);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await consoleSignIn(page, agent);
+    // Only the table scrolls sideways; the page itself fits the phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expect(page.getByRole('row').filter({ hasText: theirs.reference })).toHaveCount(0);
+    await testInfo.attach('console-queue-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await expectNoSeriousA11yViolations(page);
+
+    await page.getByRole('button', { name: `Claim ${mine.reference}` }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(mine.reference);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('console-ticket-390', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+
+    // A colleague's ticket: the page, its document, and an unknown id all answer the same 404.
+    expect((await page.goto(`/console/tickets/${theirs.id}`))!.status()).toBe(404);
+    expect((await page.request.get(`/console/tickets/${theirs.id}/documents/${theirs.documentId}`)).status()).toBe(404);
+    expect((await page.request.get(`/console/tickets/${mine.id}/documents/${theirs.documentId}`)).status()).toBe(404);
+    expect((await page.request.get(`/console/tickets/${crypto.randomUUID()}/documents/${theirs.documentId}`)).status()).toBe(404);
+    const db = createPrisma(E2E.databaseUrl);
+    expect(await db.auditEvent.count({ where: { action: 'document.viewed', subjectId: theirs.documentId } })).toBe(0);
+    expect(await db.auditEvent.count({ where: { action: 'ticket.access_refused', actorId: agent.id } })).toBeGreaterThanOrEqual(3);
+    await db.$disconnect();
+  });
+});
