@@ -15,6 +15,7 @@ export const demoAccounts = {
   ben: { email: 'ben@example.com', phone: '+15555550123', displayName: 'Ben Okafor' },
   agent: { email: 'agent@example.com', name: 'Alice Mensah' },
   supervisor: { email: 'supervisor@example.com', name: 'Sam Ortiz' },
+  admin: { email: 'admin@example.com', name: 'Noor Haddad' },
 } as const;
 
 export async function seedDemoData(db: Db, options: { encryptionKey: Buffer; now?: Date }) {
@@ -62,7 +63,7 @@ export async function seedDemoData(db: Db, options: { encryptionKey: Buffer; now
     });
   }
 
-  for (const [key, role] of [['agent', 'AGENT'], ['supervisor', 'SUPERVISOR']] as const) {
+  for (const [key, role] of [['agent', 'AGENT'], ['supervisor', 'SUPERVISOR'], ['admin', 'ADMIN']] as const) {
     const agent = await db.agent.upsert({
       where: { email: demoAccounts[key].email },
       update: {},

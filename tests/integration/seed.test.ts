@@ -19,7 +19,7 @@ async function countAll() {
 }
 
 describe('demo data', () => {
-  it('seeds two account holders with different factors, an agent and a supervisor', async () => {
+  it('seeds two account holders with different factors, an agent, a supervisor and an admin', async () => {
     await seedDemoData(db, { encryptionKey });
     const ada = await db.user.findUniqueOrThrow({ where: { email: demoAccounts.ada.email }, include: { authenticators: true, devices: true } });
     const ben = await db.user.findUniqueOrThrow({ where: { email: demoAccounts.ben.email }, include: { authenticators: true, devices: true } });
@@ -37,6 +37,7 @@ describe('demo data', () => {
 
     const roles = (await db.agent.findMany({ orderBy: { email: 'asc' } })).map((a) => [a.email, a.role]);
     expect(roles).toEqual([
+      [demoAccounts.admin.email, 'ADMIN'],
       [demoAccounts.agent.email, 'AGENT'],
       [demoAccounts.supervisor.email, 'SUPERVISOR'],
     ]);

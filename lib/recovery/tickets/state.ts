@@ -94,7 +94,7 @@ export async function transitionTicket(
   options: { ticketId: string; from?: TicketStatus | undefined; to: TicketStatus; actor: TicketActor; reason?: string | undefined; now: Date; ip?: string | undefined },
 ): Promise<{ from: TicketStatus; to: TicketStatus }> {
   const run = async (tx: Prisma.TransactionClient) => {
-    const ticket = await tx.recoveryTicket.findUnique({ where: { id: options.ticketId }, select: { status: true, userId: true } });
+    const ticket = await tx.recoveryTicket.findUnique({ where: { id: options.ticketId }, select: { status: true, userId: true, approvedById: true } });
     if (!ticket) throw new TransitionRefused(options.from, options.to, 'not_found');
     const from = options.from ?? ticket.status;
     if (!canTransition(from, options.to)) throw new TransitionRefused(from, options.to, 'not_allowed');
@@ -108,7 +108,8 @@ export async function transitionTicket(
         status: options.to,
         ...(terminal ? { closedAt: options.now } : {}),
         ...(decided && reason ? { decisionReason: reason } : {}),
-        ...(options.to === 'APPROVED' && options.actor.kind === 'agent' ? { approvedById: options.actor.agentId } : {}),
+        // A four-eyes approval keeps its first approver; the confirming agent is recorded apart.
+        ...(options.to === 'APPROVED' && options.actor.kind === 'agent' && !ticket.approvedById ? { approvedById: options.actor.agentId } : {}),
       },
     });
     if (count !== 1) throw new TransitionRefused(from, options.to, 'changed');
