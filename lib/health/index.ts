@@ -6,13 +6,29 @@ export type HealthReport = {
   search: string;
 };
 
-/** What /api/health reports: the database answers within the time limit and search is serving. */
+/** Search as configured: anything else is a fallback ("embedded (meilisearch unreachable)") or "unavailable". */
+const SEARCH_AS_CONFIGURED = new Set(['embedded', 'meilisearch']);
+
+/**
+ * What /api/health reports: the database answers within the time limit and search is serving from
+ * the engine it was configured with. `searchEngine` is the help center's `engineStatus`.
+ */
 export async function checkHealth(options: { db: Db; searchEngine: string; timeoutMs?: number }): Promise<HealthReport> {
   const db = await withTimeout(options.db.$queryRaw`SELECT 1`, options.timeoutMs ?? 2000)
     .then(() => 'ok' as const)
     .catch(() => 'unreachable' as const);
-  const ok = db === 'ok' && options.searchEngine !== 'unavailable';
+  const ok = db === 'ok' && SEARCH_AS_CONFIGURED.has(options.searchEngine);
   return { status: ok ? 'ok' : 'degraded', db, search: options.searchEngine };
+}
+
+/**
+ * 503 only when this instance cannot serve: the database is unreachable or search is unavailable.
+ * Search falling back to the embedded engine is degraded but serving, so it stays 200: a load
+ * balancer taking every instance out because Meilisearch is down would turn a slower search into
+ * an outage.
+ */
+export function healthHttpStatus(report: HealthReport): 200 | 503 {
+  return report.db === 'ok' && report.search !== 'unavailable' ? 200 : 503;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -3,6 +3,7 @@ import { log } from '@/lib/log';
 import { type ArticleLibrary, loadArticles } from './articles';
 import { toSearchDocument } from './search/documents';
 import { EmbeddedSearchEngine } from './search/embedded';
+import { FallbackSearchEngine } from './search/fallback';
 import { ensureMeilisearchIndex, MeilisearchSearchEngine } from './search/meilisearch';
 import { SpellingCorrector } from './search/spelling';
 import type { SearchEngine } from './search/types';
@@ -11,38 +12,71 @@ export type HelpCenter = {
   library: ArticleLibrary;
   engine: SearchEngine;
   corrector: SpellingCorrector;
-  /** What /api/health reports, e.g. "meilisearch" or "embedded (meilisearch unreachable)". */
-  engineStatus: string;
+  /** What /api/health reports, e.g. "meilisearch" or "embedded (meilisearch unreachable)"; read it each time, it changes. */
+  readonly engineStatus: string;
+  /** Stops background re-checks of Meilisearch (tests, shutdown). */
+  close(): void;
+};
+
+export type MeilisearchSetup = {
+  url: string;
+  apiKey: string | undefined;
+  /** Live index uid (default 'articles'). */
+  indexName?: string | undefined;
+  /** Per-request timeout (default 5 s). */
+  requestTimeoutMs?: number | undefined;
+  /** First wait before re-checking an unreachable Meilisearch (default 2 s), doubled up to `maxRetryMs` (default 60 s). */
+  retryMs?: number | undefined;
+  maxRetryMs?: number | undefined;
 };
 
 /**
  * Loads content/, builds the spelling vocabulary and readies the search engine: the embedded one,
- * or Meilisearch when configured (re-indexed only when the content changed). If Meilisearch cannot
- * be reached at start-up the embedded engine serves instead, and health says so.
+ * or Meilisearch when configured (re-indexed only when the content changed). With Meilisearch the
+ * embedded engine is built too and stands by: if Meilisearch cannot be reached at start-up, or
+ * stops answering later, searches go to the embedded engine, health says so, and Meilisearch is
+ * re-checked in the background until it serves again (lib/help/search/fallback.ts).
  */
-export async function buildHelpCenter(options: {
-  contentDir: string;
-  meilisearch?: { url: string; apiKey: string | undefined } | undefined;
-}): Promise<HelpCenter> {
+export async function buildHelpCenter(options: { contentDir: string; meilisearch?: MeilisearchSetup | undefined }): Promise<HelpCenter> {
   const library = loadArticles(options.contentDir);
   const documents = library.articles.map(toSearchDocument);
   const corrector = new SpellingCorrector(documents.flatMap((d) => [d.title, d.summary, d.body, d.tags.join(' ')]));
+  const embedded = new EmbeddedSearchEngine();
+  await embedded.index(documents);
 
-  if (options.meilisearch) {
-    const engine = new MeilisearchSearchEngine({ url: options.meilisearch.url, apiKey: options.meilisearch.apiKey });
-    try {
-      const reindexed = await ensureMeilisearchIndex(engine, documents, library.contentHash);
-      log.info('search_ready', { engine: 'meilisearch', reindexed, articles: documents.length });
-      return { library, engine, corrector, engineStatus: 'meilisearch' };
-    } catch (error) {
-      log.error('search_meilisearch_unavailable', { error });
-    }
+  const setup = options.meilisearch;
+  if (!setup) {
+    log.info('search_ready', { engine: 'embedded', articles: documents.length });
+    return { library, engine: embedded, corrector, engineStatus: 'embedded', close() {} };
   }
-  const engine = new EmbeddedSearchEngine();
-  await engine.index(documents);
-  const engineStatus = options.meilisearch ? 'embedded (meilisearch unreachable)' : 'embedded';
-  log.info('search_ready', { engine: engineStatus, articles: documents.length });
-  return { library, engine, corrector, engineStatus };
+
+  const meilisearch = new MeilisearchSearchEngine({
+    url: setup.url,
+    apiKey: setup.apiKey,
+    ...(setup.indexName ? { indexName: setup.indexName } : {}),
+    ...(setup.requestTimeoutMs ? { requestTimeoutMs: setup.requestTimeoutMs } : {}),
+  });
+  const engine = new FallbackSearchEngine({
+    primary: meilisearch,
+    fallback: embedded,
+    // Also after an outage: a Meilisearch that lost its data (a new volume) is re-indexed here.
+    prepare: async () => {
+      const reindexed = await ensureMeilisearchIndex(meilisearch, documents, library.contentHash);
+      log.info('search_ready', { engine: 'meilisearch', reindexed, articles: documents.length });
+    },
+    retryMs: setup.retryMs,
+    maxRetryMs: setup.maxRetryMs,
+  });
+  await engine.check();
+  return {
+    library,
+    engine,
+    corrector,
+    get engineStatus() {
+      return engine.status;
+    },
+    close: () => engine.close(),
+  };
 }
 
 // One help center per server process; the global survives dev-server module reloads.

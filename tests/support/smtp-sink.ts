@@ -6,7 +6,15 @@ import { SMTPServer } from 'smtp-server';
  * A real SMTP server on loopback that accepts every message, parses it with mailparser and keeps
  * it in memory: what a person's inbox would receive. STARTTLS is off (loopback only) and AUTH is
  * optional, so any SMTP URL with or without credentials works.
+ *
+ * For failure tests it can misbehave (`failure` at start, or `failWith` later; none by default):
+ *   'hang'         accepts the TCP connection and never sends the greeting (the client's timeout)
+ *   'unavailable'  greets with "421 4.3.2 Service not available" and hangs up (a server shedding load)
+ * A server that is down is a closed port: `close()` it, and start a new sink on the same `port`
+ * to bring it back.
  */
+export type SmtpFailure = 'hang' | 'unavailable';
+
 export type SinkEmail = {
   /** Envelope recipients (RCPT TO). */
   to: string[];
@@ -23,6 +31,8 @@ export type SmtpSink = {
   url: string;
   messages(): SinkEmail[];
   clear(): void;
+  /** From now on, misbehave this way (undefined: behave again). */
+  failWith(failure: SmtpFailure | undefined): void;
   /** Resolves with the first message (oldest first) matching `match`, waiting up to `timeoutMs`. */
   waitForMessage(match?: (email: SinkEmail) => boolean, timeoutMs?: number): Promise<SinkEmail>;
   close(): Promise<void>;
@@ -33,10 +43,19 @@ export async function startSmtpSink(options: {
   host?: string;
   /** Recipients to refuse with "550 5.1.1 mailbox unavailable", for bounce tests. */
   rejectRecipient?: (address: string) => boolean;
+  failure?: SmtpFailure;
 } = {}): Promise<SmtpSink> {
   const host = options.host ?? '127.0.0.1';
   const received: SinkEmail[] = [];
   const waiters = new Set<() => void>();
+  let failure = options.failure;
+  // Connections held without a greeting ('hang'); answered with 421 when the sink closes or recovers.
+  const held = new Set<(error?: Error | null) => void>();
+  const shuttingDown = () => Object.assign(new Error('4.3.2 Service not available'), { responseCode: 421 });
+  const releaseHeld = () => {
+    for (const release of held) release(shuttingDown());
+    held.clear();
+  };
 
   const server = new SMTPServer({
     secure: false,
@@ -46,6 +65,11 @@ export async function startSmtpSink(options: {
     logger: false,
     banner: 'Regain test SMTP sink',
     size: 10 * 1024 * 1024,
+    onConnect(_session, callback) {
+      if (failure === 'hang') return void held.add(callback);
+      if (failure === 'unavailable') return callback(shuttingDown());
+      callback();
+    },
     onAuth(_auth, _session, callback) {
       callback(null, { user: 'sink' });
     },
@@ -94,6 +118,10 @@ export async function startSmtpSink(options: {
     clear: () => {
       received.length = 0;
     },
+    failWith(next) {
+      failure = next;
+      if (next !== 'hang') releaseHeld();
+    },
     waitForMessage(match = () => true, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -113,7 +141,10 @@ export async function startSmtpSink(options: {
         check();
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      releaseHeld();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -12,7 +12,21 @@ import twilio from 'twilio';
  *   +15005550001  400, error 21211 (not a valid phone number)
  *   +15005550009  never answers (until the fake closes): timeouts
  *   +15005550500  500, error 20500
+ *
+ * For failure tests the whole API can misbehave (`failWith`, or `failure` at start; none by default),
+ * for every Messages and Calls request whatever the number:
+ *   { kind: 'error', status, code }  a Twilio error answer, e.g. 500/20500, 429/20429, 401/20003
+ *   { kind: 'raw', status, body }    something that is not Twilio's JSON (a proxy's 502 page)
+ *   { kind: 'hang' }                 never answers (until it recovers or the fake closes): timeouts
+ *   { kind: 'drop' }                 closes the connection without an answer
+ * Requests are still recorded, so a test can see what was attempted.
  */
+export type TwilioFailure =
+  | { kind: 'error'; status: number; code: number; message?: string }
+  | { kind: 'raw'; status: number; body: string; contentType?: string }
+  | { kind: 'hang' }
+  | { kind: 'drop' };
+
 export const FAKE_NUMBERS = {
   invalid: '+15005550001',
   stall: '+15005550009',
@@ -42,6 +56,8 @@ export type TwilioFake = {
   messages(): FakeMessage[];
   calls(): FakeCall[];
   clear(): void;
+  /** From now on, misbehave this way (undefined: behave again). */
+  failWith(failure: TwilioFailure | undefined): void;
   /** POSTs a status callback signed like Twilio does (X-Twilio-Signature over URL + params). */
   sendStatusCallback(options: { url: string; params: Record<string, string>; authToken?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -56,12 +72,20 @@ export async function startTwilioFake(options: {
   host?: string;
   /** Other routes served on the same port; return true when handled. */
   extraRoute?: ExtraRoute;
+  failure?: TwilioFailure;
 }): Promise<TwilioFake> {
   const { accountSid, authToken } = options;
   const host = options.host ?? '127.0.0.1';
   const requests: FakeRequest[] = [];
   const messages: FakeMessage[] = [];
   const calls: FakeCall[] = [];
+  let failure = options.failure;
+  // Requests left unanswered by { kind: 'hang' }: ended when the fake recovers or closes.
+  const hanging = new Set<ServerResponse>();
+  const endHanging = () => {
+    for (const response of hanging) response.destroy();
+    hanging.clear();
+  };
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -83,6 +107,7 @@ export async function startTwilioFake(options: {
     if (!route || request.method !== 'POST') {
       return send(response, 404, twilioError(20404, `The requested resource ${url.pathname} was not found`, 404));
     }
+    if (failure) return misbehave(failure, response);
     if (!authorized) return send(response, 401, twilioError(20003, 'Authenticate', 401));
 
     const to = params.To ?? '';
@@ -136,6 +161,22 @@ export async function startTwilioFake(options: {
     });
   }
 
+  function misbehave(how: TwilioFailure, response: ServerResponse) {
+    switch (how.kind) {
+      case 'error':
+        return send(response, how.status, twilioError(how.code, how.message ?? `Error ${how.code}`, how.status));
+      case 'raw':
+        response.writeHead(how.status, { 'Content-Type': how.contentType ?? 'text/html; charset=utf-8' });
+        return response.end(how.body);
+      case 'hang':
+        hanging.add(response);
+        response.once('close', () => hanging.delete(response));
+        return;
+      case 'drop':
+        return response.destroy();
+    }
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -158,6 +199,10 @@ export async function startTwilioFake(options: {
       messages.length = 0;
       calls.length = 0;
     },
+    failWith(next) {
+      failure = next;
+      if (next?.kind !== 'hang') endHanging();
+    },
     sendStatusCallback({ url, params, authToken: token = authToken }) {
       const signature = twilio.getExpectedTwilioSignature(token, url, params);
       return fetch(url, {
@@ -167,6 +212,7 @@ export async function startTwilioFake(options: {
       });
     },
     close() {
+      endHanging();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
