@@ -30,6 +30,20 @@ export async function accountWithAuthenticator() {
   return { id: user.id, email, phone, password: 'a long test password', code: (at = new Date()) => totp(secret, { time: at }) };
 }
 
+/**
+ * A fresh account with only a verified email and phone (like the demo's Ben, but its own: the demo
+ * number's hourly SMS budget is shared by every journey that uses it).
+ */
+export async function accountWithoutSecondFactor() {
+  const db = createPrisma(E2E.databaseUrl);
+  const tag = randomBytes(4).toString('hex');
+  const email = `plain-${tag}@example.com`;
+  const phone = `+1556${String(parseInt(tag, 16) % 10_000_000).padStart(7, '0')}`;
+  await db.user.create({ data: { email, phone, displayName: 'Plain Holder', emailVerifiedAt: new Date(), phoneVerifiedAt: new Date() } });
+  await db.$disconnect();
+  return { email, phone };
+}
+
 export async function signIn(page: Page, email: string, password: string, code: string) {
   await page.goto('/signin');
   await page.getByLabel('Email address').fill(email);

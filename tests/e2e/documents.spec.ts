@@ -4,7 +4,7 @@ import { createPrisma } from '@/lib/db/client';
 import { generateReference } from '@/lib/recovery/tickets/reference';
 import { photo } from '../support/images';
 import { accountWithAuthenticator } from './accounts';
-import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 const BEN = { email: 'ben@example.com', phone: '+15555550123' };
 
@@ -20,6 +20,11 @@ const image = async (width: number, height: number) => ({
 });
 
 test.describe('identity-document recovery', () => {
+  // Codes are read from the sinks: an older code to Ben's number must not be mistaken for the new one.
+  test.beforeEach(async () => {
+    await clearSinkMessages();
+  });
+
   test('Ben uploads his document with one retry, gets a reference, then answers Support on the status page', async ({ page }, testInfo) => {
     await page.setViewportSize({ width: 390, height: 844 });
 

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
-import { accountWithAuthenticator, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
+import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
 import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
@@ -65,10 +65,11 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
   });
 
   test('with only SMS and email, the way on is identity documents', async ({ page }) => {
+    const account = await accountWithoutSecondFactor();
     await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill('ben@example.com');
+    await page.getByLabel('Email address or phone number').fill(account.email);
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo('+15555550123'));
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('radio', { name: /My passkey/ }).check();
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -57,7 +57,9 @@ export function SearchBox({ defaultValue = '', size = 'large', autoFocus = false
       event.preventDefault();
       setOpen(true);
       setActive((i) => (i <= 0 ? suggestions.length - 1 : i - 1));
-    } else if (event.key === 'Escape') {
+    } else if (event.key === 'Escape' && expanded) {
+      // The first Escape only closes the list; without this a search input also clears its text.
+      event.preventDefault();
       setOpen(false);
       setActive(-1);
     } else if (event.key === 'Enter' && expanded && active >= 0) {
