@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 
 let failed = false;
-for (const script of ['bench:search', 'bench:verify']) {
+for (const script of ['bench:search', 'bench:verify', 'bench:queue']) {
   const result = spawnSync('npm', ['run', script], { stdio: 'inherit' });
   if (result.status !== 0) failed = true;
 }

@@ -402,7 +402,7 @@ describe('the queue', () => {
       ['agent, mine, closed', actors['AGENT assigned'], { assignee: 'me', status: 'COMPLETED' }, 'newest'],
     ];
 
-    it.each(views)('%s: index scans only, no sequential scan, fast', async (label, agentRef, filters, sort) => {
+    it.each(views)('%s: index scans only, no sequential scan', async (_label, agentRef, filters, sort) => {
       const agent = await db.agent.findUniqueOrThrow({ where: { id: agentRef.agentId }, select: { id: true, name: true, role: true } });
       const first = await listQueue({ db, agent: agentRef, filters, sort, limit: 50, now: T0 });
       expect(first.items.length).toBeGreaterThan(0);
@@ -418,10 +418,7 @@ describe('the queue', () => {
         const onTickets = flatten(plan[0].Plan).filter((n) => n['Relation Name'] === 'RecoveryTicket');
         expect(onTickets.length).toBeGreaterThan(0);
         expect(onTickets.filter((n) => !['Index Scan', 'Index Only Scan', 'Bitmap Heap Scan'].includes(n['Node Type']))).toEqual([]);
-        // Timing on a shared test machine: generous, so only a plan gone wrong (a full sort) fails it.
-        expect(plan[0]['Execution Time']).toBeLessThan(100);
-        const used = [...new Set(flatten(plan[0].Plan).filter((n) => n['Index Name']).map((n) => `${n['Node Type']} using ${n['Index Name']}`))].join('; ');
-        console.info(`queue plan [${label}, page ${page + 1}]: ${used}; ${plan[0]['Execution Time'].toFixed(2)} ms`);
+        // Speed itself is measured by the queue benchmark (tests/bench/queue.bench.ts), not asserted here.
       }
       if (first.nextCursor) {
         const next = await listQueue({ db, agent: agentRef, filters, sort, cursor: first.nextCursor, limit: 50, now: T0 });
