@@ -11,7 +11,7 @@ describe('migrations', () => {
     expect(tables).toEqual(
       [
         'Agent', 'ApiKey', 'ArticleView', 'ArticleVote', 'AuditEvent', 'Authenticator', 'OutboundMessage',
-        'PasskeyCredential', 'RateLimitBucket', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
+        'PasskeyCredential', 'RateLimitBucket', 'RecoveryReset', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
         'SignInEvent', 'TicketDocument', 'TicketMessage', 'TrustedDevice', 'VerificationChallenge',
         'User', 'VideoAppointment', 'WebAuthnChallenge', 'WebhookDelivery', '_prisma_migrations',
       ].sort(),

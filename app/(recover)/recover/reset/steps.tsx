@@ -4,7 +4,7 @@ import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { passkeyProblem } from '../../../(account)/_components/webauthn';
-import { QrCode } from '../../../_components/qr-code';
+import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
 import { Alert, Button, CodeInput } from '../../../_components/ui';
 import {
   authenticatorProofAction,
@@ -79,14 +79,13 @@ export function ProveStep({ options, attemptsLeft }: { options: ('authenticator'
   );
 }
 
-type Setup = { authenticatorId: string; setupKey: string; otpauthUri: string };
 
 export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [fieldError, setFieldError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [setup, setSetup] = useState<Setup>();
+  const [setup, setSetup] = useState<AuthenticatorSetup>();
 
   async function beginAuthenticator() {
     setBusy(true);
@@ -97,12 +96,12 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
     setSetup(result.data);
   }
 
-  async function finishAuthenticator(form: FormData) {
+  async function finishAuthenticator(code: string) {
     if (!setup) return;
     setBusy(true);
     setError(undefined);
     setFieldError(undefined);
-    const result = await finishAuthenticatorRebindAction({ authenticatorId: setup.authenticatorId, code: String(form.get('code') ?? '') });
+    const result = await finishAuthenticatorRebindAction({ authenticatorId: setup.authenticatorId, code });
     setBusy(false);
     if (!result.ok) return result.error.fieldErrors?.code?.[0] ? setFieldError(result.error.fieldErrors.code[0]) : setError(result.error.message);
     router.refresh();
@@ -140,34 +139,13 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
           Set up my new authenticator app
         </Button>
       ) : (
-        <ol className="list-decimal space-y-4 pl-5 text-sm">
-          <li>
-            <p className="font-semibold">Scan this QR code with your authenticator app.</p>
-            <div className="mt-2">
-              <QrCode value={setup.otpauthUri} label="QR code for your authenticator app" />
-            </div>
-          </li>
-          <li>
-            <p className="font-semibold">Can&apos;t scan? Enter this setup key instead.</p>
-            <code data-testid="setup-key" className="mt-2 inline-block rounded-md border border-line bg-surface px-3 py-2 font-mono text-base tracking-wider">
-              {setup.setupKey}
-            </code>
-          </li>
-          <li>
-            <form
-              className="space-y-3"
-              onSubmit={(event) => {
-                event.preventDefault();
-                void finishAuthenticator(new FormData(event.currentTarget));
-              }}
-            >
-              <CodeInput id="rebind-code" name="code" label="Enter the code the app shows" error={fieldError} required />
-              <Button type="submit" disabled={busy}>
-                {busy ? 'Checking…' : 'Confirm and finish'}
-              </Button>
-            </form>
-          </li>
-        </ol>
+        <AuthenticatorSetupSteps
+          setup={setup}
+          busy={busy}
+          fieldError={fieldError}
+          confirmLabel="Confirm and finish"
+          onConfirm={(code) => void finishAuthenticator(code)}
+        />
       )}
     </div>
   );
