@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { totp } from '@/lib/authenticator/totp';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { createPrisma } from '@/lib/db/client';
 import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
-import { generateReference, replyToTicket, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
+import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { hashPassword } from '@/lib/sessions/password';
 import { jpeg } from '../support/images';
 import { accountWithAuthenticator } from './accounts';
-import { E2E, expectNoSeriousA11yViolations, sinkMessages } from './support';
+import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 /**
  * The agent console (issue 7): an agent claims a high-risk identity-document ticket, opens the
- * document (watermarked), asks the person for more; after the person's answer the agent approves,
- * and because the ticket is high risk a supervisor in another browser confirms. The person then
- * has the approval mail with the single-use /recover/complete link.
+ * document (watermarked), asks the person for more; the person answers on the status page; the
+ * agent approves, and because the ticket is high risk a supervisor in another browser confirms.
+ * The person opens the single-use /recover/complete link and binds a new authenticator app.
  *
  * The agents are made for this test, each with its own authenticator secret, so no other journey's
  * sign-in (the demo agents share one secret) can make a code here a replay.
@@ -150,10 +150,20 @@ test.describe('agent console', () => {
     await expect(page.getByText('Waiting for person', { exact: true }).first()).toBeVisible();
     await expect(page.getByText('Please upload a photo of the back of your ID card.')).toBeVisible();
 
-    // The person answers on the status page (here straight through lib/recovery, as the status page does).
-    const db = createPrisma(E2E.databaseUrl);
-    await replyToTicket({ db, ticketId: ticket.id, body: 'I uploaded the back of my ID card.', now: new Date() });
-    await db.$disconnect();
+    // ── The person answers on the status page, in their own browser ──
+    const person = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const personPage = await person.newPage();
+    await personPage.goto('/recover/status');
+    await personPage.getByLabel('Reference number').fill(ticket.reference);
+    await personPage.getByLabel('Email address').fill(account.email);
+    await personPage.getByRole('button', { name: 'Send me a code' }).click();
+    await expect(personPage.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+    await personPage.getByLabel('6-digit code from the email').fill(await latestCodeSentTo(account.email));
+    await personPage.getByRole('button', { name: 'Open my request' }).click();
+    await expect(personPage.getByText('Please upload a photo of the back of your ID card.')).toBeVisible();
+    await personPage.getByLabel('Your answer').fill('I uploaded the back of my ID card.');
+    await personPage.getByRole('button', { name: 'Send answer' }).click();
+    await expect(personPage.getByRole('list', { name: 'Messages, oldest first' }).getByRole('listitem').last()).toContainText('I uploaded the back of my ID card.');
 
     // ── The agent approves: high risk, so it waits for a second person ──
     await page.reload();
@@ -196,6 +206,25 @@ test.describe('agent console', () => {
     // The agent's page, reloaded, shows the decision with both names.
     await page.reload();
     await expect(page.getByText(/Approved by Alice Mensah, confirmed by Sam Ortiz/)).toBeVisible();
+
+    // ── The person opens the link and binds a new authenticator app; they are not signed in by it ──
+    const link = mail.text.match(/https?:\/\/\S+\/recover\/complete#[A-Za-z0-9_-]+/)![0];
+    await personPage.goto(link);
+    await expect(personPage).toHaveURL(/\/recover\/complete$/);
+    await personPage.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
+    await personPage.getByRole('button', { name: 'Set up my new authenticator app' }).click();
+    const secret = base32Decode((await personPage.getByTestId('setup-key').textContent())!);
+    await personPage.getByLabel('Enter the code the app shows').fill(totp(secret, { time: new Date() }));
+    await personPage.getByRole('button', { name: 'Confirm and finish' }).click();
+    await expect(personPage.getByRole('heading', { name: 'Your authenticator app is replaced' })).toBeVisible();
+    // The link worked once.
+    await personPage.goto(link);
+    await personPage.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
+    await expect(personPage.getByRole('main').getByRole('alert')).toContainText('already used');
+    await person.close();
+    const db = createPrisma(E2E.databaseUrl);
+    expect((await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticket.id }, select: { status: true } })).status).toBe('COMPLETED');
+    await db.$disconnect();
   });
 
   test('the queue and the ticket page are usable at 390 px; a ticket or document of someone else stays closed', async ({ page }, testInfo) => {
