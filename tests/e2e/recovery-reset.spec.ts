@@ -77,3 +77,38 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
     await expect(page.getByRole('link', { name: 'Continue with an identity document' })).toBeVisible();
   });
 });
+
+test.describe('guided recovery: a lost passkey', () => {
+  test('an email code + an authenticator code replace a lost passkey with a new one', async ({ page }) => {
+    await clearSinkMessages();
+    const account = await accountWithAuthenticator();
+    // The old passkey is "lost": it was on another device; this browser makes the new one.
+    await addVirtualAuthenticator(page, 'platform');
+    await page.clock.install();
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/verify$/);
+    // An SMS code with the authenticator is not enough for a passkey (often the same lost phone): ask for email.
+    const later = new Date(Date.now() + 31_000);
+    await pinServerClock(page, later);
+    await page.clock.fastForward(31_000);
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('radio', { name: /My passkey/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    await page.getByLabel('Code from your authenticator app').fill(account.code(later));
+    await page.getByRole('button', { name: 'Confirm code' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible();
+    await page.getByRole('button', { name: 'Create my new passkey' }).click();
+    await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
+
+    // The new passkey signs in.
+    await page.goto('/signin');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect(page).toHaveURL(/\/account\/security$/);
+  });
+});
