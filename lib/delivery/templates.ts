@@ -44,29 +44,11 @@ export function codeEmail(options: {
 
   const p = 'margin:0 0 16px;font-size:16px;line-height:24px;color:#1f2937;';
   const small = 'margin:0 0 8px;font-size:14px;line-height:21px;color:#374151;';
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<title>${escapeHtml(subject)}</title>
-<style>
-@media (max-width: 480px) {
-  .outer { padding: 8px 0 !important; }
-  .pad { padding-left: 18px !important; padding-right: 18px !important; }
-}
-</style>
-</head>
-<body style="margin:0;padding:0;background-color:#f3f4f6;">
-<div style="display:none;max-height:0;overflow:hidden;opacity:0;">Your code expires in ${escapeHtml(expires)}. Never share it.</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
-<tr><td class="outer" align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
-<tr><td class="pad" style="padding:28px 28px 8px;">
-<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
-<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">Your verification code</h1>
-<p style="${p}">Use this code to confirm ${escapeHtml(purposeLabel)}:</p>
+  const html = emailFrame({
+    subject,
+    preheader: `Your code expires in ${expires}. Never share it.`,
+    heading: 'Your verification code',
+    rows: `<p style="${p}">Use this code to confirm ${escapeHtml(purposeLabel)}:</p>
 <p style="margin:0 0 16px;padding:16px;background-color:#f3f4f6;border-radius:8px;text-align:center;font-family:'SFMono-Regular',Menlo,Consolas,'Liberation Mono',monospace;font-size:34px;line-height:40px;font-weight:700;letter-spacing:0.2em;color:#111827;-webkit-user-select:all;user-select:all;">${escapeHtml(code)}</p>
 <p style="${p}">It expires in <strong>${escapeHtml(expires)}</strong> and works only once.</p>
 ${requestedFrom ? `<p style="${small}"><strong>Requested from:</strong> ${escapeHtml(requestedFrom)}</p>` : ''}
@@ -78,15 +60,8 @@ ${requestedFrom ? `<p style="${small}"><strong>Requested from:</strong> ${escape
 <p style="margin:0;font-size:14px;line-height:21px;color:#374151;">Secure your account: open the ${PRODUCT} app or type the address you always use into your browser, then change your password and review your devices. Don&#39;t use links from messages you didn&#39;t expect.</p>
 </div>
 </td></tr>
-<tr><td class="pad" style="padding:0 28px 28px;">
-<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>
-`;
+`,
+  });
   return { subject, text, html };
 }
 
@@ -132,6 +107,45 @@ export function escapeXml(value: string): string {
 
 function escapeHtml(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c]!);
+}
+
+/**
+ * The frame every security mail shares (codes, notices, tickets): the product name and heading on
+ * top, then the mail's own HTML, which continues the heading's cell, closes it and adds rows, then
+ * the footer. `subject`, `preheader` and `heading` are escaped here.
+ */
+function emailFrame({ subject, preheader, heading, rows }: { subject: string; preheader: string; heading: string; rows: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${escapeHtml(subject)}</title>
+<style>
+@media (max-width: 480px) {
+  .outer { padding: 8px 0 !important; }
+  .pad { padding-left: 18px !important; padding-right: 18px !important; }
+}
+</style>
+</head>
+<body style="margin:0;padding:0;background-color:#f3f4f6;">
+<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(preheader)}</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
+<tr><td class="outer" align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
+<tr><td class="pad" style="padding:28px 28px 8px;">
+<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
+<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">${escapeHtml(heading)}</h1>
+${rows}<tr><td class="pad" style="padding:0 28px 28px;">
+<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+`;
 }
 
 // ── Security-change notices ──────────────────────────────────────────────────
@@ -283,29 +297,11 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
 
   const p = 'margin:0 0 16px;font-size:16px;line-height:24px;color:#1f2937;';
   const small = 'margin:0 0 8px;font-size:14px;line-height:21px;color:#374151;';
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<title>${escapeHtml(subject)}</title>
-<style>
-@media (max-width: 480px) {
-  .outer { padding: 8px 0 !important; }
-  .pad { padding-left: 18px !important; padding-right: 18px !important; }
-}
-</style>
-</head>
-<body style="margin:0;padding:0;background-color:#f3f4f6;">
-<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(`${headline} on ${when}.`)}</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
-<tr><td class="outer" align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
-<tr><td class="pad" style="padding:28px 28px 8px;">
-<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
-<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">${escapeHtml(headline)}</h1>
-${words.detail ? `<p style="${p}">${escapeHtml(words.detail)}</p>` : ''}
+  const html = emailFrame({
+    subject,
+    preheader: `${headline} on ${when}.`,
+    heading: headline,
+    rows: `${words.detail ? `<p style="${p}">${escapeHtml(words.detail)}</p>` : ''}
 <p style="${small}"><strong>When:</strong> ${escapeHtml(when)}</p>
 ${from ? `<p style="${small}"><strong>From:</strong> ${escapeHtml(from)}</p>` : ''}
 </td></tr>
@@ -329,15 +325,8 @@ ${
 <p style="margin:0;font-size:14px;line-height:21px;color:#374151;">${escapeHtml(hold ? `${never} ${holdHelps}` : never)}</p>
 </div>
 </td></tr>
-<tr><td class="pad" style="padding:0 28px 28px;">
-<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>
-`;
+`,
+  });
   return { subject, text, html };
 }
 
@@ -604,36 +593,18 @@ const small = (text: string) => `<p style="margin:0 0 8px;font-size:14px;line-he
 const referenceBox = (reference: string) =>
   `<p style="margin:0 0 16px;padding:16px;background-color:#f3f4f6;border-radius:8px;text-align:center;font-family:'SFMono-Regular',Menlo,Consolas,'Liberation Mono',monospace;font-size:26px;line-height:32px;font-weight:700;letter-spacing:0.1em;color:#111827;-webkit-user-select:all;user-select:all;">${escapeHtml(reference)}</p>`;
 
-/** The frame every ticket mail shares: the same look as the code and notice mail above. */
+/** Ticket mail: a body and the "Wasn't you?" box in the shared frame. */
 function ticketEmailHtml(options: { subject: string; preheader: string; heading: string; body: string; warning: string[] }) {
   const { subject, preheader, heading, body, warning } = options;
   const last = warning.length - 1;
   const warnings = warning
     .map((line, i) => `<p style="margin:${i === last ? '0' : '0 0 8px'};font-size:14px;line-height:21px;color:#374151;">${escapeHtml(line)}</p>`)
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<title>${escapeHtml(subject)}</title>
-<style>
-@media (max-width: 480px) {
-  .outer { padding: 8px 0 !important; }
-  .pad { padding-left: 18px !important; padding-right: 18px !important; }
-}
-</style>
-</head>
-<body style="margin:0;padding:0;background-color:#f3f4f6;">
-<div style="display:none;max-height:0;overflow:hidden;opacity:0;">${escapeHtml(preheader)}</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f3f4f6;">
-<tr><td class="outer" align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border:1px solid #e5e7eb;border-radius:12px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;">
-<tr><td class="pad" style="padding:28px 28px 8px;">
-<p style="margin:0 0 20px;font-size:15px;font-weight:700;letter-spacing:0.02em;color:#1d4ed8;">${PRODUCT}</p>
-<h1 style="margin:0 0 16px;font-size:22px;line-height:30px;font-weight:700;color:#111827;">${escapeHtml(heading)}</h1>
-${body}
+  return emailFrame({
+    subject,
+    preheader,
+    heading,
+    rows: `${body}
 </td></tr>
 <tr><td class="pad" style="padding:8px 28px 24px;">
 <div style="padding:16px;border:1px solid #fcd34d;background-color:#fffbeb;border-radius:8px;">
@@ -641,15 +612,8 @@ ${body}
 ${warnings}
 </div>
 </td></tr>
-<tr><td class="pad" style="padding:0 28px 28px;">
-<p style="margin:0;font-size:12px;line-height:18px;color:#6b7280;">This is an automatic security message from ${PRODUCT}. Replies are not read.</p>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>
-`;
+`,
+  });
 }
 
 /**
