@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { E2E_PORTS } from './tests/e2e/ports';
 
-const PORT = 3100;
+const PORT = E2E_PORTS.app;
 // tests/support/message-sinks.ts; tests/e2e/support.ts reads what it received.
-const SINK_SMTP_PORT = 2525;
-const SINK_HTTP_PORT = 4010;
+const SINK_SMTP_PORT = E2E_PORTS.smtpSink;
+const SINK_HTTP_PORT = E2E_PORTS.httpSink;
 const TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 const TWILIO_AUTH_TOKEN = 'test-auth-token';
 
@@ -60,7 +61,7 @@ export default defineConfig({
       url: `http://localhost:${PORT}/api/health`,
       env: {
         PORT: String(PORT),
-        EMBEDDED_PG_PORT: '54339',
+        EMBEDDED_PG_PORT: String(E2E_PORTS.postgres),
         NODE_ENV: 'production',
         APP_URL: `http://localhost:${PORT}`,
         ENABLE_TEST_CLOCK: 'true',

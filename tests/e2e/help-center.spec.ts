@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { expectNoSeriousA11yViolations } from './support';
+import { E2E, expectNoSeriousA11yViolations } from './support';
 
 const pinDay = (page: Page, iso: string) =>
-  page.context().addCookies([{ name: 'regain_test_now', value: iso, url: 'http://localhost:3100' }]);
+  page.context().addCookies([{ name: 'regain_test_now', value: iso, url: E2E.baseUrl }]);
 
 async function viewCount(page: Page) {
   const text = await page.getByRole('article').locator('header').getByText(/\d+ views?$/).textContent();

@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
+import { E2E_PORTS } from './ports';
 
 /** security.md rule 21: no serious or critical axe violations on any page. */
 export async function expectNoSeriousA11yViolations(page: Page) {
@@ -10,7 +11,7 @@ export async function expectNoSeriousA11yViolations(page: Page) {
 
 // ── What the app sent: tests/support/message-sinks.ts (started by playwright.config.ts) ──────────
 
-export const SINKS_URL = 'http://127.0.0.1:4010/sinks/messages';
+export const SINKS_URL = `http://127.0.0.1:${E2E_PORTS.httpSink}/sinks/messages`;
 
 export type SinkMessages = {
   emails: { to: string[]; from: string; subject: string; text: string; receivedAt: string }[];
@@ -71,8 +72,8 @@ function newestCode(messages: SinkMessages, destination: string): string | undef
 
 /** The browser-test server (playwright.config.ts): where it listens, its database and HMAC key. */
 export const E2E = {
-  baseUrl: 'http://localhost:3100',
-  databaseUrl: 'postgresql://postgres:postgres@127.0.0.1:54339/regain',
+  baseUrl: `http://localhost:${E2E_PORTS.app}`,
+  databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${E2E_PORTS.postgres}/regain`,
   // Fixed so a test can create fixtures (e.g. a trusted-device token) the server recognises.
   hmacKey: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
   encryptionKey: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
