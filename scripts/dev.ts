@@ -1,6 +1,7 @@
 // Runs Regain locally on its embedded defaults: `npm run dev`.
 //   --start      serve a production build (`next start`) instead of the dev server
 //   --ephemeral  throwaway database and fresh secrets (the browser tests use this)
+//   --loopback   listen on 127.0.0.1 only (the benchmarks use this)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { freshTestSecrets, loadDevelopmentSecrets, readRunnerSettings } from '@/lib/config/runtime';
@@ -25,7 +26,8 @@ await getPrisma().$disconnect();
 say('Migrations applied and demo data in place.');
 
 const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
-const child = spawn(process.execPath, [next, args.has('--start') ? 'start' : 'dev', '-p', String(settings.port)], {
+const listen = ['-p', String(settings.port), ...(args.has('--loopback') ? ['-H', '127.0.0.1'] : [])];
+const child = spawn(process.execPath, [next, args.has('--start') ? 'start' : 'dev', ...listen], {
   stdio: 'inherit',
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
 });

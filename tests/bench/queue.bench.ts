@@ -7,7 +7,7 @@ import { totp } from '@/lib/authenticator/totp';
 import { createPrisma } from '@/lib/db/client';
 import { listQueue, queueQuery, type QueueFilters, type QueueSort } from '@/lib/recovery/console/queue';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET, demoAccounts } from '@/prisma/seed';
-import { type Row, startBenchServer, summarize, writeReport } from './support';
+import { type Row, signInOverHttp, startBenchServer, summarize, writeReport } from './support';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const SAMPLES = 200;
@@ -15,31 +15,6 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 const server = await startBenchServer();
 const db = createPrisma(server.databaseUrl);
-
-/** A session cookie for the demo supervisor, through Auth.js's own credentials endpoint. */
-async function signInSupervisor(): Promise<string> {
-  const jar = new Map<string, string>();
-  const remember = (response: Response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value] = pair!.split('=');
-      jar.set(name!, value ?? '');
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${server.baseUrl}/api/auth/csrf`);
-  remember(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const response = await fetch(`${server.baseUrl}/api/auth/callback/agent-password`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie(), Origin: server.baseUrl },
-    body: new URLSearchParams({ csrfToken, email: demoAccounts.supervisor.email, password: DEMO_PASSWORD, code: totp(DEMO_TOTP_SECRET, { time: new Date() }) }),
-  });
-  remember(response);
-  if (![...jar.keys()].some((k) => k.endsWith('regain.session'))) throw new Error(`Supervisor sign-in failed (HTTP ${response.status}).`);
-  return cookie();
-}
 
 try {
   const supervisor = await db.agent.findUniqueOrThrow({ where: { email: demoAccounts.supervisor.email }, select: { id: true, name: true, role: true } });
@@ -83,7 +58,11 @@ try {
     plans[label] = describePlan(plan[0].Plan);
   }
 
-  const cookie = await signInSupervisor();
+  const cookie = await signInOverHttp(server.baseUrl, 'agent-password', {
+    email: demoAccounts.supervisor.email,
+    password: DEMO_PASSWORD,
+    code: totp(DEMO_TOTP_SECRET, { time: new Date() }),
+  });
   const pageSamples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const started = performance.now();

@@ -3,13 +3,11 @@
 // (BENCH_SIZES to change) and, at each size, measures the embedded engine in process (index build,
 // heap growth of the index, query p50/p95/p99) and Meilisearch when one is available
 // (tests/bench/meilisearch-server.ts: MEILISEARCH_URL or ../shared/tools/meilisearch-server).
-// Then GET /api/search on `next start` at 2,000 articles (BENCH_ARTICLES; loopback only, bounded) and
-// the first-load JavaScript of the help pages. Writes tests/bench/reports/search.{md,json} and the
-// chart tests/bench/reports/search-latency.svg.
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Then GET /api/search on `next start` at 2,000 articles (BENCH_ARTICLES; loopback only, bounded).
+// Writes tests/bench/reports/search.{md,json} and the chart tests/bench/reports/search-latency.svg.
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from '@playwright/test';
 import { loadArticles } from '@/lib/help/articles';
 import { EmbeddedSearchEngine } from '@/lib/help/search/embedded';
 import { MeilisearchSearchEngine } from '@/lib/help/search/meilisearch';
@@ -138,7 +136,7 @@ for (const p of meiliPoints) {
 const contentDir = mkdtempSync(path.join(tmpdir(), 'regain-bench-content-'));
 corpus.writeMarkdown(HTTP_SIZE, contentDir);
 const loadStart = performance.now();
-const firstSlug = loadArticles(contentDir).articles[0]!.slug;
+loadArticles(contentDir);
 rows.push({ measure: `load and parse ${n(HTTP_SIZE)} Markdown articles (start-up of the embedded engine)`, value: ms(performance.now() - loadStart), target: '—', met: null });
 const server = await startBenchServer({ CONTENT_DIR: contentDir });
 const baseUrl = server.baseUrl;
@@ -173,24 +171,6 @@ try {
     { measure: `GET /api/search, ${HTTP_CONCURRENCY} at a time, throughput`, value: `${Math.round(HTTP_REQUESTS / seconds)} requests/s`, target: '—', met: null },
   );
 
-  // First-load JavaScript: what a browser downloads (compressed) to show each help page.
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
-  for (const route of ['/', '/search?q=passkey', `/articles/${firstSlug}`]) {
-    const page = await browser.newPage();
-    const scripts: Promise<number>[] = [];
-    page.on('requestfinished', (request) => {
-      if (request.resourceType() === 'script') scripts.push(request.sizes().then((s) => s.responseBodySize));
-    });
-    await page.goto(`${baseUrl}${route}`, { waitUntil: 'networkidle' });
-    const html = (await page.content()).length;
-    const js = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
-    rows.push({ measure: `first-load JS ${route.replace(/\?.*/, '?…')}`, value: `${(js / 1024).toFixed(0)} KiB compressed (HTML ${(html / 1024).toFixed(0)} KiB)`, target: 'little client JS', met: null });
-    await page.close();
-  }
-  await browser.close();
 } finally {
   await server.stop();
   rmSync(contentDir, { recursive: true, force: true });

@@ -42,10 +42,11 @@ export function writeReport(name: string, title: string, rows: Row[], extra: Rec
   const dir = path.resolve('tests/bench/reports');
   mkdirSync(dir, { recursive: true });
   const m = machine();
+  const measuredAt = new Date().toISOString();
   const lines = [
     `# ${title}`,
     '',
-    `Measured ${new Date().toISOString()} on ${m.cpus}, ${m.memory}, Node ${m.node}, ${m.platform}.`,
+    `Measured ${measuredAt} on ${m.cpus}, ${m.memory}, Node ${m.node}, ${m.platform}.`,
     '',
     '| measure | value | target | met |',
     '| --- | --- | --- | --- |',
@@ -53,7 +54,7 @@ export function writeReport(name: string, title: string, rows: Row[], extra: Rec
     '',
   ];
   writeFileSync(path.join(dir, `${name}.md`), lines.join('\n'));
-  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ machine: m, rows, ...extra }, null, 2));
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ title, measuredAt, machine: m, loadAverage: os.loadavg()[0], rows, ...extra }, null, 2));
   console.log(`\n${lines.join('\n')}\nReport written to tests/bench/reports/${name}.md and .json`);
 }
 
@@ -67,8 +68,8 @@ export async function startBenchServer(env: Record<string, string> = {}) {
   const port = await freePort();
   const pgPort = await freePort();
   const closedPort = await freePort();
-  const baseUrl = `http://localhost:${port}`;
-  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--start', '--ephemeral'], {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--start', '--ephemeral', '--loopback'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -101,4 +102,32 @@ export async function startBenchServer(env: Record<string, string> = {}) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return { baseUrl, databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${pgPort}/regain`, stop };
+}
+
+/**
+ * A session cookie through Auth.js's own credentials endpoint (`provider` is an id from
+ * lib/sessions/auth.ts, e.g. "password" or "agent-password"), as a browser's sign-in form posts it.
+ */
+export async function signInOverHttp(baseUrl: string, provider: string, fields: Record<string, string>): Promise<string> {
+  const jar = new Map<string, string>();
+  const remember = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, value] = pair!.split('=');
+      jar.set(name!, value ?? '');
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
+  remember(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const response = await fetch(`${baseUrl}/api/auth/callback/${provider}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie(), Origin: baseUrl },
+    body: new URLSearchParams({ csrfToken, ...fields }),
+  });
+  remember(response);
+  if (![...jar.keys()].some((k) => k.endsWith('regain.session'))) throw new Error(`Sign-in with ${provider} failed (HTTP ${response.status}).`);
+  return cookie();
 }
