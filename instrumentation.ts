@@ -6,8 +6,8 @@ export async function register() {
   validateConfigAtStartup();
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
-  const [{ getPrisma }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/maintenance')]);
-  startMaintenanceTimer({ db: getPrisma() });
+  const [{ getPrisma }, { getDelivery }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/delivery'), import('@/lib/maintenance')]);
+  startMaintenanceTimer({ db: getPrisma(), delivery: getDelivery(), hmacKey: getConfig().hmacKey, appUrl: getConfig().appUrl });
   // Without a host URL there is nowhere to post: deliveries wait in their table until one is set.
   const endpoint = getConfig().hostWebhook;
   if (endpoint) {

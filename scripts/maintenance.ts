@@ -1,13 +1,16 @@
 // Scheduled housekeeping, for cron (hourly or daily): `npm run maintenance`. A running server does
 // the same every hour; running both is safe. Uses the server's environment (DATABASE_URL).
+import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
+import { getDelivery } from '@/lib/delivery';
 import { runMaintenance } from '@/lib/maintenance';
 
 const db = getPrisma();
-const summary = await runMaintenance({ db, now: new Date() });
+const config = getConfig();
+const summary = await runMaintenance({ db, delivery: getDelivery(), hmacKey: config.hmacKey, appUrl: config.appUrl, now: new Date() });
 await db.$disconnect();
 console.log(
-  `Maintenance: ${summary.ticketsExpired} tickets expired, ${summary.documentsPurged} documents deleted (90 days after closing), ` +
+  `Maintenance: ${summary.approvalsRetried} stuck approvals completed, ${summary.ticketsExpired} tickets expired, ${summary.documentsPurged} documents deleted (90 days after closing), ` +
     `${summary.challengesPurged} passkey challenges and ${summary.resetsPurged} old resets removed.`,
 );
 if (summary.failed.length) {

@@ -30,13 +30,23 @@ export type TicketResetDeps = {
   schedule?: (work: () => Promise<void>) => void;
 };
 
-/** Call once the ticket is APPROVED (after four-eyes where required). */
-export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string }) {
-  const { token, expiresAt } = await issueResetToken({ tx: deps.db, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now });
-  const ticket = await deps.db.recoveryTicket.findUniqueOrThrow({
-    where: { id: input.ticketId },
+/**
+ * Call once the ticket is APPROVED (after four-eyes where required). The link is issued last, so a
+ * ticket that is APPROVED with no link is one whose reset did not finish: `retryUnappliedApprovals`
+ * (scheduled housekeeping) runs it again. Every step before the link can run twice without harm.
+ */
+export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string; retry?: boolean }) {
+  const ticket = await deps.db.recoveryTicket.findFirst({
+    where: { id: input.ticketId, status: 'APPROVED', userId: { not: null } },
     select: { userId: true, lostFactors: true, reference: true, contactEmail: true },
   });
+  if (!ticket) {
+    throw new AppError({
+      code: 'conflict',
+      userMessage: 'A reset can only run for an approved request that belongs to an account.',
+      internalMessage: `applyApprovedTicket: ticket ${input.ticketId} is not approved or has no account`,
+    });
+  }
   const userId = ticket.userId!;
   const owner = { userId };
   const removed: string[] = [];
@@ -60,9 +70,10 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
     action: 'recovery.ticket_reset_applied',
     subjectType: 'ticket',
     subjectId: input.ticketId,
-    data: { removed: removed.join(',') || 'none', userId },
+    data: { removed: removed.join(',') || 'none', userId, ...(input.retry ? { retried: 'true' } : {}) },
     occurredAt: deps.now,
   });
+  const { token, expiresAt } = await issueResetToken({ tx: deps.db, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now });
 
   // The token rides in the fragment: browsers never send it to a server, so it stays out of access
   // logs and Referer headers; the page reads it in the browser and posts it on "Continue".
@@ -119,4 +130,34 @@ export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | '
     },
   });
   return { resetId };
+}
+
+/** How long an approval may be in flight before housekeeping takes it as stuck. */
+export const STUCK_APPROVAL_MINUTES = 10;
+
+/**
+ * Housekeeping: runs the reset again for every approved ticket that has had no link for
+ * STUCK_APPROVAL_MINUTES (the reset after the approval failed, e.g. the database went away midway),
+ * in the name of the agent whose approval made it final. Returns how many were completed; one that
+ * fails again is logged and left for the next run.
+ */
+export async function retryUnappliedApprovals(deps: Omit<TicketResetDeps, 'schedule'>): Promise<number> {
+  const stuck = await deps.db.recoveryTicket.findMany({
+    where: { status: 'APPROVED', userId: { not: null }, resetTokenHash: null, updatedAt: { lt: new Date(deps.now.getTime() - STUCK_APPROVAL_MINUTES * 60_000) } },
+    select: { id: true, approvedById: true, confirmedById: true },
+    orderBy: { updatedAt: 'asc' },
+    take: 50,
+  });
+  let applied = 0;
+  for (const ticket of stuck) {
+    const agentId = ticket.confirmedById ?? ticket.approvedById;
+    if (!agentId) continue;
+    try {
+      await applyApprovedTicket(deps, { ticketId: ticket.id, agentId, retry: true });
+      applied++;
+    } catch (error) {
+      log.error('ticket_reset_retry_failed', { ticketId: ticket.id, error });
+    }
+  }
+  return applied;
 }

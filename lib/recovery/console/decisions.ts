@@ -159,8 +159,8 @@ async function runReset(options: ConsoleRequest & DecisionDeps, agentId: string)
     );
     return { outcome: 'approved', ...effect };
   } catch (error) {
-    // The approval stands (it was committed); what failed is the reset after it. Say so loudly: the
-    // person has no link yet, and someone has to look.
+    // The approval stands (it was committed); what failed is the reset after it. The person has no
+    // link yet: housekeeping (retryUnappliedApprovals) runs the reset again within the hour.
     log.error('ticket_reset_after_approval_failed', { ticketId: options.ticketId, error });
     await recordAudit(options.db, {
       actorType: 'SYSTEM',
@@ -172,7 +172,7 @@ async function runReset(options: ConsoleRequest & DecisionDeps, agentId: string)
     }).catch(() => undefined);
     throw new AppError({
       code: 'internal',
-      userMessage: 'The request is approved, but the reset did not run. Tell a supervisor: the person has not received their link yet.',
+      userMessage: 'The request is approved, but the reset did not finish. It runs again automatically within the hour, and the person gets their link then.',
       cause: error,
     });
   }
