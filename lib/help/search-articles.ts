@@ -59,6 +59,8 @@ export async function searchArticles(options: {
   category?: Category | undefined;
   pageSize?: number;
   correctSpelling?: boolean;
+  /** Runs the query log after the answer (Next's after() in routes); without it the search waits for it. */
+  schedule?: ((work: () => Promise<void>) => void) | undefined;
 }): Promise<ArticleSearch> {
   const { db, center, query, page, category } = options;
   const pageSize = options.pageSize ?? PAGE_SIZE;
@@ -78,14 +80,14 @@ export async function searchArticles(options: {
   const lastPage = Math.max(1, Math.ceil(result.total / pageSize));
   if (page > lastPage) throw validationError({ page: [`Page is out of range: there ${lastPage === 1 ? 'is 1 page' : `are ${lastPage} pages`}.`] }, 'That page of results does not exist.');
 
-  // Only the first page is a new search; a failed log line never fails the search.
-  const logged =
-    page === 1 && query
-      ? logSearchQuery(db, { query, hits: result.total, category, engine: center.engine.name }).catch((error) =>
-          log.warn('search_log_failed', { error }),
-        )
-      : undefined;
-  const [views] = await Promise.all([viewCounts(db, result.hits.map((h) => h.slug)), logged]);
+  // Only the first page is a new search; a failed log line never fails the search, and the person
+  // never waits for it when there is a way to write it after the answer.
+  const logLine = async () => {
+    await logSearchQuery(db, { query, hits: result.total, category, engine: center.engine.name }).catch((error) => log.warn('search_log_failed', { error }));
+  };
+  const wanted = page === 1 && query;
+  if (wanted && options.schedule) options.schedule(logLine);
+  const [views] = await Promise.all([viewCounts(db, result.hits.map((h) => h.slug)), wanted && !options.schedule ? logLine() : undefined]);
   return {
     query,
     correctedQuery,

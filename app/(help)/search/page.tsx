@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { after } from 'next/server';
 import { getPrisma } from '@/lib/db/client';
 import { describeError } from '@/lib/errors';
 import { CATEGORIES, CATEGORY_LABELS, type Category } from '@/lib/help/categories';
@@ -41,7 +42,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
     const { q, page, category, exact } = parsed.data;
     try {
       result = q
-        ? await searchArticles({ db, center, query: q, page, category, correctSpelling: !exact })
+        ? await searchArticles({ db, center, query: q, page, category, correctSpelling: !exact, schedule: (work) => after(work) })
         : await browseArticles({ db, center, page, category });
     } catch (error) {
       const described = describeError(error, { page: '/search' });

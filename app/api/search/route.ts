@@ -1,3 +1,4 @@
+import { after } from 'next/server';
 import { getPrisma } from '@/lib/db/client';
 import { errorResponse } from '@/lib/errors';
 import { getHelpCenter } from '@/lib/help/center';
@@ -8,7 +9,14 @@ import { segmentsToHtml } from '@/lib/help/search/text';
 export async function GET(request: Request) {
   try {
     const input = searchParams.parse(Object.fromEntries(new URL(request.url).searchParams));
-    const result = await searchArticles({ db: getPrisma(), center: await getHelpCenter(), query: input.q, page: input.page, category: input.category });
+    const result = await searchArticles({
+      db: getPrisma(),
+      center: await getHelpCenter(),
+      query: input.q,
+      page: input.page,
+      category: input.category,
+      schedule: (work) => after(work),
+    });
     return Response.json({
       query: result.query,
       correctedQuery: result.correctedQuery ?? null,
