@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
+import { createPrisma } from '@/lib/db/client';
 import { E2E, expectNoSeriousA11yViolations } from './support';
 
 const pinDay = (page: Page, iso: string) =>
@@ -99,5 +101,21 @@ test.describe('help center', () => {
 
     const suggest = await (await request.get('/api/search/suggest?q=authent')).json();
     expect(suggest.suggestions[0].title).toMatch(/<mark>Authenticator<\/mark>/i);
+  });
+
+  test('every first-page search is logged for analytics, after the answer is sent', async ({ request, page }) => {
+    const db = createPrisma(E2E.databaseUrl);
+    try {
+      const viaApi = `passkey ${randomBytes(4).toString('hex')}`;
+      expect((await request.get(`/api/search?q=${encodeURIComponent(viaApi)}`)).status()).toBe(200);
+      const viaPage = `authenticator ${randomBytes(4).toString('hex')}`;
+      await page.goto(`/search?q=${encodeURIComponent(viaPage)}`);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      for (const query of [viaApi, viaPage]) {
+        await expect.poll(() => db.searchQuery.count({ where: { query } }), { message: `the log line for "${query}"` }).toBe(1);
+      }
+    } finally {
+      await db.$disconnect();
+    }
   });
 });
