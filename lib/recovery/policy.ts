@@ -58,11 +58,11 @@ export function resetAllowed(lost: LostFactor, proofs: readonly Proof[]): boolea
  * What to ask for next: the second proofs that would complete a pair with what the person already
  * proved and what the account has. Empty means identity-document recovery is the way.
  */
-export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: { authenticator: boolean; passkeys: number }): Proof[] {
+export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: { authenticator: boolean; passkeys: number; trustedDevice: boolean }): Proof[] {
   const has: Record<Proof, boolean> = {
     email_code: true,
     phone_code: true,
-    trusted_device: true,
+    trusted_device: account.trustedDevice,
     authenticator: account.authenticator,
     passkey: account.passkeys > 0,
     approved_ticket: false,

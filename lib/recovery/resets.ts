@@ -18,8 +18,10 @@ import {
   type RelyingParty,
 } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/platform/webhooks';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { hasTrustedDevice } from '@/lib/sessions/devices';
 import { getVerifiedRecovery } from '@/lib/verification/challenges';
+import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
 
@@ -38,8 +40,12 @@ export type ResetDeps = {
   schedule?: (work: () => Promise<void>) => void;
 };
 
+/** The second proofs this flow collects; the first proof is the verified recovery code. */
+export type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
+const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_device'];
+
 export type ResetView =
-  | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: Proof[]; attemptsLeft: number }
+  | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequestPending: boolean }
   | { step: 'documents'; lostFactor: LostFactor; proved: Proof[] }
   | { step: 'bind'; lostFactor: 'passkey' | 'authenticator'; proved: Proof[] }
   | { step: 'done'; lostFactor: LostFactor; holdEndsAt: string | null };
@@ -76,7 +82,7 @@ async function loadReset(db: Db, resetId: string, now: Date) {
   if (!UUID.test(resetId)) return null;
   const reset = await db.recoveryReset.findUnique({
     where: { id: resetId },
-    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, expiresAt: true, completedAt: true },
+    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, deviceChallengeId: true, expiresAt: true, completedAt: true },
   });
   if (!reset || reset.expiresAt <= now) return null;
   return { ...reset, lostFactor: reset.lostFactor as LostFactor, proofs: reset.proofs as Proof[] };
@@ -96,15 +102,21 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId:
   }
   // Contact changes are not self-service yet; they go to identity documents.
   if (!bindable) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
-  const [authenticator, passkeys] = await Promise.all([hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }), countPasskeys(deps.db, reset.userId)]);
-  // This flow collects an authenticator code or a passkey as the second proof; a trusted-device
-  // approval as a second proof is in the policy but not collected here yet.
-  const options = reset.attempts >= RESET_MAX_ATTEMPTS ? [] : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys }).filter((p) => p === 'authenticator' || p === 'passkey');
+  const [authenticator, passkeys, trustedDevice] = await Promise.all([
+    hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }),
+    countPasskeys(deps.db, reset.userId),
+    hasTrustedDevice(deps.db, reset.userId),
+  ]);
+  const options =
+    reset.attempts >= RESET_MAX_ATTEMPTS
+      ? []
+      : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys, trustedDevice }).filter((p): p is SecondProof => SECOND_PROOFS.includes(p));
   if (options.length === 0) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
-  return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts };
+  const deviceRequestPending = reset.deviceChallengeId !== null && (await deviceRequestState(deps, reset)) === 'pending';
+  return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts, deviceRequestPending };
 }
 
-async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, proof: Proof) {
+async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, proof: SecondProof) {
   const reset = await loadReset(deps.db, resetId, deps.now);
   if (!reset || reset.completedAt || reset.attempts >= RESET_MAX_ATTEMPTS) throw ended();
   const view = await getResetView(deps, resetId);
@@ -146,6 +158,86 @@ export async function proveWithPasskey(deps: ResetDeps, input: { resetId: string
   const reset = await openForProof(deps, input.resetId, 'passkey');
   const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, now: deps.now, response: input.response, purpose: 'recovery', owner: { userId: reset.userId } });
   await recordProof(deps.db, reset.id, 'passkey', result.ok);
+}
+
+/**
+ * "Approve on a device where I'm signed in" as the second proof: the account's trusted devices see
+ * the request on Account › Approvals (with this browser and network) for 5 minutes. Asking again
+ * withdraws the earlier request; each request counts against the second-proof limit.
+ */
+export async function askTrustedDevice(deps: ResetDeps, input: { resetId: string; ip?: string | undefined; userAgent?: string | null | undefined }) {
+  const reset = await openForProof(deps, input.resetId, 'trusted_device');
+  await deps.db.$transaction(async (tx) => {
+    if (reset.deviceChallengeId) {
+      await tx.verificationChallenge.updateMany({ where: { id: reset.deviceChallengeId, approvedAt: null, deniedAt: null }, data: { expiresAt: deps.now } });
+    }
+    const request = await tx.verificationChallenge.create({
+      data: {
+        purpose: 'RESET_APPROVAL',
+        userId: reset.userId,
+        // Not typed by anyone: the reset it belongs to stands in for the identifier.
+        identifierHash: Buffer.from(reset.id.replace(/-/g, ''), 'hex'),
+        channel: 'TRUSTED_DEVICE',
+        destinationMasked: 'your signed-in devices',
+        maxAttempts: 1,
+        requestIp: input.ip ?? null,
+        requestUserAgent: input.userAgent?.slice(0, 300) ?? null,
+        expiresAt: new Date(deps.now.getTime() + APPROVAL_TTL_SECONDS * 1000),
+        createdAt: deps.now,
+      },
+      select: { id: true },
+    });
+    await tx.recoveryReset.update({ where: { id: reset.id }, data: { deviceChallengeId: request.id }, select: { id: true } });
+  });
+}
+
+export type DeviceProofState = 'none' | 'pending' | 'denied' | 'expired' | 'proved';
+
+async function deviceRequestState(deps: Pick<ResetDeps, 'db' | 'now'>, reset: { userId: string; deviceChallengeId: string | null }): Promise<DeviceProofState> {
+  if (!reset.deviceChallengeId) return 'none';
+  const request = await deps.db.verificationChallenge.findFirst({
+    where: { id: reset.deviceChallengeId, purpose: 'RESET_APPROVAL', userId: reset.userId },
+    select: { approvedAt: true, deniedAt: true, expiresAt: true },
+  });
+  if (!request) return 'none';
+  if (request.approvedAt) return 'proved';
+  if (request.deniedAt) return 'denied';
+  return request.expiresAt <= deps.now ? 'expired' : 'pending';
+}
+
+/**
+ * The requester's side, polled while waiting: an approval becomes the proof exactly once; a denial
+ * counts as a failed try (once, however many polls see it) and ends that request.
+ */
+export async function checkTrustedDevice(deps: Pick<ResetDeps, 'db' | 'now'>, input: { resetId: string }): Promise<DeviceProofState> {
+  const reset = await loadReset(deps.db, input.resetId, deps.now);
+  if (!reset || reset.completedAt) throw ended();
+  if (reset.proofs.includes('trusted_device')) return 'proved';
+  const state = await deviceRequestState(deps, reset);
+  if (state === 'proved') {
+    const { count } = await deps.db.verificationChallenge.updateMany({
+      where: { id: reset.deviceChallengeId!, consumedAt: null, approvedAt: { not: null } },
+      data: { consumedAt: deps.now },
+    });
+    if (count === 1) {
+      await recordProof(deps.db, reset.id, 'trusted_device', true);
+      await recordAudit(deps.db, {
+        actorType: 'USER',
+        actorId: reset.userId,
+        action: 'recovery.reset_device_approved',
+        subjectType: 'user',
+        subjectId: reset.userId,
+        data: { resetId: reset.id },
+        occurredAt: deps.now,
+      });
+    }
+  }
+  if (state === 'denied') {
+    await deps.db.$executeRaw`
+      UPDATE "RecoveryReset" SET "attempts" = LEAST("attempts" + 1, ${RESET_MAX_ATTEMPTS}), "deviceChallengeId" = NULL
+      WHERE "id" = ${reset.id}::uuid AND "deviceChallengeId" = ${reset.deviceChallengeId}::uuid`;
+  }
+  return state;
 }
 
 async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, factor: 'passkey' | 'authenticator') {

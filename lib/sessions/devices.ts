@@ -36,6 +36,11 @@ export async function createTrustedDevice(options: {
   return { device, token };
 }
 
+/** Whether the account has a device that can approve requests (trusted and not revoked). */
+export async function hasTrustedDevice(db: Db, userId: string): Promise<boolean> {
+  return (await db.trustedDevice.count({ where: { userId, revokedAt: null, tokenHash: { not: null } } })) > 0;
+}
+
 /** The device this token belongs to, if it is still trusted. */
 export async function findTrustedDevice(db: Db, hmacKey: Buffer, token: string | undefined) {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;

@@ -6,6 +6,8 @@ import { isUuid } from '@/lib/db/ids';
 
 export type ApprovalRequest = {
   challengeId: string;
+  /** Signing back in after losing access, or replacing a lost passkey or authenticator app. */
+  purpose: 'recovery' | 'factor_reset';
   requestedAt: string;
   expiresAt: string;
   /** "Chrome on Windows", from the requester's user agent. */
@@ -23,11 +25,12 @@ export async function listApprovalRequests(options: { db: Db; hmacKey: Buffer; d
   if (!device) throw notThisDevice();
   const pending = await options.db.verificationChallenge.findMany({
     where: { userId: device.userId, channel: 'TRUSTED_DEVICE', approvedAt: null, deniedAt: null, consumedAt: null, expiresAt: { gt: options.now } },
-    select: { id: true, createdAt: true, expiresAt: true, requestIp: true, requestUserAgent: true },
+    select: { id: true, purpose: true, createdAt: true, expiresAt: true, requestIp: true, requestUserAgent: true },
     orderBy: { createdAt: 'desc' },
   });
   return pending.map((c) => ({
     challengeId: c.id,
+    purpose: c.purpose === 'RESET_APPROVAL' ? 'factor_reset' : 'recovery',
     // The request was made when its short approval window opened.
     requestedAt: new Date(c.expiresAt.getTime() - APPROVAL_TTL_SECONDS * 1000).toISOString(),
     expiresAt: c.expiresAt.toISOString(),

@@ -5,10 +5,15 @@ import { verifyAuthenticatorCode } from '@/lib/authenticator';
 import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '@/lib/passkeys';
+import { createTrustedDevice } from '@/lib/sessions/devices';
+import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
+import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
 import {
+  askTrustedDevice,
   beginAuthenticatorRebind,
   beginPasskeyRebind,
   beginReset,
+  checkTrustedDevice,
   finishAuthenticatorRebind,
   finishPasskeyRebind,
   getResetView,
@@ -26,6 +31,7 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
 const { db } = await useTestDatabase();
 const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
 const encryptionKey = randomBytes(32);
+const hmacKey = randomBytes(32);
 
 function deps(now = new Date()) {
   const captured = capturingDelivery();
@@ -159,5 +165,109 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
     await expect(beginReset(d, { challengeId: randomUUID(), lostFactor: 'authenticator' })).rejects.toMatchObject({ code: 'conflict' });
     const ok = await holder({ authenticator: true });
     await expect(beginReset(d, { challengeId: ok.challengeId, lostFactor: 'everything' })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});
+
+describe('a signed-in device’s approval as the second proof (security.md rule 10)', () => {
+  const phoneAndDevice = async (options: { authenticator?: boolean } = {}) => {
+    const h = await holder({ authenticator: options.authenticator ?? true, channel: 'SMS' });
+    const trusted = await createTrustedDevice({ db, hmacKey, userId: h.user.id, name: 'Laptop' });
+    return { ...h, deviceToken: trusted.token };
+  };
+  const approve = (deviceToken: string, challengeId: string, now = new Date(), approveIt = true) =>
+    decideApproval({ db, hmacKey, deviceToken, challengeId, approve: approveIt, now });
+
+  it('SMS code + approval on a signed-in device replaces a lost passkey; the device sees what it approves', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['trusted_device'], deviceRequestPending: false });
+    expect(await checkTrustedDevice(d, { resetId })).toBe('none');
+
+    await askTrustedDevice(d, { resetId, ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', deviceRequestPending: true });
+    const [request, ...others] = await listApprovalRequests({ db, hmacKey, deviceToken: h.deviceToken, now: d.now });
+    expect(others).toEqual([]);
+    expect(request).toMatchObject({ purpose: 'factor_reset', device: 'Chrome on Linux', network: '203.0.113.x' });
+    expect(await checkTrustedDevice(d, { resetId })).toBe('pending');
+    // Binding stays closed until the device has decided.
+    await expect(beginPasskeyRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+
+    await approve(h.deviceToken, request!.challengeId);
+    expect(await checkTrustedDevice(d, { resetId })).toBe('proved');
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'passkey', proved: ['phone_code', 'trusted_device'] });
+    // The approval is spent: the verification flow's own code paths cannot use it as a recovery.
+    expect((await db.verificationChallenge.findUniqueOrThrow({ where: { id: request!.challengeId } })).consumedAt).toEqual(d.now);
+    expect(await db.auditEvent.count({ where: { subjectId: h.user.id, action: 'recovery.reset_device_approved' } })).toBe(1);
+  });
+
+  it('is offered only to an account with a trusted device, and then cannot be asked for', async () => {
+    const h = await holder({ authenticator: true, channel: 'SMS' });
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+    await expect(askTrustedDevice(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+    // A revoked device does not count either.
+    const trusted = await createTrustedDevice({ db, hmacKey, userId: h.user.id, name: 'Old phone' });
+    await db.trustedDevice.update({ where: { id: trusted.device.id }, data: { revokedAt: new Date() } });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+  });
+
+  it('only a device of the same account can approve, and only within 5 minutes', async () => {
+    const h = await phoneAndDevice();
+    const stranger = await phoneAndDevice();
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    await askTrustedDevice(d, { resetId });
+    const { deviceChallengeId } = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } });
+    expect(await listApprovalRequests({ db, hmacKey, deviceToken: stranger.deviceToken, now: d.now })).toEqual([]);
+    await expect(approve(stranger.deviceToken, deviceChallengeId!)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(approve(h.deviceToken, deviceChallengeId!, new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000))).rejects.toMatchObject({ code: 'conflict' });
+    expect(await checkTrustedDevice({ db, now: new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000) }, { resetId })).toBe('expired');
+    expect(await checkTrustedDevice(d, { resetId })).toBe('pending');
+  });
+
+  it('a denial counts as one failed try however often it is seen, and asking again withdraws the earlier request', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    await askTrustedDevice(d, { resetId });
+    const first = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
+    await approve(h.deviceToken, first, d.now, false);
+    const seen = await Promise.all(Array.from({ length: 10 }, () => checkTrustedDevice(d, { resetId })));
+    expect(seen.filter((s) => s === 'denied').length).toBeGreaterThanOrEqual(1);
+    expect(await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).toMatchObject({ attempts: 1, deviceChallengeId: null });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', attemptsLeft: RESET_MAX_ATTEMPTS - 1 });
+
+    await askTrustedDevice(d, { resetId });
+    const second = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
+    await askTrustedDevice(d, { resetId });
+    const third = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
+    expect(new Set([first, second, third]).size).toBe(3);
+    // The withdrawn request can no longer be approved, and is not listed.
+    await expect(approve(h.deviceToken, second)).rejects.toMatchObject({ code: 'conflict' });
+    expect((await listApprovalRequests({ db, hmacKey, deviceToken: h.deviceToken, now: d.now })).map((r) => r.challengeId)).toEqual([third]);
+  });
+
+  it('an approval polled many times at once adds the proof once', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    await askTrustedDevice(d, { resetId });
+    const { deviceChallengeId } = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } });
+    await approve(h.deviceToken, deviceChallengeId!);
+    const states = await Promise.all(Array.from({ length: 20 }, () => checkTrustedDevice(d, { resetId })));
+    expect(new Set(states)).toEqual(new Set(['proved']));
+    expect((await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).proofs).toEqual(['phone_code', 'trusted_device']);
+    expect(await db.auditEvent.count({ where: { subjectId: h.user.id, action: 'recovery.reset_device_approved' } })).toBe(1);
+  });
+
+  it('device requests count against the second-proof limit', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => askTrustedDevice(d, { resetId })));
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'rate_limited' } });
   });
 });

@@ -47,11 +47,14 @@ describe('recovery policy: which two proofs reset which factor', () => {
   });
 
   it('offers the second proofs the account actually has', () => {
-    const full = { authenticator: true, passkeys: 1 };
+    const full = { authenticator: true, passkeys: 1, trustedDevice: true };
     expect(nextProofs('authenticator', ['email_code'], full).sort()).toEqual(['passkey', 'trusted_device']);
     expect(nextProofs('passkey', ['email_code'], full).sort()).toEqual(['authenticator', 'trusted_device']);
     expect(nextProofs('passkey', ['phone_code'], full)).toEqual(['trusted_device']);
-    expect(nextProofs('authenticator', ['email_code'], { authenticator: true, passkeys: 0 })).toEqual(['trusted_device']);
+    expect(nextProofs('authenticator', ['email_code'], { ...full, passkeys: 0 })).toEqual(['trusted_device']);
+    expect(nextProofs('passkey', ['phone_code'], { ...full, trustedDevice: false })).toEqual([]);
+    // A device approval that was the first proof is not asked for again.
+    expect(nextProofs('authenticator', ['trusted_device'], full)).not.toContain('trusted_device');
   });
 });
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '@/lib/platform/api-keys';
 import { addInternalNote, getTicketForAgent, rejectTicket, requestInfo } from '@/lib/recovery/console';
-import { beginReset, getResetView, proveWithAuthenticator, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
+import { beginReset, checkTrustedDevice, getResetView, proveWithAuthenticator, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { getTicketStatusView, openDocumentTicket, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
@@ -249,10 +249,11 @@ describe('hostile input to the security center', () => {
 // ───────────────────────────── Resets ─────────────────────────────
 
 describe('hostile input to factor resets', () => {
-  it('beginReset(challengeId, lost factor), getResetView(resetId), beginTicketCompletion(token)', async () => {
+  it('beginReset(challengeId, lost factor), getResetView(resetId), checkTrustedDevice(resetId), beginTicketCompletion(token)', async () => {
     await check(fc.asyncProperty(anyId, fc.oneof(fc.constantFrom('passkey', 'authenticator', 'phone', 'email'), anyText), anyText, async (id, lostFactor, token) => {
       await hostileCall(`beginReset(${JSON.stringify(id)}, ${JSON.stringify(lostFactor)})`, () => beginReset({ db, now: T0 }, { challengeId: id, lostFactor }));
       await hostileCall(`getResetView(${JSON.stringify(id)})`, () => getResetView({ db, now: T0 }, id), { shownToPerson: true });
+      await hostileCall(`checkTrustedDevice(${JSON.stringify(id)})`, () => checkTrustedDevice({ db, now: T0 }, { resetId: id }));
       await hostileCall(`beginTicketCompletion(${JSON.stringify(token)})`, () => beginTicketCompletion({ db, hmacKey, now: T0 }, { token, ip: nextIp() }));
     }));
   });

@@ -45,7 +45,11 @@ export default async function ApprovalsPage() {
             {requests.map((r) => (
               <Card key={r.challengeId} className="space-y-4">
                 <div>
-                  <p className="font-semibold">Someone is trying to recover your account</p>
+                  <p className="font-semibold">
+                    {r.purpose === 'factor_reset'
+                      ? 'Someone is trying to replace a sign-in method (passkey or authenticator app) on your account'
+                      : 'Someone is trying to recover your account'}
+                  </p>
                   <dl className="mt-3 grid grid-cols-[8rem_1fr] gap-y-1.5 text-sm">
                     <dt className="text-muted">Requested</dt>
                     <dd>

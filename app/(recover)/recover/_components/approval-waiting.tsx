@@ -2,22 +2,26 @@
 
 import { useEffect, useState } from 'react';
 import { Alert } from '../../../_components/ui';
-import { approvalStatusAction } from '../actions';
 
-/** Waits for a signed-in device to approve; checks every few seconds and moves on by itself. */
-export function ApprovalWaiting({ initial }: { initial: 'pending' | 'denied' | 'approved' | 'none' }) {
-  const [state, setState] = useState<string>(initial);
+export type ApprovalState = 'pending' | 'denied' | 'approved' | 'none' | 'ended';
+
+/**
+ * Waits for a signed-in device to approve: `check` (a server action) is asked every few seconds and
+ * moves the page on by itself once the approval is in.
+ */
+export function ApprovalWaiting({ initial, check, endedText }: { initial: ApprovalState; check: () => Promise<ApprovalState>; endedText: string }) {
+  const [state, setState] = useState<ApprovalState>(initial);
   useEffect(() => {
     if (state !== 'pending' && state !== 'approved') return;
     const timer = setInterval(async () => {
       try {
-        setState(await approvalStatusAction());
+        setState(await check());
       } catch {
         // Offline for a moment: keep waiting; the next check may succeed.
       }
     }, 2500);
     return () => clearInterval(timer);
-  }, [state]);
+  }, [state, check]);
 
   if (state === 'denied') {
     return (
@@ -27,7 +31,7 @@ export function ApprovalWaiting({ initial }: { initial: 'pending' | 'denied' | '
     );
   }
   if (state === 'ended') {
-    return <Alert tone="warning" title="The request has ended">Start again to get a new code.</Alert>;
+    return <Alert tone="warning" title="The request has ended">{endedText}</Alert>;
   }
   return (
     <div role="status" className="flex items-start gap-3 rounded-lg border border-accent/30 bg-accent-soft p-4 text-sm">

@@ -9,9 +9,11 @@ import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction } from '@/lib/errors';
 import { requestNow } from '@/lib/http/request';
 import {
+  askTrustedDevice,
   beginAuthenticatorRebind,
   beginPasskeyRebind,
   beginReset,
+  checkTrustedDevice,
   finishAuthenticatorRebind,
   finishPasskeyRebind,
   passkeyProofOptions,
@@ -20,7 +22,8 @@ import {
   RESET_TTL_SECONDS,
   type ResetDeps,
 } from '@/lib/recovery/resets';
-import { currentChallengeId, currentReset, RESET_COOKIE } from '../context';
+import type { ApprovalState } from '../_components/approval-waiting';
+import { currentChallengeId, currentReset, requestContext, RESET_COOKIE } from '../context';
 
 async function resetDeps(): Promise<ResetDeps> {
   const config = getConfig();
@@ -60,6 +63,19 @@ export async function passkeyProofOptionsAction() {
 
 export async function passkeyProofAction(response: string) {
   return runAction(async () => proveWithPasskey(await resetDeps(), { resetId: await currentResetId(), response: parse(response) }), { action: 'recover.reset.prove_passkey' });
+}
+
+export async function askDeviceAction() {
+  return runAction(async () => askTrustedDevice(await resetDeps(), { resetId: await currentResetId(), ...(await requestContext()) }), { action: 'recover.reset.ask_device' });
+}
+
+/** Polled while a signed-in device decides; an approval moves the page on to the binding step. */
+export async function deviceProofStatusAction(): Promise<ApprovalState> {
+  const resetId = await currentReset();
+  if (!resetId) return 'ended';
+  const state = await checkTrustedDevice(await resetDeps(), { resetId }).catch(() => 'ended' as const);
+  if (state === 'proved') redirect('/recover/reset');
+  return state === 'pending' || state === 'denied' ? state : 'ended';
 }
 
 export async function beginAuthenticatorRebindAction() {

@@ -33,9 +33,9 @@ export default async function ResetPage() {
                 took over your email or phone number out.
               </p>
             </div>
-            <ProveStep options={view.options.filter((o): o is 'authenticator' | 'passkey' => o === 'authenticator' || o === 'passkey')} attemptsLeft={view.attemptsLeft} />
+            <ProveStep options={view.options} attemptsLeft={view.attemptsLeft} deviceRequestPending={view.deviceRequestPending} />
             <p className="text-sm text-muted">
-              Don&apos;t have either?{' '}
+              Can&apos;t use any of these?{' '}
               <Link href="/recover/documents" className="font-semibold text-accent underline">
                 Verify with an identity document instead
               </Link>

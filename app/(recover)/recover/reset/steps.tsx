@@ -6,20 +6,36 @@ import { useState } from 'react';
 import { passkeyProblem } from '../../../(account)/_components/webauthn';
 import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
 import { Alert, Button, CodeInput } from '../../../_components/ui';
+import { ApprovalWaiting } from '../_components/approval-waiting';
 import {
+  askDeviceAction,
   authenticatorProofAction,
   beginAuthenticatorRebindAction,
   beginPasskeyRebindAction,
+  deviceProofStatusAction,
   finishAuthenticatorRebindAction,
   finishPasskeyRebindAction,
   passkeyProofAction,
   passkeyProofOptionsAction,
 } from './actions';
 
-export function ProveStep({ options, attemptsLeft }: { options: ('authenticator' | 'passkey')[]; attemptsLeft: number }) {
+type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
+
+export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { options: SecondProof[]; attemptsLeft: number; deviceRequestPending: boolean }) {
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Each request gets its own waiting panel (a new key), so asking again starts a fresh wait.
+  const [deviceRequest, setDeviceRequest] = useState(deviceRequestPending ? 1 : 0);
+
+  async function askDevice() {
+    setBusy(true);
+    setError(undefined);
+    const result = await askDeviceAction();
+    setBusy(false);
+    if (!result.ok) return setError(result.error.message);
+    setDeviceRequest((n) => n + 1);
+  }
 
   async function withCode(form: FormData) {
     setBusy(true);
@@ -72,6 +88,22 @@ export function ProveStep({ options, attemptsLeft }: { options: ('authenticator'
           {options.includes('authenticator') && <p className="text-sm font-semibold text-muted">Or</p>}
           <Button type="button" variant={options.includes('authenticator') ? 'secondary' : 'primary'} disabled={busy} onClick={() => void withPasskey()}>
             Use a passkey I still have
+          </Button>
+        </div>
+      )}
+      {options.includes('trusted_device') && (
+        <div className="space-y-2">
+          {options.length > 1 && <p className="text-sm font-semibold text-muted">Or</p>}
+          {deviceRequest > 0 && (
+            <ApprovalWaiting
+              key={deviceRequest}
+              initial="pending"
+              check={deviceProofStatusAction}
+              endedText="Nobody approved it in time. Send a new request, or choose another way."
+            />
+          )}
+          <Button type="button" variant={options.length > 1 ? 'secondary' : 'primary'} disabled={busy} onClick={() => void askDevice()}>
+            {deviceRequest > 0 ? 'Send a new request' : 'Approve on a device where I’m signed in'}
           </Button>
         </div>
       )}

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getChallengeView } from '@/lib/verification/challenges';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
+import { approvalStatusAction } from '../actions';
 import { ApprovalWaiting } from '../_components/approval-waiting';
 import { CodeForm } from '../_components/code-form';
 import { CodeLadder } from '../_components/code-ladder';
@@ -54,7 +55,7 @@ export default async function VerifyPage() {
         ) : (
           <>
             {view.channel === 'trusted_device' ? (
-              <ApprovalWaiting initial={view.approval} />
+              <ApprovalWaiting initial={view.approval} check={approvalStatusAction} endedText="Start again to get a new code." />
             ) : (
               <>
                 <ExpiryCountdown until={view.expiresAt} />

@@ -1,0 +1,6 @@
+-- AlterEnum
+ALTER TYPE "ChallengePurpose" ADD VALUE 'RESET_APPROVAL';
+
+-- AlterTable
+ALTER TABLE "RecoveryReset" ADD COLUMN     "deviceChallengeId" UUID;
+
