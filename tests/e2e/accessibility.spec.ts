@@ -1,10 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
+import { createPrisma } from '@/lib/db/client';
 import { photo } from '../support/images';
-import { accountWithoutSecondFactor } from './accounts';
-import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo } from './support';
+import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, consoleAgent, consoleSignIn, pinServerClock, signIn } from './accounts';
+import { approvedTicketLink, highRiskTicket, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
+import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 // Issue 8 / security.md rule 21: every page passes axe, focus is always visible, and the main
-// journeys work with the keyboard alone.
+// journeys work with the keyboard alone. Public pages are opened by address; signed-in and
+// mid-flow pages are reached the way people reach them, each state checked where it appears.
 
 const PAGES = [
   '/',
@@ -38,6 +41,30 @@ async function expectVisibleFocus(page: Page, stops = 8) {
   }
 }
 
+/**
+ * A page reached mid-journey: axe, then every tab stop from the top of the document (not from the
+ * button that led here). Signed-in pages have more controls than the public ones, so more stops;
+ * the walk ends early when focus leaves the page.
+ */
+async function expectAccessible(page: Page, stops = 60) {
+  await expectNoSeriousA11yViolations(page);
+  await page.evaluate(() => {
+    // Focusing the body (or an open modal dialog, outside which everything is inert) moves the
+    // sequential-navigation starting point to its top.
+    const start = document.querySelector<HTMLElement>('dialog:modal') ?? document.body;
+    start.tabIndex = -1;
+    start.focus();
+    start.removeAttribute('tabindex');
+  });
+  await expectVisibleFocus(page, stops);
+}
+
+const image = async (width: number, height: number) => ({
+  name: `photo-${width}x${height}.jpg`,
+  mimeType: 'image/jpeg',
+  buffer: await photo(width, height).jpeg({ quality: 90 }).toBuffer(),
+});
+
 test.describe('every page passes axe and shows focus', () => {
   for (const path of PAGES) {
     test(path, async ({ page }) => {
@@ -53,6 +80,244 @@ test.describe('every page passes axe and shows focus', () => {
       await page.goto(path);
       await expectNoSeriousA11yViolations(page);
     }
+  });
+});
+
+test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
+  test('account: security (wide and at 390 px), approvals with and without a request, the step-up dialog', async ({ page, browser }) => {
+    test.setTimeout(90_000);
+    const account = await accountWithAuthenticator();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(page, account.email, account.password, account.code());
+    await expect(page).toHaveURL(/\/account\/security$/);
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.goto('/account/approvals');
+    await expect(page.getByText('No requests waiting')).toBeVisible();
+    await expectAccessible(page);
+
+    // Recovery started in another browser, waiting for this signed-in device to approve it.
+    const other = await browser.newContext();
+    const requester = await other.newPage();
+    await requester.clock.install();
+    await requester.goto('/recover');
+    await requester.getByLabel('Email address or phone number').fill(account.email);
+    await requester.getByRole('button', { name: 'Continue' }).click();
+    await expect(requester).toHaveURL(/\/recover\/verify$/);
+    await pinServerClock(requester, new Date(Date.now() + 31_000));
+    await requester.clock.fastForward(31_000);
+    await requester.getByRole('button', { name: /Approve on a trusted device/ }).click();
+    await expect(requester.getByText('Waiting for approval on your signed-in device')).toBeVisible();
+    await expectAccessible(requester);
+    await page.reload();
+    await expect(page.getByText('Someone is trying to recover your account')).toBeVisible();
+    await expectAccessible(page);
+    await other.close();
+
+    // A change more than 5 minutes after signing in asks to confirm it's you, in a modal dialog.
+    await page.goto('/account/security');
+    await pinServerClock(page, new Date(Date.now() + 6 * 60_000));
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.getByLabel('Name (optional)')).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const dialog = page.getByRole('dialog', { name: /Confirm it.s you/ });
+    await expect(dialog).toBeVisible();
+    await expectAccessible(page);
+    await dialog.getByLabel('Authenticator code').fill('000000');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(dialog.getByRole('alert')).toContainText("didn't match");
+    await expectAccessible(page);
+  });
+
+  test('recovery: verify, verified, reset, the documents flow to submission, and the status page', async ({ page }) => {
+    test.setTimeout(120_000);
+    await clearSinkMessages();
+    const account = await accountWithoutSecondFactor();
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/verify$/);
+    await expect(page.getByText(/Code expires in \d+:\d\d/)).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page).toHaveURL(/\/recover\/verified$/);
+    await expectAccessible(page);
+
+    // Only SMS and email: a lost passkey is replaced through identity documents.
+    await page.getByRole('radio', { name: /My passkey/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/reset$/);
+    await expect(page.getByRole('heading', { name: 'We need to check your identity' })).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByRole('link', { name: 'Continue with an identity document' }).click();
+    await expect(page.getByRole('heading', { name: 'Recover your account with an identity document' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Add your photos' })).toBeVisible();
+    await page.getByLabel('Choose a file for the front of your document').setInputFiles(await image(1200, 800));
+    await expect(page.getByRole('region', { name: '1. Front of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('Take a photo of the back of your document').setInputFiles(await image(1200, 800));
+    await expect(page.getByRole('region', { name: '2. Back of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
+    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(await image(720, 960));
+    await expect(page.getByRole('region', { name: '3. A selfie' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await expect(page.getByRole('heading', { name: 'Your request is with our security team' })).toBeVisible();
+    await expectAccessible(page);
+    const reference = (await page.getByTestId('ticket-reference').textContent())!.trim();
+    // The confirmation mail first, so the newest mail to the address is the status code below.
+    await expect.poll(async () => (await sinkMessages()).emails.some((m) => m.to.includes(account.email) && m.text.includes(reference))).toBe(true);
+
+    await page.goto('/recover/status');
+    await page.getByLabel('Reference number').fill(reference);
+    await page.getByLabel('Email address').fill(account.email);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('6-digit code from the email').fill(await latestCodeSentTo(account.email));
+    await page.getByRole('button', { name: 'Open my request' }).click();
+    await expect(page.getByRole('heading', { name: reference })).toBeVisible();
+    await expectAccessible(page);
+
+    // An agent asks for more: the answer form and the extra-image picker appear.
+    const db = createPrisma(E2E.databaseUrl);
+    try {
+      const ticket = await db.recoveryTicket.findUniqueOrThrow({ where: { reference }, select: { id: true } });
+      await db.ticketMessage.create({ data: { ticketId: ticket.id, kind: 'INFO_REQUEST', body: 'Please tell us when you last signed in successfully.' } });
+      await db.recoveryTicket.update({ where: { id: ticket.id }, data: { status: 'MORE_INFO_REQUESTED' } });
+    } finally {
+      await db.$disconnect();
+    }
+    await page.reload();
+    await expect(page.getByLabel('Your answer')).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('recovery: the second proof, the new passkey, and the emailed link that binds a new authenticator app', async ({ page }) => {
+    test.setTimeout(90_000);
+    await clearSinkMessages();
+    const account = await accountWithAuthenticator();
+    await addVirtualAuthenticator(page, 'platform');
+    await page.clock.install();
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/verify$/);
+    // A lost passkey takes an email code with the authenticator code (lib/recovery/policy.ts).
+    const later = new Date(Date.now() + 31_000);
+    await pinServerClock(page, later);
+    await page.clock.fastForward(31_000);
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('radio', { name: /My passkey/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('Code from your authenticator app').fill(account.code(later));
+    await page.getByRole('button', { name: 'Confirm code' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Create my new passkey' }).click();
+    await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
+    await expectAccessible(page);
+
+    // An approved identity-document ticket's single-use link.
+    await page.goto(await approvedTicketLink(account, 'authenticator'));
+    await expect(page.getByRole('button', { name: 'Continue to set up a new sign-in method' })).toBeEnabled();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Set up my new authenticator app' }).click();
+    await expect(page.getByTestId('setup-key')).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('recovery: the video call code step and the meeting link', async ({ page }) => {
+    await clearSinkMessages();
+    const account = await accountWithAuthenticator();
+    const { reference } = await videoAppointment(account);
+    await page.goto('/recover/video');
+    await page.getByLabel('Reference number').fill(reference);
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await expect(page.getByRole('heading', { name: 'Confirm it’s you' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Code from the email').fill(await latestCodeSentTo(account.email));
+    await page.getByLabel('Code from your authenticator app').fill(account.code());
+    await page.getByRole('button', { name: 'Get my meeting link' }).click();
+    await expect(page.getByRole('link', { name: /Join the call/ })).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('console: the queue and a ticket with its document open, wide and at 390 px; a page the role may not see', async ({ page }) => {
+    test.setTimeout(90_000);
+    const agent = await consoleAgent('AGENT');
+    const ticket = await highRiskTicket(await accountWithAuthenticator());
+    await workingDay(agent.id);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await consoleSignIn(page, agent);
+    await expectAccessible(page);
+
+    await page.getByRole('button', { name: `Claim ${ticket.reference}` }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(ticket.reference);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Open document' }).click();
+    await expect(page.getByRole('img', { name: /ID document, front, watermarked/ })).toBeVisible();
+    await expectAccessible(page);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectAccessible(page);
+    await page.goto('/console');
+    await expect(page.getByRole('heading', { name: 'Recovery queue' })).toBeVisible();
+    await expectAccessible(page);
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/console/analytics');
+    await expect(page.getByText('403 · Not available to your role')).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('console: the audit log before and after verifying the chain, and analytics', async ({ page }) => {
+    await seedHelpActivity();
+    const supervisor = await consoleAgent('SUPERVISOR');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await consoleSignIn(page, supervisor);
+    await page.goto('/console/audit');
+    await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+    // A page of events is three links a row: walk all of them to the pager.
+    await expectAccessible(page, 250);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect(page.getByText(/^Chain intact: [\d,]+ events checked$/)).toBeVisible();
+    await expectAccessible(page, 250);
+
+    await page.goto('/console/analytics');
+    await expect(page.getByRole('img', { name: /Article views per day/ })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByText('Show the numbers as a table').click();
+    await expectAccessible(page);
+  });
+
+  test('console: administration, with a new key shown once', async ({ page }) => {
+    const admin = await consoleAgent('ADMIN');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await consoleSignIn(page, admin);
+    await page.goto('/console/admin');
+    await expect(page.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('New key name').fill(`Accessibility sweep ${Date.now()}`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByText('Copy this key now. It is shown only once.')).toBeVisible();
+    await expectAccessible(page);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CDPSession, Page } from '@playwright/test';
+import { expect, type CDPSession, type Page } from '@playwright/test';
 import { totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { createPrisma } from '@/lib/db/client';
@@ -78,4 +78,54 @@ export async function addVirtualAuthenticator(page: Page, kind: 'platform' | 'se
 /** Pins the server's clock for this browser (ENABLE_TEST_CLOCK): a later sign-in needs a later authenticator step. */
 export async function pinServerClock(page: Page, at: Date) {
   await page.context().addCookies([{ name: 'regain_test_now', value: at.toISOString(), url: E2E.baseUrl }]);
+}
+
+export type ConsoleAgent = { id: string; email: string; name: string; password: string; secret: Buffer };
+
+/**
+ * A console agent made for the test, with its own authenticator secret, so no other journey's
+ * sign-in (the demo agents share one secret) can make a code here a replay.
+ */
+export async function consoleAgent(role: 'AGENT' | 'SUPERVISOR' | 'ADMIN', name?: string): Promise<ConsoleAgent> {
+  const db = createPrisma(E2E.databaseUrl);
+  const secret = randomBytes(20);
+  const tag = randomBytes(4).toString('hex');
+  const password = 'console journey password';
+  const agent = await db.agent.create({
+    data: {
+      email: `${role.toLowerCase()}-${tag}@example.com`,
+      name: name ?? `${role.charAt(0)}${role.slice(1).toLowerCase()} ${tag}`,
+      role,
+      passwordHash: await hashPassword(password),
+    },
+  });
+  await db.authenticator.create({
+    data: { agentId: agent.id, encryptedSecret: seal(Buffer.from(E2E.encryptionKey, 'base64'), secret, `totp:agent:${agent.id}`), confirmedAt: new Date() },
+  });
+  await db.$disconnect();
+  return { id: agent.id, email: agent.email, name: agent.name, password, secret };
+}
+
+const CONSOLE_REFUSED = 'The email, password or code is not right.';
+
+/**
+ * Console sign-in with password and authenticator code; lands on the recovery queue. A step accepted
+ * once is refused afterwards (security.md rule 6), so if an earlier test already used the current
+ * step for this agent (the demo agents), the server clock is pinned to the next step for this
+ * browser and the code computed for that.
+ */
+export async function consoleSignIn(page: Page, agent: { email: string; password: string; secret: Buffer }) {
+  for (const offsetSeconds of [0, 30, 60]) {
+    const at = new Date(Date.now() + offsetSeconds * 1000);
+    if (offsetSeconds) await pinServerClock(page, at);
+    await page.goto('/console/signin');
+    await page.getByLabel('Work email').fill(agent.email);
+    await page.getByLabel('Password').fill(agent.password);
+    await page.getByLabel('Authenticator code').fill(totp(agent.secret, { time: at }));
+    await page.getByRole('button', { name: 'Sign in to the console' }).click();
+    const outcome = page.getByRole('heading', { name: 'Recovery queue' }).or(page.getByText(CONSOLE_REFUSED));
+    await expect(outcome.first()).toBeVisible();
+    if (!(await page.getByText(CONSOLE_REFUSED).isVisible())) return;
+  }
+  throw new Error(`console sign-in for ${agent.email} kept being refused`);
 }

@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { totp } from '@/lib/authenticator/totp';
-import { seal } from '@/lib/crypto';
-import { createPrisma } from '@/lib/db/client';
-import { hashPassword } from '@/lib/sessions/password';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '@/prisma/seed';
-import { pinServerClock } from './accounts';
+import { consoleAgent, consoleSignIn } from './accounts';
+import { seedHelpActivity } from './fixtures';
 import { E2E, expectNoSeriousA11yViolations } from './support';
 
 /**
@@ -13,79 +10,6 @@ import { E2E, expectNoSeriousA11yViolations } from './support';
  * a supervisor searches the log and verifies the chain, reads analytics; an agent is refused;
  * an admin creates and revokes a host API key.
  */
-
-const REFUSED = 'The email, password or code is not right.';
-
-/**
- * Console sign-in with password and authenticator code. A step accepted once is refused afterwards
- * (security.md rule 6), so if an earlier test already used the current step for this agent, the
- * server clock is pinned to the next step for this browser and the code computed for that.
- */
-async function consoleSignIn(page: Page, email: string, password: string, secret: Buffer) {
-  for (const offsetSeconds of [0, 30, 60]) {
-    const at = new Date(Date.now() + offsetSeconds * 1000);
-    if (offsetSeconds) await pinServerClock(page, at);
-    await page.goto('/console/signin');
-    await page.getByLabel('Work email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Authenticator code').fill(totp(secret, { time: at }));
-    await page.getByRole('button', { name: 'Sign in to the console' }).click();
-    const outcome = page.getByRole('navigation', { name: 'Console' }).or(page.getByText(REFUSED));
-    await expect(outcome.first()).toBeVisible();
-    if (!(await page.getByText(REFUSED).isVisible())) return;
-  }
-  throw new Error(`console sign-in for ${email} kept being refused`);
-}
-
-/** An agent of our own, so this test never competes with another for the demo agents' code steps. */
-async function createAgent(role: 'AGENT' | 'ADMIN') {
-  const db = createPrisma(E2E.databaseUrl);
-  const secret = randomBytes(20);
-  const tag = randomBytes(4).toString('hex');
-  const agent = await db.agent.create({
-    data: { email: `${role.toLowerCase()}-${tag}@example.com`, name: role === 'ADMIN' ? `Admin ${tag}` : `Agent ${tag}`, role, passwordHash: await hashPassword(DEMO_PASSWORD) },
-  });
-  await db.authenticator.create({
-    data: { agentId: agent.id, encryptedSecret: seal(Buffer.from(E2E.encryptionKey, 'base64'), secret, `totp:agent:${agent.id}`), confirmedAt: new Date() },
-  });
-  await db.$disconnect();
-  return { ...agent, secret };
-}
-
-/**
- * A month of help-center activity, the shape lib/help/engagement.ts records: daily views with a
- * weekly rhythm, votes, and searches, some of which found nothing.
- */
-async function seedHelpActivity() {
-  const db = createPrisma(E2E.databaseUrl);
-  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-  const slugs = ['rename-passkey', 'link-authenticator-app', 'what-is-a-passkey', 'can-not-sign-in-recovery-options'];
-  const views = Array.from({ length: 30 }, (_, i) => {
-    const day = new Date(today - (29 - i) * 86_400_000);
-    const weekday = day.getUTCDay();
-    const count = Math.round(18 + i * 0.6 + (weekday === 0 || weekday === 6 ? -7 : 4) + 5 * Math.sin(i / 2.3));
-    return Array.from({ length: count }, (_, j) => ({ slug: slugs[j % slugs.length]!, visitorHash: randomBytes(16).toString('base64url'), day }));
-  }).flat();
-  await db.articleView.createMany({ data: views, skipDuplicates: true });
-
-  const votes = (slug: string, yes: number, no: number) =>
-    Array.from({ length: yes + no }, (_, i) => ({ slug, visitorHash: randomBytes(16).toString('base64url'), helpful: i < yes, comment: null }));
-  await db.articleVote.createMany({ data: [...votes('rename-passkey', 2, 6), ...votes('link-authenticator-app', 5, 3), ...votes('what-is-a-passkey', 9, 1)] });
-
-  const searches: { query: string; hits: number; times: number }[] = [
-    { query: 'reset authenticator', hits: 6, times: 14 },
-    { query: 'passkey', hits: 18, times: 11 },
-    { query: 'withdrawal hold', hits: 3, times: 7 },
-    { query: 'change phone number without old sim', hits: 0, times: 5 },
-    { query: 'ledger nano', hits: 0, times: 3 },
-  ];
-  await db.searchQuery.createMany({
-    data: searches.flatMap((s) =>
-      Array.from({ length: s.times }, (_, i) => ({ query: s.query, hits: s.hits, engine: 'embedded', createdAt: new Date(Date.now() - i * 7_200_000) })),
-    ),
-  });
-  await db.$disconnect();
-}
 
 async function screenshot1280(page: Page, testInfo: import('@playwright/test').TestInfo, name: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -103,7 +27,7 @@ test.describe('console: audit log, analytics, administration', () => {
   test('a supervisor searches the audit log, verifies the chain and reads analytics; an agent is refused', async ({ page, browser }, testInfo) => {
     await seedHelpActivity();
     await page.setViewportSize({ width: 1280, height: 900 });
-    await consoleSignIn(page, 'supervisor@example.com', DEMO_PASSWORD, DEMO_TOTP_SECRET);
+    await consoleSignIn(page, { email: 'supervisor@example.com', password: DEMO_PASSWORD, secret: DEMO_TOTP_SECRET });
 
     // Audit log: the supervisor's own sign-in is there; narrow to it by event type.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
@@ -145,9 +69,9 @@ test.describe('console: audit log, analytics, administration', () => {
     await expect(page.getByText('403 · Not available to your role')).toBeVisible();
 
     // An agent: no analytics link, and the pages refuse them.
-    const agent = await createAgent('AGENT');
+    const agent = await consoleAgent('AGENT');
     const agentPage = await newPage(browser);
-    await consoleSignIn(agentPage, agent.email, DEMO_PASSWORD, agent.secret);
+    await consoleSignIn(agentPage, agent);
     await expect(agentPage.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' })).toHaveCount(0);
     await agentPage.goto('/console/analytics');
     await expect(agentPage.getByText('403 · Not available to your role')).toBeVisible();
@@ -160,10 +84,10 @@ test.describe('console: audit log, analytics, administration', () => {
   });
 
   test('an admin creates a host API key that is shown once, and revokes it', async ({ page, context }, testInfo) => {
-    const admin = await createAgent('ADMIN');
+    const admin = await consoleAgent('ADMIN');
     await page.setViewportSize({ width: 1280, height: 900 });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: E2E.baseUrl });
-    await consoleSignIn(page, admin.email, DEMO_PASSWORD, admin.secret);
+    await consoleSignIn(page, admin);
     await page.goto('/console/admin');
     await expect(page.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
 

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
-import { seal } from '@/lib/crypto';
 import { createPrisma } from '@/lib/db/client';
-import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
-import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
-import { hashPassword } from '@/lib/sessions/password';
-import { jpeg } from '../support/images';
-import { accountWithAuthenticator } from './accounts';
+import { accountWithAuthenticator, consoleAgent, consoleSignIn } from './accounts';
+import { highRiskTicket, workingDay } from './fixtures';
 import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 /**
@@ -16,89 +11,8 @@ import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } fr
  * agent approves, and because the ticket is high risk a supervisor in another browser confirms.
  * The person opens the single-use /recover/complete link and binds a new authenticator app.
  *
- * The agents are made for this test, each with its own authenticator secret, so no other journey's
- * sign-in (the demo agents share one secret) can make a code here a replay.
+ * The agents are made for this test (consoleAgent), each with its own authenticator secret.
  */
-
-const PASSWORD = 'console journey password';
-const masterKey = Buffer.from(E2E.encryptionKey, 'base64');
-
-async function consoleAgent(role: 'AGENT' | 'SUPERVISOR', name: string) {
-  const db = createPrisma(E2E.databaseUrl);
-  const secret = randomBytes(20);
-  const agent = await db.agent.create({
-    data: { email: `${role.toLowerCase()}-${randomBytes(4).toString('hex')}@example.com`, name, role, passwordHash: await hashPassword(PASSWORD) },
-  });
-  await db.authenticator.create({ data: { agentId: agent.id, encryptedSecret: seal(masterKey, secret, `totp:agent:${agent.id}`), confirmedAt: new Date() } });
-  await db.$disconnect();
-  return { id: agent.id, email: agent.email, name, code: () => totp(secret, { time: new Date() }) };
-}
-
-/** A high-risk ticket (the account is flagged high value) with one stored, encrypted ID photo. */
-async function highRiskTicket(account: { id: string; email: string }, assigneeId: string | null = null) {
-  const db = createPrisma(E2E.databaseUrl);
-  await db.user.update({ where: { id: account.id }, data: { highValue: true } });
-  const now = new Date();
-  const ticket = await db.recoveryTicket.create({
-    data: {
-      reference: generateReference(),
-      userId: account.id,
-      type: 'AUTHENTICATOR_RESET',
-      status: assigneeId ? 'IN_REVIEW' : 'SUBMITTED',
-      assigneeId,
-      contactEmail: account.email,
-      lostFactors: ['authenticator'],
-      riskLevel: 'HIGH',
-      riskSignals: [{ signal: 'high_value_account', detail: 'flagged high value by the platform' }],
-      slaDueAt: new Date(now.getTime() + TICKET_SLA_HOURS * 3_600_000),
-      createdAt: now,
-    },
-    select: { id: true, reference: true },
-  });
-  const inspection = await inspectUpload({ bytes: await jpeg(1200, 800), kind: 'ID_FRONT' });
-  if (!inspection.ok) throw new Error(inspection.message);
-  const document = await storeDocument({ db, masterKey, ticketId: ticket.id, kind: 'ID_FRONT', image: inspection.image, checkResult: inspection.checkResult, now });
-  await db.$disconnect();
-  return { ...ticket, documentId: document.id };
-}
-
-/** A few of the agent's own tickets in different states, so the queue looks like a working day. */
-async function workingDay(agentId: string) {
-  const db = createPrisma(E2E.databaseUrl);
-  const hour = 3_600_000;
-  const now = Date.now();
-  const rows = [
-    { type: 'PASSKEY_RESET', status: 'IN_REVIEW', riskLevel: 'LOW', dueIn: -3 * hour },
-    { type: 'FULL_RECOVERY', status: 'IN_REVIEW', riskLevel: 'HIGH', dueIn: 2 * hour },
-    { type: 'PHONE_CHANGE', status: 'MORE_INFO_REQUESTED', riskLevel: 'LOW', dueIn: 19 * hour },
-    { type: 'EMAIL_CHANGE', status: 'IN_REVIEW', riskLevel: 'LOW', dueIn: 30 * hour },
-  ] as const;
-  for (const [i, r] of rows.entries()) {
-    await db.recoveryTicket.create({
-      data: {
-        reference: generateReference(),
-        type: r.type,
-        status: r.status,
-        riskLevel: r.riskLevel,
-        contactEmail: `queue-${i}-${randomBytes(3).toString('hex')}@example.com`,
-        lostFactors: ['passkey'],
-        assigneeId: agentId,
-        slaDueAt: new Date(now + r.dueIn),
-        createdAt: new Date(now + r.dueIn - TICKET_SLA_HOURS * hour),
-      },
-    });
-  }
-  await db.$disconnect();
-}
-
-async function consoleSignIn(page: Page, agent: { email: string; code: () => string }) {
-  await page.goto('/console/signin');
-  await page.getByLabel('Work email').fill(agent.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByLabel('Authenticator code').fill(agent.code());
-  await page.getByRole('button', { name: 'Sign in to the console' }).click();
-  await expect(page.getByRole('heading', { name: 'Recovery queue' })).toBeVisible();
-}
 
 test.describe('agent console', () => {
   test('claim, open the document, ask for more, approve; a supervisor confirms; the person gets the link', async ({ page, browser }, testInfo) => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
-import { generateReference } from '@/lib/recovery/tickets/reference';
 import { photo } from '../support/images';
 import { accountWithAuthenticator } from './accounts';
+import { videoAppointment } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 const BEN = { email: 'ben@example.com', phone: '+15555550123' };
@@ -184,28 +184,7 @@ test.describe('identity-document recovery', () => {
   test('video call: the emailed code plus an authenticator code give the meeting link; a wrong app code is refused first', async ({ page }, testInfo) => {
     await page.setViewportSize({ width: 390, height: 844 });
     const account = await accountWithAuthenticator();
-    const reference = generateReference();
-    const meetingUrl = `https://meet.jit.si/regain-test-room-${randomBytes(4).toString('hex')}`;
-    const db = createPrisma(E2E.databaseUrl);
-    try {
-      const agent = await db.agent.create({ data: { email: `agent-${randomBytes(4).toString('hex')}@example.com`, name: 'Test Agent' } });
-      const ticket = await db.recoveryTicket.create({
-        data: {
-          reference,
-          userId: account.id,
-          type: 'PASSKEY_RESET',
-          status: 'IN_REVIEW',
-          contactEmail: account.email,
-          lostFactors: ['passkey'],
-          slaDueAt: new Date(Date.now() + 48 * 3600_000),
-        },
-      });
-      await db.videoAppointment.create({
-        data: { ticketId: ticket.id, agentId: agent.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 30 * 60_000), meetingUrl },
-      });
-    } finally {
-      await db.$disconnect();
-    }
+    const { reference, meetingUrl } = await videoAppointment(account);
 
     await page.goto('/tools');
     await page.getByRole('link', { name: /Join video call appointment/ }).click();

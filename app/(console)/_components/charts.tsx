@@ -136,7 +136,8 @@ export function DailyAreaChart({
       </div>
       <details className="rounded-lg border border-line">
         <summary className="flex min-h-11 cursor-pointer items-center px-3 text-sm font-semibold">Show the numbers as a table</summary>
-        <div className="max-h-80 overflow-y-auto border-t border-line">
+        {/* It scrolls, so it takes focus: the arrow keys scroll it without a mouse (WCAG 2.1.1). */}
+        <div className="max-h-80 overflow-y-auto border-t border-line" tabIndex={0} role="region" aria-label={`${title}, one row per day`}>
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{title}, one row per day (UTC)</caption>
             <thead className="sticky top-0 bg-surface-muted text-muted">
