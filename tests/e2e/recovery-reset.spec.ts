@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
+import { createPrisma } from '@/lib/db/client';
+import { createTrustedDevice, DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
-import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
   // Codes are read from the sinks: an older code to the same number must not be mistaken for the new one.
@@ -110,5 +112,46 @@ test.describe('guided recovery: a lost passkey', () => {
     await page.goto('/signin');
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await expect(page).toHaveURL(/\/account\/security$/);
+  });
+
+  test('an SMS code + approval on a signed-in laptop replace a lost passkey', async ({ page, browser }, testInfo) => {
+    await clearSinkMessages();
+    const account = await accountWithAuthenticator();
+    const db = createPrisma(E2E.databaseUrl);
+    const { token } = await createTrustedDevice({ db, hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId: account.id, name: 'Laptop' });
+    await db.$disconnect();
+    await addVirtualAuthenticator(page, 'platform');
+
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('radio', { name: /My passkey/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // An SMS code and the authenticator are never enough for a passkey; the signed-in laptop is.
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    await expect(page.getByLabel('Code from your authenticator app')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Approve on a device where I’m signed in' }).click();
+    await expect(page.getByText('Waiting for approval on your signed-in device')).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('reset-waiting-for-device', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+
+    const laptop = await browser.newContext();
+    await laptop.addCookies([{ name: DEVICE_COOKIE, value: token, url: E2E.baseUrl }]);
+    const approvals = await laptop.newPage();
+    await approvals.goto('/account/approvals');
+    await expect(approvals.getByText('Someone is trying to replace a sign-in method (passkey or authenticator app) on your account')).toBeVisible();
+    await expectNoSeriousA11yViolations(approvals);
+    await testInfo.attach('approvals-factor-reset', { body: await approvals.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await approvals.getByRole('button', { name: /approve/i }).click();
+    await expect(approvals.getByText('The other device can continue now.')).toBeVisible();
+    await laptop.close();
+
+    // The reset page notices by itself and moves on to the new passkey.
+    await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Create my new passkey' }).click();
+    await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
   });
 });

@@ -102,7 +102,7 @@ export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { opt
               endedText="Nobody approved it in time. Send a new request, or choose another way."
             />
           )}
-          <Button type="button" variant={options.length > 1 ? 'secondary' : 'primary'} disabled={busy} onClick={() => void askDevice()}>
+          <Button type="button" variant={options.length > 1 || deviceRequest > 0 ? 'secondary' : 'primary'} disabled={busy} onClick={() => void askDevice()}>
             {deviceRequest > 0 ? 'Send a new request' : 'Approve on a device where I’m signed in'}
           </Button>
         </div>
