@@ -32,6 +32,7 @@ export async function notifySecurityChange({
   change,
   now,
   context,
+  previousContact,
 }: {
   db: UserReader;
   delivery: Delivery;
@@ -40,6 +41,8 @@ export async function notifySecurityChange({
   /** When the change happened; shown to the user in UTC. */
   now: Date;
   context?: SecurityNoticeContext | undefined;
+  /** A phone number or email address just replaced: it was verified, and its owner hears of it too. */
+  previousContact?: { channel: NoticeChannel; to: string } | undefined;
 }): Promise<SecurityNoticeResult> {
   // architecture.md 6: only the contact fields, never the password hash or anything else.
   const user = await db.user.findUnique({
@@ -51,20 +54,21 @@ export async function notifySecurityChange({
     return { sent: [], failed: [] };
   }
 
+  const toEmail = (to: string) => {
+    const email = securityNoticeEmail({ change, at: now, context });
+    return { channel: 'email' as const, send: () => delivery.send({ channel: 'email', to, purpose: SECURITY_NOTICE_PURPOSE, subject: email.subject, text: email.text, html: email.html }) };
+  };
+  const toPhone = (to: string) => {
+    const sms = securityNoticeSms({ change, at: now, context });
+    return { channel: 'sms' as const, send: () => delivery.send({ channel: 'sms', to, purpose: SECURITY_NOTICE_PURPOSE, text: sms.text }) };
+  };
   // Rule 5 and the product rule say "verified": an unverified address may belong to someone else
   // (a typo, or an attacker who just added it), and telling them about the account leaks it.
   const sends: { channel: NoticeChannel; send: () => Promise<unknown> }[] = [];
-  if (user.emailVerifiedAt) {
-    const email = securityNoticeEmail({ change, at: now, context });
-    sends.push({
-      channel: 'email',
-      send: () => delivery.send({ channel: 'email', to: user.email, purpose: SECURITY_NOTICE_PURPOSE, subject: email.subject, text: email.text, html: email.html }),
-    });
-  }
-  if (user.phone && user.phoneVerifiedAt) {
-    const phone = user.phone;
-    const sms = securityNoticeSms({ change, at: now, context });
-    sends.push({ channel: 'sms', send: () => delivery.send({ channel: 'sms', to: phone, purpose: SECURITY_NOTICE_PURPOSE, text: sms.text }) });
+  if (user.emailVerifiedAt) sends.push(toEmail(user.email));
+  if (user.phone && user.phoneVerifiedAt) sends.push(toPhone(user.phone));
+  if (previousContact && previousContact.to !== (previousContact.channel === 'email' ? user.email : user.phone)) {
+    sends.push(previousContact.channel === 'email' ? toEmail(previousContact.to) : toPhone(previousContact.to));
   }
 
   // Side by side, each caught on its own: a slow or failing SMS provider must neither delay nor

@@ -15,8 +15,8 @@ export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 
  * The pairs that reset each factor at once (the help center's "account recovery policy" article
  * states the same table). A lost passkey accepts an authenticator code only with an EMAIL code:
  * the SMS number and the authenticator app usually live on the same phone, and a lost passkey
- * often means a lost phone. Lost phone or email access is a contact change: its pairs are listed,
- * but self-service contact changes are not built yet, so those resets go to identity documents.
+ * often means a lost phone. Lost phone or email access is a contact change: the new number or
+ * address is then proved with a code sent to it before it replaces the old one.
  */
 export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof, Proof])[]>> = {
   authenticator: [
@@ -46,11 +46,11 @@ export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof
 /**
  * Whether the proofs collected so far reset `lost` (order does not matter; extra proofs do no harm).
  * An identity-document ticket approved by an agent (and a second agent when high risk) stands on
- * its own (rule 10): its link then binds a new passkey or authenticator.
+ * its own (rule 10): its link then binds a new passkey, authenticator, phone number or email.
  */
 export function resetAllowed(lost: LostFactor, proofs: readonly Proof[]): boolean {
   const have = new Set(proofs);
-  if (have.has('approved_ticket')) return lost === 'passkey' || lost === 'authenticator';
+  if (have.has('approved_ticket')) return true;
   return RESET_POLICY[lost].some(([a, b]) => a !== b && have.has(a) && have.has(b));
 }
 

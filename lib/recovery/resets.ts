@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { codeEmail, codeSms } from '@/lib/delivery/templates';
 import { beginAuthenticatorSetup, confirmAuthenticatorSetup, hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import type { Delivery } from '@/lib/delivery';
-import { AppError } from '@/lib/errors';
+import { AppError, validationError } from '@/lib/errors';
 import { getActiveHold, startHold } from '@/lib/holds';
 import { log } from '@/lib/log';
 import { notifySecurityChange } from '@/lib/notifications';
@@ -20,7 +21,9 @@ import {
 import { enqueueWebhook } from '@/lib/platform/webhooks';
 import { hasTrustedDevice } from '@/lib/sessions/devices';
 import { getVerifiedRecovery } from '@/lib/verification/challenges';
-import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
+import { codeMatches, generateCode, hashCode, normalizeCode } from '@/lib/verification/codes';
+import { identifierInput, maskEmail, maskPhone } from '@/lib/verification/identifiers';
+import { APPROVAL_TTL_SECONDS, CODE_TTL_SECONDS, MAX_ATTEMPTS } from '@/lib/verification/policy';
 import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
@@ -47,7 +50,7 @@ const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_de
 export type ResetView =
   | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequestPending: boolean }
   | { step: 'documents'; lostFactor: LostFactor; proved: Proof[] }
-  | { step: 'bind'; lostFactor: 'passkey' | 'authenticator'; proved: Proof[] }
+  | { step: 'bind'; lostFactor: LostFactor; proved: Proof[]; codeSentTo?: string | undefined }
   | { step: 'done'; lostFactor: LostFactor; holdEndsAt: string | null };
 
 /** A reset lives 30 minutes: long enough to find a phone and scan a QR code. */
@@ -82,7 +85,7 @@ async function loadReset(db: Db, resetId: string, now: Date) {
   if (!UUID.test(resetId)) return null;
   const reset = await db.recoveryReset.findUnique({
     where: { id: resetId },
-    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, deviceChallengeId: true, expiresAt: true, completedAt: true },
+    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, deviceChallengeId: true, newContact: true, contactChallengeId: true, expiresAt: true, completedAt: true },
   });
   if (!reset || reset.expiresAt <= now) return null;
   return { ...reset, lostFactor: reset.lostFactor as LostFactor, proofs: reset.proofs as Proof[] };
@@ -96,12 +99,10 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId:
     const hold = await getActiveHold({ db: deps.db, userId: reset.userId, now: deps.now });
     return { step: 'done', lostFactor: reset.lostFactor, holdEndsAt: hold?.endsAt.toISOString() ?? null };
   }
-  const bindable = reset.lostFactor === 'passkey' || reset.lostFactor === 'authenticator';
-  if (bindable && resetAllowed(reset.lostFactor, reset.proofs)) {
-    return { step: 'bind', lostFactor: reset.lostFactor as 'passkey' | 'authenticator', proved: reset.proofs };
+  if (resetAllowed(reset.lostFactor, reset.proofs)) {
+    const codeSentTo = reset.newContact ? maskContact(reset.lostFactor, reset.newContact) : undefined;
+    return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs, codeSentTo };
   }
-  // Contact changes are not self-service yet; they go to identity documents.
-  if (!bindable) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
   const [authenticator, passkeys, trustedDevice] = await Promise.all([
     hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }),
     countPasskeys(deps.db, reset.userId),
@@ -240,22 +241,24 @@ export async function checkTrustedDevice(deps: Pick<ResetDeps, 'db' | 'now'>, in
   return state;
 }
 
-async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, factor: 'passkey' | 'authenticator') {
+const CONTACTS: readonly LostFactor[] = ['phone', 'email'];
+
+async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, factors: readonly LostFactor[]) {
   const reset = await loadReset(deps.db, resetId, deps.now);
-  if (!reset || reset.completedAt || reset.lostFactor !== factor || !resetAllowed(reset.lostFactor, reset.proofs)) throw ended();
+  if (!reset || reset.completedAt || !factors.includes(reset.lostFactor) || !resetAllowed(reset.lostFactor, reset.proofs)) throw ended();
   const user = await deps.db.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, displayName: true } });
   return { reset, user };
 }
 
 /** Binding a new authenticator app: the setup key and QR code for the person's account. */
 export async function beginAuthenticatorRebind(deps: ResetDeps, input: { resetId: string }) {
-  const { reset, user } = await openForBinding(deps, input.resetId, 'authenticator');
+  const { reset, user } = await openForBinding(deps, input.resetId, ['authenticator']);
   return beginAuthenticatorSetup({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, accountName: user.email });
 }
 
 /** Confirms the new app; the old one is removed in the same step and the reset completes. */
 export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetId: string; authenticatorId: string; code: string }) {
-  const { reset } = await openForBinding(deps, input.resetId, 'authenticator');
+  const { reset } = await openForBinding(deps, input.resetId, ['authenticator']);
   await claimCompletion(deps.db, reset.id, deps.now);
   await confirmAuthenticatorSetup({
     db: deps.db,
@@ -272,13 +275,13 @@ export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetI
 }
 
 export async function beginPasskeyRebind(deps: ResetDeps, input: { resetId: string }) {
-  const { reset, user } = await openForBinding(deps, input.resetId, 'passkey');
+  const { reset, user } = await openForBinding(deps, input.resetId, ['passkey']);
   return startPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, userName: user.email, displayName: user.displayName, now: deps.now });
 }
 
 /** Stores the new passkey, then removes every other one: the person cannot say which was lost. */
 export async function finishPasskeyRebind(deps: ResetDeps, input: { resetId: string; response: unknown }) {
-  const { reset } = await openForBinding(deps, input.resetId, 'passkey');
+  const { reset } = await openForBinding(deps, input.resetId, ['passkey']);
   await claimCompletion(deps.db, reset.id, deps.now);
   let created;
   try {
@@ -292,6 +295,125 @@ export async function finishPasskeyRebind(deps: ResetDeps, input: { resetId: str
     if (old.id !== created.passkey.id) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: old.id, now: deps.now });
   }
   return finishReset(deps, reset, 'passkey');
+}
+
+// ── A lost phone number or email address: the new one is proved with a code sent to it ─────────
+
+/** Codes to a new number or address: a few per hour per account (each one reaches a stranger's inbox if mistyped). */
+const CONTACT_CODE_LIMIT = { limit: 5, windowSeconds: 3600 };
+const contactChannel = (factor: LostFactor) => (factor === 'email' ? 'EMAIL' : 'SMS');
+const maskContact = (factor: LostFactor, value: string) => (factor === 'email' ? maskEmail(value) : maskPhone(value));
+
+/**
+ * Sends a code to the new phone number or email address the person typed. Asking again (another
+ * typo fixed) replaces the earlier code. The account keeps its old contact until the code is back.
+ */
+export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetId: string; value: string }): Promise<{ codeSentTo: string }> {
+  const { reset } = await openForBinding(deps, input.resetId, CONTACTS);
+  const factor = reset.lostFactor;
+  const parsed = identifierInput.safeParse(input.value);
+  const wanted = factor === 'email' ? 'email' : 'phone';
+  const field = factor === 'email' ? 'email' : 'phone';
+  if (!parsed.success || parsed.data.kind !== wanted) {
+    const message = parsed.success
+      ? factor === 'email' ? 'Enter an email address, like name@example.com.' : 'Enter a phone number with its country code, for example +44 7700 900123.'
+      : parsed.error.issues[0]!.message;
+    throw validationError({ [field]: [message] });
+  }
+  const value = parsed.data.value;
+  const owner = await deps.db.user.findFirst({ where: factor === 'email' ? { email: value } : { phone: value }, select: { id: true } });
+  if (owner?.id === reset.userId) throw validationError({ [field]: [`That is the ${factor === 'email' ? 'address' : 'number'} already on your account. Enter the new one.`] });
+  if (owner) throw validationError({ [field]: [`This ${factor === 'email' ? 'address' : 'number'} can't be used for your account. Enter another one.`] });
+  const decision = await consumeRateLimit(deps.db, `reset:contact-code:${reset.userId}`, CONTACT_CODE_LIMIT, deps.now);
+  if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'code requests');
+
+  const id = randomUUID();
+  const code = generateCode();
+  await deps.db.$transaction(async (tx) => {
+    if (reset.contactChallengeId) await tx.verificationChallenge.updateMany({ where: { id: reset.contactChallengeId, consumedAt: null }, data: { expiresAt: deps.now } });
+    // Attempts carry over from the code this one replaces (rule 3: asking again never refills them).
+    const previous = reset.contactChallengeId ? await tx.verificationChallenge.findUnique({ where: { id: reset.contactChallengeId }, select: { attempts: true } }) : null;
+    await tx.verificationChallenge.create({
+      data: {
+        id,
+        purpose: 'CONTACT_CHANGE',
+        userId: reset.userId,
+        identifierHash: Buffer.from(reset.id.replace(/-/g, ''), 'hex'),
+        channel: contactChannel(factor),
+        destinationMasked: maskContact(factor, value),
+        codeHash: hashCode(deps.hmacKey, id, code),
+        attempts: Math.min(previous?.attempts ?? 0, MAX_ATTEMPTS),
+        sendCount: 1,
+        lastSentAt: deps.now,
+        expiresAt: new Date(deps.now.getTime() + CODE_TTL_SECONDS * 1000),
+        createdAt: deps.now,
+      },
+      select: { id: true },
+    });
+    await tx.recoveryReset.update({ where: { id: reset.id }, data: { newContact: value, contactChallengeId: id }, select: { id: true } });
+  });
+  const minutes = CODE_TTL_SECONDS / 60;
+  const content =
+    factor === 'email'
+      ? codeEmail({ code, purposeLabel: 'your new email address', expiresInMinutes: minutes })
+      : codeSms({ code, expiresInMinutes: minutes });
+  const send = async () => {
+    try {
+      await deps.delivery.send({ channel: factor === 'email' ? 'email' : 'sms', to: value, purpose: 'contact-change-code', challengeId: id, sensitive: [code], ...content });
+    } catch (error) {
+      log.warn('contact_code_send_failed', { resetId: reset.id, error });
+    }
+  };
+  if (deps.schedule) deps.schedule(send);
+  else await send();
+  return { codeSentTo: maskContact(factor, value) };
+}
+
+/**
+ * The code from the new number or address: it replaces the old one, and the reset completes. Five
+ * wrong codes end that code (attempts counted in the statement that reads the hash); asking for
+ * a new code carries them over.
+ */
+export async function finishContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetId: string; code: string }) {
+  const { reset } = await openForBinding(deps, input.resetId, CONTACTS);
+  const code = normalizeCode(input.code);
+  if (!code) throw validationError({ code: ['Enter the 6-digit code.'] });
+  if (!reset.contactChallengeId || !reset.newContact) throw new AppError({ code: 'conflict', userMessage: 'Ask for a code first.' });
+  const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number }[]>`
+    UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
+    WHERE "id" = ${reset.contactChallengeId}::uuid AND "purpose" = 'CONTACT_CHANGE' AND "userId" = ${reset.userId}::uuid
+      AND "consumedAt" IS NULL AND "expiresAt" > ${deps.now} AND "attempts" < "maxAttempts"
+    RETURNING "codeHash", "attempts", "maxAttempts"`;
+  if (!attempt) throw new AppError({ code: 'conflict', userMessage: 'This code has expired or was tried too many times. Send a new code.' });
+  if (!codeMatches(deps.hmacKey, reset.contactChallengeId, code, attempt.codeHash)) {
+    const left = attempt.maxAttempts - attempt.attempts;
+    throw validationError({ code: [left > 0 ? `That code didn't match. ${left === 1 ? '1 try' : `${left} tries`} left.` : 'That code didn’t match, and this code is now closed. Send a new code.'] });
+  }
+  await claimCompletion(deps.db, reset.id, deps.now);
+  const factor = reset.lostFactor as 'phone' | 'email';
+  const before = await deps.db.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, phone: true, phoneVerifiedAt: true } });
+  try {
+    await deps.db.$transaction([
+      deps.db.verificationChallenge.update({ where: { id: reset.contactChallengeId }, data: { consumedAt: deps.now }, select: { id: true } }),
+      deps.db.user.update({
+        where: { id: reset.userId },
+        data: factor === 'email' ? { email: reset.newContact, emailVerifiedAt: deps.now } : { phone: reset.newContact, phoneVerifiedAt: deps.now },
+        select: { id: true },
+      }),
+    ]);
+  } catch (error) {
+    await releaseCompletion(deps.db, reset.id);
+    // Someone else's account took the number or address in the meantime.
+    if (uniqueViolation(error)) throw validationError({ code: [`This ${factor === 'email' ? 'address' : 'number'} can't be used any more. Send a code to another one.`] });
+    throw error;
+  }
+  const previousContact =
+    factor === 'email' ? { channel: 'email' as const, to: before.email } : before.phone && before.phoneVerifiedAt ? { channel: 'sms' as const, to: before.phone } : undefined;
+  return finishReset(deps, reset, factor, previousContact);
+}
+
+function uniqueViolation(error: unknown) {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
 }
 
 /**
@@ -308,7 +430,14 @@ async function releaseCompletion(db: Db, resetId: string) {
 }
 
 /** Rule 11: every session ends, the hold starts, the host and every verified channel are told. */
-async function finishReset(deps: ResetDeps, reset: { id: string; userId: string; proofs: Proof[] }, factor: 'passkey' | 'authenticator') {
+const HOLD_REASON = { passkey: 'PASSKEY_RESET', authenticator: 'AUTHENTICATOR_RESET', phone: 'CONTACT_CHANGE', email: 'CONTACT_CHANGE' } as const;
+
+async function finishReset(
+  deps: ResetDeps,
+  reset: { id: string; userId: string; proofs: Proof[] },
+  factor: LostFactor,
+  previousContact?: { channel: 'email' | 'sms'; to: string },
+) {
   if (reset.proofs.includes('approved_ticket')) {
     // A reset backed by an approved ticket closes that ticket (its id is the reset's origin).
     const origin = await deps.db.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
@@ -318,7 +447,7 @@ async function finishReset(deps: ResetDeps, reset: { id: string; userId: string;
     deps.db.user.update({ where: { id: reset.userId }, data: { sessionVersion: { increment: 1 } } }),
     deps.db.session.updateMany({ where: { userId: reset.userId, revokedAt: null }, data: { revokedAt: deps.now } }),
   ]);
-  const hold = await startHold({ db: deps.db, userId: reset.userId, reason: factor === 'passkey' ? 'PASSKEY_RESET' : 'AUTHENTICATOR_RESET', now: deps.now });
+  const hold = await startHold({ db: deps.db, userId: reset.userId, reason: HOLD_REASON[factor], now: deps.now });
   await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
   const method = reset.proofs.includes('approved_ticket') ? 'identity_document' : 'two_proofs';
   await enqueueWebhook(deps.db, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method }, now: deps.now });
@@ -333,7 +462,8 @@ async function finishReset(deps: ResetDeps, reset: { id: string; userId: string;
   });
   const notice = async () => {
     try {
-      await notifySecurityChange({ db: deps.db, delivery: deps.delivery, userId: reset.userId, change: 'recovery_completed', now: deps.now, context: { holdEndsAt: hold.endsAt } });
+      const change = factor === 'phone' || factor === 'email' ? 'contact_changed' : 'recovery_completed';
+      await notifySecurityChange({ db: deps.db, delivery: deps.delivery, userId: reset.userId, change, now: deps.now, context: { holdEndsAt: hold.endsAt }, previousContact });
     } catch (error) {
       log.error('security_notice_failed', { change: 'recovery_completed', error });
     }

@@ -11,6 +11,7 @@ import { notifySecurityChange } from '@/lib/notifications';
 import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/platform/webhooks';
 import { issueResetToken, redeemResetToken } from './tickets';
+import { LOST_FACTORS } from './policy';
 import { RESET_TTL_SECONDS } from './resets';
 
 /**
@@ -115,7 +116,8 @@ export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | '
     }[redeemed.status];
     throw new AppError({ code: 'conflict', userMessage: message });
   }
-  const lostFactor = redeemed.lostFactors.includes('passkey') ? 'passkey' : 'authenticator';
+  // One factor per link, the strongest first; an approval with no recognised factor binds an authenticator.
+  const lostFactor = LOST_FACTORS.find((f) => redeemed.lostFactors.includes(f)) ?? 'authenticator';
   const resetId = randomUUID();
   await deps.db.recoveryReset.create({
     data: {

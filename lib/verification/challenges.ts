@@ -350,7 +350,7 @@ export async function completeDeviceApproval(deps: VerificationDeps, challengeId
   const challenge = await loadChallenge(deps.db, challengeId);
   if (!challenge || !challenge.userId || !challenge.approvedAt) return { status: challenge?.consumedAt ? 'used' : 'expired' };
   const { count } = await deps.db.verificationChallenge.updateMany({
-    where: { id: challengeId, consumedAt: null, approvedAt: { not: null }, expiresAt: { gt: now } },
+    where: { id: challengeId, purpose: 'RECOVERY', consumedAt: null, approvedAt: { not: null }, expiresAt: { gt: now } },
     data: { consumedAt: now },
   });
   return count === 1 ? { status: 'verified', userId: challenge.userId } : { status: 'used' };

@@ -155,3 +155,48 @@ test.describe('guided recovery: a lost passkey', () => {
     await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
   });
 });
+
+test.describe('guided recovery: a lost phone number', () => {
+  test('an email code + an authenticator code, then a code to the new number, replace it', async ({ page }, testInfo) => {
+    await clearSinkMessages();
+    const account = await accountWithAuthenticator();
+    await page.clock.install();
+    await page.goto('/recover');
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The text goes to the lost phone: ask for an email code instead.
+    const later = new Date(Date.now() + 31_000);
+    await pinServerClock(page, later);
+    await page.clock.fastForward(31_000);
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('radio', { name: /My phone number/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    await page.getByLabel('Code from your authenticator app').fill(account.code(later));
+    await page.getByRole('button', { name: 'Confirm code' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Set up your new phone number' })).toBeVisible();
+    const number = page.getByLabel('Your new phone number');
+    await number.fill('07700 900123');
+    await page.getByRole('button', { name: 'Send a code' }).click();
+    await expect(page.getByText(/Include your country code/)).toBeVisible();
+    await expect(number).toHaveAttribute('aria-invalid', 'true');
+    const fresh = `+1557${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    await number.fill(fresh);
+    await page.getByRole('button', { name: 'Send a code' }).click();
+    await expect(page.getByText(/We sent a 6-digit code to/)).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('reset-new-phone-code', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(fresh));
+    await page.getByRole('button', { name: 'Confirm and finish' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Your phone number is replaced' })).toBeVisible();
+    await expect(page.getByText(/Withdrawals and P2P trading are on hold until/)).toBeVisible();
+    // The old number is told, so its owner notices if this was not them.
+    await expect.poll(async () => (await sinkMessages()).sms.some((m) => m.to === account.phone && /contact details changed/.test(m.body))).toBe(true);
+  });
+});
+

@@ -11,9 +11,11 @@ import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
 import {
   askTrustedDevice,
   beginAuthenticatorRebind,
+  beginContactRebind,
   beginPasskeyRebind,
   beginReset,
   checkTrustedDevice,
+  finishContactRebind,
   finishAuthenticatorRebind,
   finishPasskeyRebind,
   getResetView,
@@ -269,5 +271,111 @@ describe('a signed-in device’s approval as the second proof (security.md rule 
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => askTrustedDevice(d, { resetId })));
     expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'rate_limited' } });
+  });
+});
+
+describe('a lost phone number or email address (security.md rules 10, 11)', () => {
+  const contactDeps = (now = new Date()) => ({ ...deps(now), hmacKey });
+  const codeIn = (sent: { to: string; sensitive?: string[] | undefined }[], to: string) => sent.filter((m) => m.to === to).at(-1)?.sensitive?.[0];
+  const newNumber = () => `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+
+  it('email code + authenticator replace a lost phone number, proved by a code to the new number; old and new are told', async () => {
+    const h = await holder({ authenticator: true, channel: 'EMAIL' });
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'] });
+    await expect(beginContactRebind(d, { resetId, value: newNumber() })).rejects.toMatchObject({ code: 'conflict' });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'phone', codeSentTo: undefined });
+
+    const fresh = newNumber();
+    const { codeSentTo } = await beginContactRebind(d, { resetId, value: fresh.replace(/(\d{4})$/, ' $1') });
+    expect(codeSentTo).toMatch(/^\+44 ••• ••• \d\d \d\d$/);
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', codeSentTo });
+    const code = codeIn(d.sent, fresh)!;
+    expect(code).toMatch(/^\d{6}$/);
+    // Nothing changes until the code comes back.
+    expect((await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).phone).toBe(h.user.phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    await expect(finishContactRebind(d, { resetId, code: wrong })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { code: [expect.stringMatching(/4 tries left/)] } });
+
+    const done = await finishContactRebind(d, { resetId, code });
+    const after = await db.user.findUniqueOrThrow({ where: { id: h.user.id } });
+    expect(after).toMatchObject({ phone: fresh, phoneVerifiedAt: d.now });
+    expect(await db.session.findUniqueOrThrow({ where: { id: h.session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: d.now });
+    expect(await getActiveHold({ db, userId: h.user.id, now: d.now })).toMatchObject({ endsAt: done.holdEndsAt });
+    expect(await db.securityHold.findFirst({ where: { userId: h.user.id }, select: { reason: true } })).toEqual({ reason: 'CONTACT_CHANGE' });
+    const notices = d.sent.filter((m) => m.purpose === 'security-notice').map((m) => m.to).sort();
+    expect(notices).toEqual([h.user.email, h.user.phone, fresh].sort());
+    const webhook = await db.webhookDelivery.findFirst({ where: { event: 'factor.changed', payload: { path: ['accountId'], equals: h.user.id } }, select: { payload: true } });
+    expect(webhook?.payload).toMatchObject({ factor: 'phone', change: 'replaced' });
+    expect(await getResetView(d, resetId)).toMatchObject({ step: 'done', lostFactor: 'phone' });
+    await expect(finishContactRebind(d, { resetId, code })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('SMS code + a passkey replace lost email access; the old address hears of it', async () => {
+    const h = await holder({ passkey: true, channel: 'SMS' });
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'email' });
+    await proveWithPasskey(d, { resetId, response: h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin) });
+    const fresh = `New.Address-${randomBytes(3).toString('hex')}@Example.com`;
+    await beginContactRebind(d, { resetId, value: fresh });
+    await finishContactRebind(d, { resetId, code: codeIn(d.sent, fresh.toLowerCase())! });
+    expect(await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).toMatchObject({ email: fresh.toLowerCase(), emailVerifiedAt: d.now });
+    expect(d.sent.filter((m) => m.purpose === 'security-notice').map((m) => m.to)).toContain(h.user.email);
+  });
+
+  it('refuses what cannot be the new contact, and sends nothing for it', async () => {
+    const h = await holder({ authenticator: true, channel: 'EMAIL' });
+    const other = await createUser(db);
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const refused = async (value: string, message: RegExp) =>
+      expect(beginContactRebind(d, { resetId, value })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { phone: [expect.stringMatching(message)] } });
+    await refused('07700 900123', /country code/);
+    await refused('someone@example.com', /phone number with its country code/);
+    await refused(h.user.phone!, /already on your account/);
+    await refused(other.phone!, /can't be used/);
+    expect(d.sent).toEqual([]);
+  });
+
+  it('five wrong codes close the code; a new code keeps the count; codes per hour are limited', async () => {
+    const h = await holder({ authenticator: true, channel: 'EMAIL' });
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const fresh = newNumber();
+    await beginContactRebind(d, { resetId, value: fresh });
+    const code = codeIn(d.sent, fresh)!;
+    const wrong = code === '000000' ? '111111' : '000000';
+    // Sent at once: the count is taken in the statement that reads the hash, so exactly 3 are counted.
+    await Promise.allSettled(Array.from({ length: 3 }, () => finishContactRebind(d, { resetId, code: wrong })));
+    await beginContactRebind(d, { resetId, value: fresh });
+    const second = codeIn(d.sent, fresh)!;
+    const wrong2 = second === '000000' ? '111111' : '000000';
+    await expect(finishContactRebind(d, { resetId, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/1 try left/)] } });
+    await expect(finishContactRebind(d, { resetId, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/now closed/)] } });
+    await expect(finishContactRebind(d, { resetId, code: second })).rejects.toMatchObject({ code: 'conflict' });
+    expect((await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).phone).toBe(h.user.phone);
+    // The earlier code stopped working when the second was sent.
+    await expect(finishContactRebind(d, { resetId, code })).rejects.toMatchObject({ code: 'conflict' });
+
+    for (let i = 0; i < 3; i++) await beginContactRebind(d, { resetId, value: newNumber() });
+    await expect(beginContactRebind(d, { resetId, value: newNumber() })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('the right code sent many times at once changes the number once', async () => {
+    const h = await holder({ authenticator: true, channel: 'EMAIL' });
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const fresh = newNumber();
+    await beginContactRebind(d, { resetId, value: fresh });
+    const code = codeIn(d.sent, fresh)!;
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishContactRebind(d, { resetId, code })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await db.securityHold.count({ where: { userId: h.user.id } })).toBe(1);
+    expect(await db.webhookDelivery.count({ where: { event: 'recovery.completed', payload: { path: ['accountId'], equals: h.user.id } } })).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { hasAuthenticator } from '@/lib/authenticator';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
-import { beginAuthenticatorRebind, finishAuthenticatorRebind, getResetView } from '@/lib/recovery/resets';
+import { beginAuthenticatorRebind, beginContactRebind, finishAuthenticatorRebind, finishContactRebind, getResetView } from '@/lib/recovery/resets';
 import { applyApprovedTicket, beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { openDocumentTicket, transitionTicket } from '@/lib/recovery/tickets';
 import { capturingDelivery } from '../support/capturing-delivery';
@@ -57,5 +57,27 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PASSKEY_RESET', lostFactors: ['passkey'], ip: nextIp(), now: new Date(), schedule: (w) => void w() });
     await expect(applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: new Date() }, { ticketId, agentId: agent.id })).rejects.toMatchObject({ code: 'conflict' });
     await expect(beginTicketCompletion({ db, hmacKey, now: new Date() }, { token: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('a lost phone number: the link binds a new number, proved by a code to it, and closes the ticket', async () => {
+    const user = await createUser(db);
+    const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
+    const { delivery, sent } = capturingDelivery();
+    const now = new Date();
+    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PHONE_CHANGE', lostFactors: ['phone'], ip: nextIp(), now, schedule: (w) => void w() });
+    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
+    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
+    expect((await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id })).removed).toEqual([]);
+
+    const token = sent.find((m) => m.purpose === 'ticket-approved')!.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
+    const { resetId } = await beginTicketCompletion({ db, hmacKey, now }, { token });
+    const deps = { db, hmacKey, encryptionKey, rp, delivery, now };
+    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'bind', lostFactor: 'phone' });
+    const fresh = `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+    await beginContactRebind(deps, { resetId, value: fresh });
+    const code = sent.filter((m) => m.to === fresh).at(-1)!.sensitive![0]!;
+    await finishContactRebind(deps, { resetId, code });
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).phone).toBe(fresh);
+    expect((await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticketId }, select: { status: true } })).status).toBe('COMPLETED');
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '@/lib/platform/api-keys';
 import { addInternalNote, getTicketForAgent, rejectTicket, requestInfo } from '@/lib/recovery/console';
-import { beginReset, checkTrustedDevice, getResetView, proveWithAuthenticator, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
+import { beginContactRebind, beginReset, checkTrustedDevice, finishContactRebind, getResetView, proveWithAuthenticator, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { getTicketStatusView, openDocumentTicket, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
@@ -266,6 +266,21 @@ describe('hostile input to factor resets', () => {
       const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
       await hostileCall(`proveWithAuthenticator(${JSON.stringify(code)})`, () => proveWithAuthenticator(deps, { resetId, code }));
       await hostileCall('proveWithPasskey', () => proveWithPasskey(deps, { resetId, response }));
+    }));
+  });
+});
+
+describe('hostile input to contact replacement', () => {
+  it('beginContactRebind(new phone number) and finishContactRebind(code) on a reset ready to bind', async () => {
+    await check(fc.asyncProperty(anyText, anyCode, async (value, code) => {
+      const holder = await accountHolder(db, { authenticator: true });
+      const deps = { db, hmacKey, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
+      const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
+      await proveWithAuthenticator(deps, { resetId, code: holder.code(T0) });
+      await hostileCall(`beginContactRebind(${JSON.stringify(value)})`, () => beginContactRebind(deps, { resetId, value }));
+      await hostileCall(`finishContactRebind(${JSON.stringify(code)})`, () => finishContactRebind(deps, { resetId, code }));
+      // Whatever was typed, the account keeps its number unless a code sent to a real new number came back.
+      expect((await db.user.findUniqueOrThrow({ where: { id: holder.user.id }, select: { phone: true } })).phone).toBe(holder.user.phone);
     }));
   });
 });

@@ -11,10 +11,12 @@ import { requestNow } from '@/lib/http/request';
 import {
   askTrustedDevice,
   beginAuthenticatorRebind,
+  beginContactRebind,
   beginPasskeyRebind,
   beginReset,
   checkTrustedDevice,
   finishAuthenticatorRebind,
+  finishContactRebind,
   finishPasskeyRebind,
   passkeyProofOptions,
   proveWithAuthenticator,
@@ -25,10 +27,11 @@ import {
 import type { ApprovalState } from '../_components/approval-waiting';
 import { currentChallengeId, currentReset, requestContext, RESET_COOKIE } from '../context';
 
-async function resetDeps(): Promise<ResetDeps> {
+async function resetDeps(): Promise<ResetDeps & { hmacKey: Buffer }> {
   const config = getConfig();
   return {
     db: getPrisma(),
+    hmacKey: config.hmacKey,
     encryptionKey: config.encryptionKey,
     rp: config.webauthn,
     delivery: getDelivery(),
@@ -103,6 +106,20 @@ export async function finishPasskeyRebindAction(response: string) {
       return { holdEndsAt: holdEndsAt.toISOString() };
     },
     { action: 'recover.reset.passkey_finish' },
+  );
+}
+
+export async function beginContactRebindAction(value: string) {
+  return runAction(async () => beginContactRebind(await resetDeps(), { resetId: await currentResetId(), value }), { action: 'recover.reset.contact_begin' });
+}
+
+export async function finishContactRebindAction(code: string) {
+  return runAction(
+    async () => {
+      const { holdEndsAt } = await finishContactRebind(await resetDeps(), { resetId: await currentResetId(), code });
+      return { holdEndsAt: holdEndsAt.toISOString() };
+    },
+    { action: 'recover.reset.contact_finish' },
   );
 }
 

@@ -8,11 +8,12 @@ import { getResetView } from '@/lib/recovery/resets';
 import { CheckIcon } from '../../../_components/icons';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
 import { currentReset } from '../context';
-import { BindStep, ProveStep } from './steps';
+import { BindStep, ContactBindStep, ProveStep } from './steps';
 
 export const metadata: Metadata = { title: 'Reset a sign-in method' };
 
 const LOST_LABEL = { passkey: 'passkey', authenticator: 'authenticator app', phone: 'phone number', email: 'email access' } as const;
+const NEW_LABEL = { passkey: 'passkey', authenticator: 'authenticator app', phone: 'phone number', email: 'email address' } as const;
 const when = (iso: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
 
 export default async function ResetPage() {
@@ -47,12 +48,17 @@ export default async function ResetPage() {
           <>
             <Progress step={3} />
             <div className="space-y-1">
-              <h1 className="text-2xl font-bold tracking-tight">Set up your new {LOST_LABEL[view.lostFactor]}</h1>
+              <h1 className="text-2xl font-bold tracking-tight">Set up your new {NEW_LABEL[view.lostFactor]}</h1>
               <p className="text-muted">
-                Both proofs checked out. Once the new one is confirmed, the old one stops working and every device is signed out.
+                {view.proved.includes('approved_ticket') ? 'Your request was approved.' : 'Both proofs checked out.'} Once the new one is confirmed,
+                the old one stops working and every device is signed out.
               </p>
             </div>
-            <BindStep factor={view.lostFactor} />
+            {view.lostFactor === 'phone' || view.lostFactor === 'email' ? (
+              <ContactBindStep factor={view.lostFactor} codeSentTo={view.codeSentTo} />
+            ) : (
+              <BindStep factor={view.lostFactor} />
+            )}
           </>
         )}
         {view.step === 'documents' && (
@@ -74,10 +80,11 @@ export default async function ResetPage() {
         {view.step === 'done' && (
           <div className="space-y-4 text-center">
             <CheckIcon className="mx-auto h-12 w-12 text-success" />
-            <h1 className="text-2xl font-bold tracking-tight">Your {LOST_LABEL[view.lostFactor]} is replaced</h1>
+            <h1 className="text-2xl font-bold tracking-tight">Your {NEW_LABEL[view.lostFactor]} is replaced</h1>
             <p className="text-muted">
-              The old one no longer works and every device was signed out. We sent a notice to your email and phone. For your safety you are not
-              signed in automatically.
+              The old one no longer works and every device was signed out. We sent a notice to your email and phone
+              {view.lostFactor === 'phone' || view.lostFactor === 'email' ? ', old and new,' : ''}. For your safety you are not signed in
+              automatically.
             </p>
             {view.holdEndsAt && (
               <div className="text-left">

@@ -5,15 +5,17 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { passkeyProblem } from '../../../(account)/_components/webauthn';
 import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
-import { Alert, Button, CodeInput } from '../../../_components/ui';
+import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
 import { ApprovalWaiting } from '../_components/approval-waiting';
 import {
   askDeviceAction,
   authenticatorProofAction,
   beginAuthenticatorRebindAction,
+  beginContactRebindAction,
   beginPasskeyRebindAction,
   deviceProofStatusAction,
   finishAuthenticatorRebindAction,
+  finishContactRebindAction,
   finishPasskeyRebindAction,
   passkeyProofAction,
   passkeyProofOptionsAction,
@@ -178,6 +180,95 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
           confirmLabel="Confirm and finish"
           onConfirm={(code) => void finishAuthenticator(code)}
         />
+      )}
+    </div>
+  );
+}
+
+/**
+ * A lost phone number or email address: the new one, then the code sent to it. The account keeps
+ * the old contact until the code comes back, so a typo costs nothing but a new code.
+ */
+export function ContactBindStep({ factor, codeSentTo }: { factor: 'phone' | 'email'; codeSentTo: string | undefined }) {
+  const router = useRouter();
+  const [sentTo, setSentTo] = useState(codeSentTo);
+  const [changing, setChanging] = useState(false);
+  const [error, setError] = useState<string>();
+  const [fieldError, setFieldError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const email = factor === 'email';
+
+  async function send(form: FormData) {
+    setBusy(true);
+    setError(undefined);
+    setFieldError(undefined);
+    const result = await beginContactRebindAction(String(form.get('contact') ?? ''));
+    setBusy(false);
+    if (!result.ok) {
+      const field = result.error.fieldErrors?.[email ? 'email' : 'phone']?.[0];
+      return field ? setFieldError(field) : setError(result.error.message);
+    }
+    setSentTo(result.data.codeSentTo);
+    setChanging(false);
+  }
+
+  async function confirm(form: FormData) {
+    setBusy(true);
+    setError(undefined);
+    setFieldError(undefined);
+    const result = await finishContactRebindAction(String(form.get('code') ?? ''));
+    setBusy(false);
+    if (!result.ok) return result.error.fieldErrors?.code?.[0] ? setFieldError(result.error.fieldErrors.code[0]) : setError(result.error.message);
+    router.refresh();
+  }
+
+  const submit = (handler: (form: FormData) => Promise<void>) => (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void handler(new FormData(event.currentTarget));
+  };
+
+  return (
+    <div className="space-y-4">
+      <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
+      {!sentTo || changing ? (
+        <form className="space-y-3" onSubmit={submit(send)} noValidate>
+          <TextField
+            id="new-contact"
+            name="contact"
+            label={email ? 'Your new email address' : 'Your new phone number'}
+            hint={email ? 'We send a code there to make sure it reaches you.' : 'With the country code, for example +44 7700 900123. We text a code to it.'}
+            type={email ? 'email' : 'tel'}
+            autoComplete={email ? 'email' : 'tel'}
+            error={fieldError}
+            required
+          />
+          <Button type="submit" disabled={busy}>
+            {busy ? 'Sending…' : 'Send a code'}
+          </Button>
+        </form>
+      ) : (
+        <form className="space-y-3" onSubmit={submit(confirm)}>
+          <p role="status" className="text-sm">
+            We sent a 6-digit code to <strong>{sentTo}</strong>. It works for 10 minutes.
+          </p>
+          <CodeInput id="contact-code" name="code" label="6-digit code" error={fieldError} required />
+          <div className="flex flex-wrap gap-3">
+            <Button type="submit" disabled={busy}>
+              {busy ? 'Checking…' : 'Confirm and finish'}
+            </Button>
+            <Button
+              type="button"
+              variant="secondary"
+              disabled={busy}
+              onClick={() => {
+                setChanging(true);
+                setFieldError(undefined);
+              }}
+            >
+              {email ? 'Use another address or send again' : 'Use another number or send again'}
+            </Button>
+          </div>
+        </form>
       )}
     </div>
   );
