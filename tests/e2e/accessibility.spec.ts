@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
 import { photo } from '../support/images';
-import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, consoleAgent, consoleSignIn, pinServerClock, signIn } from './accounts';
+import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, consoleAgent, consoleSignIn, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
 import { approvedTicketLink, highRiskTicket, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
@@ -206,20 +206,8 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
     await clearSinkMessages();
     const account = await accountWithAuthenticator();
     await addVirtualAuthenticator(page, 'platform');
-    await page.clock.install();
-    await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill(account.email);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page).toHaveURL(/\/recover\/verify$/);
     // A lost passkey takes an email code with the authenticator code (lib/recovery/policy.ts).
-    const later = new Date(Date.now() + 31_000);
-    await pinServerClock(page, later);
-    await page.clock.fastForward(31_000);
-    await page.getByRole('button', { name: /Email me a code/ }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('radio', { name: /My passkey/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const later = await recoverUpToSecondProof(page, account, /My passkey/, 'email');
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
     await expectAccessible(page);
 

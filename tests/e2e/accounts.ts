@@ -4,7 +4,7 @@ import { totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { createPrisma } from '@/lib/db/client';
 import { hashPassword } from '@/lib/sessions/password';
-import { E2E } from './support';
+import { E2E, latestCodeSentTo } from './support';
 
 /** A fresh account with a password, verified email and phone, and an authenticator whose secret the test knows. */
 export async function accountWithAuthenticator() {
@@ -81,6 +81,32 @@ export async function pinServerClock(page: Page, at: Date) {
 }
 
 export type ConsoleAgent = { id: string; email: string; name: string; password: string; secret: Buffer };
+
+/**
+ * "Can't sign in?" up to the page after choosing what was lost. The code goes by SMS, or by email
+ * after the resend wait (the page and server clocks move 31 s on). Returns the server time then,
+ * for authenticator codes that must be later than any used before.
+ */
+export async function recoverUpToSecondProof(page: Page, account: { email: string; phone: string }, lost: RegExp, via: 'sms' | 'email' = 'sms'): Promise<Date> {
+  let now = new Date();
+  if (via === 'email') await page.clock.install();
+  await page.goto('/recover');
+  await page.getByLabel('Email address or phone number').fill(account.email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/verify$/);
+  if (via === 'email') {
+    now = new Date(Date.now() + 31_000);
+    await pinServerClock(page, now);
+    await page.clock.fastForward(31_000);
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+  }
+  await page.getByLabel('6-digit code').fill(await latestCodeSentTo(via === 'email' ? account.email : account.phone));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('radio', { name: lost }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/recover\/reset$/);
+  return now;
+}
 
 /**
  * A console agent made for the test, with its own authenticator secret, so no other journey's

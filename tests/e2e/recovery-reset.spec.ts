@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { createPrisma } from '@/lib/db/client';
 import { createTrustedDevice, DEVICE_COOKIE } from '@/lib/sessions/devices';
-import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
+import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
@@ -68,13 +68,7 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
 
   test('with only SMS and email, the way on is identity documents', async ({ page }) => {
     const account = await accountWithoutSecondFactor();
-    await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill(account.email);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('radio', { name: /My passkey/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await recoverUpToSecondProof(page, account, /My passkey/);
     await expect(page.getByRole('heading', { name: 'We need to check your identity' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'Continue with an identity document' })).toBeVisible();
   });
@@ -86,20 +80,8 @@ test.describe('guided recovery: a lost passkey', () => {
     const account = await accountWithAuthenticator();
     // The old passkey is "lost": it was on another device; this browser makes the new one.
     await addVirtualAuthenticator(page, 'platform');
-    await page.clock.install();
-    await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill(account.email);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page).toHaveURL(/\/recover\/verify$/);
     // An SMS code with the authenticator is not enough for a passkey (often the same lost phone): ask for email.
-    const later = new Date(Date.now() + 31_000);
-    await pinServerClock(page, later);
-    await page.clock.fastForward(31_000);
-    await page.getByRole('button', { name: /Email me a code/ }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('radio', { name: /My passkey/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const later = await recoverUpToSecondProof(page, account, /My passkey/, 'email');
 
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
     await page.getByLabel('Code from your authenticator app').fill(account.code(later));
@@ -121,14 +103,7 @@ test.describe('guided recovery: a lost passkey', () => {
     const { token } = await createTrustedDevice({ db, hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId: account.id, name: 'Laptop' });
     await db.$disconnect();
     await addVirtualAuthenticator(page, 'platform');
-
-    await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill(account.email);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('radio', { name: /My passkey/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await recoverUpToSecondProof(page, account, /My passkey/);
 
     // An SMS code and the authenticator are never enough for a passkey; the signed-in laptop is.
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
@@ -160,19 +135,8 @@ test.describe('guided recovery: a lost phone number', () => {
   test('an email code + an authenticator code, then a code to the new number, replace it', async ({ page }, testInfo) => {
     await clearSinkMessages();
     const account = await accountWithAuthenticator();
-    await page.clock.install();
-    await page.goto('/recover');
-    await page.getByLabel('Email address or phone number').fill(account.email);
-    await page.getByRole('button', { name: 'Continue' }).click();
     // The text goes to the lost phone: ask for an email code instead.
-    const later = new Date(Date.now() + 31_000);
-    await pinServerClock(page, later);
-    await page.clock.fastForward(31_000);
-    await page.getByRole('button', { name: /Email me a code/ }).click();
-    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.email));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('radio', { name: /My phone number/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const later = await recoverUpToSecondProof(page, account, /My phone number/, 'email');
 
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
     await page.getByLabel('Code from your authenticator app').fill(account.code(later));

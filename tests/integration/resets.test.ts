@@ -278,6 +278,14 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
   const contactDeps = (now = new Date()) => ({ ...deps(now), hmacKey });
   const codeIn = (sent: { to: string; sensitive?: string[] | undefined }[], to: string) => sent.filter((m) => m.to === to).at(-1)?.sensitive?.[0];
   const newNumber = () => `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+  /** Email code + authenticator for a lost phone: the reset is ready for the new number. */
+  const readyForNewPhone = async () => {
+    const h = await holder({ authenticator: true, channel: 'EMAIL' });
+    const d = contactDeps();
+    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    return { h, d, resetId };
+  };
 
   it('email code + authenticator replace a lost phone number, proved by a code to the new number; old and new are told', async () => {
     const h = await holder({ authenticator: true, channel: 'EMAIL' });
@@ -341,10 +349,7 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
   });
 
   it('five wrong codes close the code; a new code keeps the count; codes per hour are limited', async () => {
-    const h = await holder({ authenticator: true, channel: 'EMAIL' });
-    const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const { h, d, resetId } = await readyForNewPhone();
     const fresh = newNumber();
     await beginContactRebind(d, { resetId, value: fresh });
     const code = codeIn(d.sent, fresh)!;
@@ -366,10 +371,7 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
   });
 
   it('the right code sent many times at once changes the number once', async () => {
-    const h = await holder({ authenticator: true, channel: 'EMAIL' });
-    const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const { h, d, resetId } = await readyForNewPhone();
     const fresh = newNumber();
     await beginContactRebind(d, { resetId, value: fresh });
     const code = codeIn(d.sent, fresh)!;
