@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { hasSessionCookie } from '@/lib/sessions/auth';
+import { signedInAs } from '@/lib/sessions/auth';
 import { ShieldIcon } from './icons';
 
 const nav = [
@@ -8,8 +8,8 @@ const nav = [
 ];
 
 export async function SiteHeader() {
-  // The cookie alone decides the label; the account page itself validates the session.
-  const signedIn = await hasSessionCookie();
+  const who = await signedInAs();
+  const account = who === 'agent' ? { href: '/console', label: 'Console' } : who === 'user' ? { href: '/account/security', label: 'Account' } : { href: '/signin', label: 'Sign in' };
   return (
     <header className="sticky top-0 z-40 border-b border-line bg-surface/90 backdrop-blur supports-[backdrop-filter]:bg-surface/75">
       <div className="mx-auto flex h-16 w-full max-w-5xl items-center gap-3 px-4 sm:px-6">
@@ -27,10 +27,10 @@ export async function SiteHeader() {
             Tools
           </Link>
           <Link
-            href={signedIn ? '/account/security' : '/signin'}
+            href={account.href}
             className="ml-1 inline-flex min-h-11 items-center rounded-lg border border-line px-4 font-semibold hover:bg-surface-muted"
           >
-            {signedIn ? 'Account' : 'Sign in'}
+            {account.label}
           </Link>
         </nav>
       </div>

@@ -153,10 +153,16 @@ async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => P
   }
 }
 
-/** Whether this browser holds a session cookie at all (cheap; pages still validate the session). */
-export async function hasSessionCookie() {
+/**
+ * Who this browser is signed in as, for the header: an account holder or an agent, re-validated.
+ * A visitor without a session cookie costs nothing (no database read).
+ */
+export async function signedInAs(): Promise<'user' | 'agent' | undefined> {
   const jar = await cookies();
-  return jar.has('__Host-regain.session') || jar.has('regain.session');
+  if (!jar.has('__Host-regain.session') && !jar.has('regain.session')) return undefined;
+  const session = (await auth()) as { userId?: string; agentId?: string; sessionId?: string } | null;
+  if (!session?.sessionId) return undefined;
+  return session.agentId ? 'agent' : session.userId ? 'user' : undefined;
 }
 
 /** The signed-in account holder for this request, re-validated; undefined when signed out. */

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { expectNoSeriousA11yViolations } from './support';
+import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn } from './accounts';
+import { E2E, expectNoSeriousA11yViolations } from './support';
 
 test.describe('site shell', () => {
   for (const viewport of [
@@ -21,6 +22,28 @@ test.describe('site shell', () => {
       await testInfo.attach(`home-${viewport.width}`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
     });
   }
+
+  test('the header leads an account holder to their account, an agent to the console, and a stale cookie to sign-in', async ({ page, browser }) => {
+    const account = await accountWithAuthenticator();
+    await signIn(page, account.email, account.password, account.code());
+    await expect(page).toHaveURL(/\/account\/security$/);
+    await page.goto('/');
+    await expect(page.getByRole('banner').getByRole('link', { name: 'Account' })).toHaveAttribute('href', '/account/security');
+
+    const agentContext = await browser.newContext();
+    const agentPage = await agentContext.newPage();
+    await consoleSignIn(agentPage, await consoleAgent('AGENT'));
+    await agentPage.goto('/');
+    await expect(agentPage.getByRole('banner').getByRole('link', { name: 'Console' })).toHaveAttribute('href', '/console');
+    await agentContext.close();
+
+    const stale = await browser.newContext();
+    await stale.addCookies([{ name: 'regain.session', value: 'not-a-session', url: E2E.baseUrl }]);
+    const stalePage = await stale.newPage();
+    await stalePage.goto('/');
+    await expect(stalePage.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await stale.close();
+  });
 
   test('keyboard users can skip to the content', async ({ page }) => {
     await page.goto('/');
