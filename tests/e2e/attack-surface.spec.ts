@@ -8,19 +8,37 @@ import { E2E } from './support';
 let ipCounter = 0;
 const probeIp = () => `203.0.113.${(ipCounter++ % 250) + 1}`;
 
+// Every route of the build (signed out: protected ones answer with their redirect), and the APIs.
 const PAGES = [
   '/',
   '/search?q=passkey',
+  '/articles/reset-authenticator-app',
   '/tools',
   '/signin',
   '/recover',
+  '/recover/verify',
+  '/recover/verified',
+  '/recover/reset',
   '/recover/documents',
   '/recover/status',
   '/recover/video',
   '/recover/complete',
+  '/recover/unknown-step',
   '/account/security',
+  '/account/approvals',
   '/console/signin',
   '/console',
+  '/console/tickets/00000000-0000-4000-8000-000000000000',
+  '/console/tickets/00000000-0000-4000-8000-000000000000/documents/00000000-0000-4000-8000-000000000000',
+  '/console/audit',
+  '/console/analytics',
+  '/console/admin',
+  '/no-such-page',
+  '/api/health',
+  '/api/search?q=passkey',
+  '/api/search/suggest?q=pass',
+  '/api/auth/session',
+  '/api/v1/accounts/00000000-0000-4000-8000-000000000000/security',
 ];
 
 test.describe('security headers on every route (rule 16)', () => {
