@@ -183,6 +183,8 @@ const optionalText = (max: number) =>
     .string()
     .trim()
     .max(max, { message: `Keep it under ${max} characters.` })
+    // Ids and event names are printable text; PostgreSQL cannot even compare a string holding NUL.
+    .refine((v) => !/[\u0000-\u001f\u007f-\u009f]/.test(v), { message: 'Use letters, digits and punctuation only.' })
     .transform((v) => v || undefined);
 
 /** A time typed in the form, read as UTC: "2026-03-01", "2026-03-01T09:30" or with seconds. */

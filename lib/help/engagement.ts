@@ -58,8 +58,10 @@ export const voteInput = z.object({
   helpful: z.enum(['yes', 'no'], { message: 'Choose yes or no.' }).transform((v) => v === 'yes'),
   comment: z
     .string()
-    .trim()
-    .max(500, { message: 'Keep the comment under 500 characters.' })
+    // Plain text: control characters (NUL, which PostgreSQL cannot store, among them) are dropped;
+    // line breaks and tabs stay.
+    .transform((v) => v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, ''))
+    .pipe(z.string().trim().max(500, { message: 'Keep the comment under 500 characters.' }))
     .optional()
     .transform((v) => v || undefined),
 });

@@ -112,7 +112,9 @@ const keyName = z
   .string()
   .trim()
   .min(3, { message: 'Give the key a name of at least 3 characters, e.g. "Exchange production".' })
-  .max(80, { message: 'Keep the name under 80 characters.' });
+  .max(80, { message: 'Keep the name under 80 characters.' })
+  // Shown in the console and kept in the audit log: one line of plain text (and PostgreSQL cannot store NUL).
+  .refine((name) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name), { message: 'Use letters, numbers and punctuation only.' });
 
 /** Creates a key for the host platform. The full key is in the result once and nowhere else, ever. */
 export async function createHostApiKey({

@@ -155,3 +155,17 @@ export async function consoleSignIn(page: Page, agent: { email: string; password
   }
   throw new Error(`console sign-in for ${agent.email} kept being refused`);
 }
+
+/**
+ * A passkey row for an account (for pages that list, rename or delete passkeys; it cannot sign in:
+ * its key pair exists nowhere).
+ */
+export async function storedPasskey(userId: string, name: string) {
+  const db = createPrisma(E2E.databaseUrl);
+  const row = await db.passkeyCredential.create({
+    data: { userId, name, credentialId: randomBytes(16).toString('base64url'), publicKey: randomBytes(77), deviceType: 'singleDevice', transports: ['internal'] },
+    select: { id: true, name: true },
+  });
+  await db.$disconnect();
+  return row;
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPrisma } from '@/lib/db/client';
+import type { RiskLevel, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
 import { generateReference, issueResetToken, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { jpeg } from '../support/images';
@@ -10,32 +11,71 @@ import { E2E } from './support';
 
 const masterKey = Buffer.from(E2E.encryptionKey, 'base64');
 
-/** A high-risk ticket (the account is flagged high value) with one stored, encrypted ID photo. */
-export async function highRiskTicket(account: { id: string; email: string }, assigneeId: string | null = null) {
+const LOST_FACTORS: Record<TicketType, string[]> = {
+  PASSKEY_RESET: ['passkey'],
+  AUTHENTICATOR_RESET: ['authenticator'],
+  PHONE_CHANGE: ['phone'],
+  EMAIL_CHANGE: ['email'],
+  FULL_RECOVERY: ['passkey', 'authenticator'],
+};
+
+/** A recovery ticket in the state a test needs, optionally with one stored, encrypted ID photo. */
+export async function recoveryTicket(
+  options: {
+    userId?: string | null;
+    contactEmail?: string;
+    type?: TicketType;
+    status?: TicketStatus;
+    assigneeId?: string | null;
+    riskLevel?: RiskLevel;
+    approvedById?: string | null;
+    riskSignals?: { signal: string; detail: string }[];
+    document?: boolean;
+  } = {},
+) {
   const db = createPrisma(E2E.databaseUrl);
-  await db.user.update({ where: { id: account.id }, data: { highValue: true } });
   const now = new Date();
   const ticket = await db.recoveryTicket.create({
     data: {
       reference: generateReference(),
-      userId: account.id,
-      type: 'AUTHENTICATOR_RESET',
-      status: assigneeId ? 'IN_REVIEW' : 'SUBMITTED',
-      assigneeId,
-      contactEmail: account.email,
-      lostFactors: ['authenticator'],
-      riskLevel: 'HIGH',
-      riskSignals: [{ signal: 'high_value_account', detail: 'flagged high value by the platform' }],
+      userId: options.userId ?? null,
+      type: options.type ?? 'AUTHENTICATOR_RESET',
+      status: options.status ?? (options.assigneeId ? 'IN_REVIEW' : 'SUBMITTED'),
+      assigneeId: options.assigneeId ?? null,
+      approvedById: options.approvedById ?? null,
+      contactEmail: options.contactEmail ?? `ticket-${randomBytes(4).toString('hex')}@example.com`,
+      lostFactors: LOST_FACTORS[options.type ?? 'AUTHENTICATOR_RESET'],
+      riskLevel: options.riskLevel ?? 'LOW',
+      ...(options.riskSignals ? { riskSignals: options.riskSignals } : {}),
       slaDueAt: new Date(now.getTime() + TICKET_SLA_HOURS * 3_600_000),
       createdAt: now,
     },
-    select: { id: true, reference: true },
+    select: { id: true, reference: true, contactEmail: true },
   });
-  const inspection = await inspectUpload({ bytes: await jpeg(1200, 800), kind: 'ID_FRONT' });
-  if (!inspection.ok) throw new Error(inspection.message);
-  const document = await storeDocument({ db, masterKey, ticketId: ticket.id, kind: 'ID_FRONT', image: inspection.image, checkResult: inspection.checkResult, now });
+  let documentId: string | undefined;
+  if (options.document) {
+    const inspection = await inspectUpload({ bytes: await jpeg(1200, 800), kind: 'ID_FRONT' });
+    if (!inspection.ok) throw new Error(inspection.message);
+    documentId = (await storeDocument({ db, masterKey, ticketId: ticket.id, kind: 'ID_FRONT', image: inspection.image, checkResult: inspection.checkResult, now })).id;
+  }
   await db.$disconnect();
-  return { ...ticket, documentId: document.id };
+  return { ...ticket, documentId };
+}
+
+/** A high-risk ticket (the account is flagged high value) with one stored, encrypted ID photo. */
+export async function highRiskTicket(account: { id: string; email: string }, assigneeId: string | null = null) {
+  const db = createPrisma(E2E.databaseUrl);
+  await db.user.update({ where: { id: account.id }, data: { highValue: true } });
+  await db.$disconnect();
+  const ticket = await recoveryTicket({
+    userId: account.id,
+    contactEmail: account.email,
+    assigneeId,
+    riskLevel: 'HIGH',
+    riskSignals: [{ signal: 'high_value_account', detail: 'flagged high value by the platform' }],
+    document: true,
+  });
+  return { id: ticket.id, reference: ticket.reference, documentId: ticket.documentId! };
 }
 
 /** A few of the agent's own tickets in different states, so the queue looks like a working day. */

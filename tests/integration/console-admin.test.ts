@@ -192,6 +192,9 @@ describe('audit log search', () => {
     expect(result.form.from).toBe('yesterday');
     const reversed = await searchAuditLog({ db, actor: actorOf(supervisor), params: { from: '2026-02-01', to: '2026-01-01' }, now: NOW });
     expect(!reversed.ok && reversed.fieldErrors).toEqual({ to: ['The end must be after the start.'] });
+    // PostgreSQL cannot compare text holding NUL: a field error, not a database error.
+    const control = await searchAuditLog({ db, actor: actorOf(supervisor), params: { subject: 'a\u0000b', actor: 'x\u0007' }, now: NOW });
+    expect(!control.ok && Object.keys(control.fieldErrors).sort()).toEqual(['actor', 'subject']);
     expect(await db.auditEvent.count({ where: { action: 'audit.searched', actorId: supervisor.id } })).toBe(0);
   });
 
@@ -366,6 +369,9 @@ describe('console administration', () => {
     const admin = await agent('ADMIN');
     const actor = actorOf(admin)!;
     await expect(createHostApiKey({ db, hmacKey, actor, name: ' x ', now: NOW })).rejects.toMatchObject({ code: 'validation_failed' });
+    for (const name of ['Exchange\u0000prod', 'Exchange\nprod', 'Exchange\u2028prod']) {
+      await expect(createHostApiKey({ db, hmacKey, actor, name, now: NOW })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { name: ['Use letters, numbers and punctuation only.'] } });
+    }
 
     const created = await createHostApiKey({ db, hmacKey, actor, name: '  Exchange production ', now: NOW });
     expect(created.key).toMatch(new RegExp(`^rg_live_${created.prefix}_`));

@@ -366,6 +366,13 @@ describe('the queue', () => {
     await expect(listQueue({ db, agent: actors['deactivated agent'], filters: {}, sort: 'sla', limit: 10, now: T0 })).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
+  it('refuses a hand-edited cursor whose date the database cannot hold, as tampering rather than a crash', async () => {
+    const edited = (key: string) => Buffer.from(JSON.stringify(['sla', key, randomUUID()])).toString('base64url');
+    for (const key of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2026-02-30', '1969-12-31T23:59:59.999Z']) {
+      await expect(listQueue({ db, agent: actors.SUPERVISOR, filters: {}, sort: 'sla', cursor: edited(key), limit: 1, now: T0 }), key).rejects.toMatchObject({ code: 'validation_failed' });
+    }
+  });
+
   describe('with 100,000 tickets', () => {
     const agents = [actors['AGENT assigned'], actors['AGENT not assigned'], actors.SUPERVISOR];
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
 import { buildHelpCenter } from '@/lib/help/center';
-import { currentVote, isBot, mostViewedSlugs, recordArticleView, viewCounts, voteOnArticle } from '@/lib/help/engagement';
+import { currentVote, isBot, mostViewedSlugs, recordArticleView, viewCounts, voteInput, voteOnArticle } from '@/lib/help/engagement';
 import { searchArticles, searchParams } from '@/lib/help/search-articles';
 import { plainText } from '@/lib/help/search/text';
 import { useTestDatabase } from '../support/db';
@@ -59,6 +59,15 @@ describe('helpfulness votes', () => {
     await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: true, comment: 'ignored' });
     expect(await currentVote(db, hmacKey, 'rename-passkey', voterId)).toEqual({ helpful: true, comment: null });
     expect(await db.articleVote.count({ where: { slug: 'rename-passkey' } })).toBe(1);
+  });
+
+  it('keep a comment as plain text: control characters such as NUL are dropped, line breaks stay', async () => {
+    const input = voteInput.parse({ helpful: 'no', comment: ' Steps\u0000 for\u0007 iOS\nare missing ' });
+    expect(input).toEqual({ helpful: false, comment: 'Steps for iOS\nare missing' });
+    const voter = randomBytes(16).toString('base64url');
+    await voteOnArticle({ db, hmacKey, slug: 'what-is-a-passkey', voterId: voter, ...input });
+    expect(await currentVote(db, hmacKey, 'what-is-a-passkey', voter)).toEqual({ helpful: false, comment: 'Steps for iOS\nare missing' });
+    expect(voteInput.parse({ helpful: 'no', comment: '\u0000\u0001 ' })).toEqual({ helpful: false, comment: undefined });
   });
 
   it('refuse a malformed visitor id', async () => {

@@ -93,8 +93,10 @@ export function decodeCursor(cursor: string, sort: QueueSort): Cursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw refuse();
   const [s, k, id] = parsed as unknown[];
-  const key = typeof k === 'string' ? new Date(k) : new Date(Number.NaN);
-  if (s !== sort || Number.isNaN(key.getTime()) || typeof id !== 'string' || !isUuid(id)) throw refuse();
+  // Only what encodeCursor writes: a canonical ISO time in years 1970-9999. A hand-edited date the
+  // database cannot hold (JavaScript accepts years up to ±275760) is tampering like any other.
+  const key = typeof k === 'string' && /^\d{4}-/.test(k) ? new Date(k) : new Date(Number.NaN);
+  if (s !== sort || Number.isNaN(key.getTime()) || key.getTime() < 0 || key.toISOString() !== k || typeof id !== 'string' || !isUuid(id)) throw refuse();
   return { sort, key, id };
 }
 
