@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type APIRequestContext, type Browser, type BrowserContext, expect, test } from '@playwright/test';
+import { type APIRequestContext, expect, test } from '@playwright/test';
 import { createPrisma, type Db } from '@/lib/db/client';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn, storedPasskey } from './accounts';
 import { recoveryTicket } from './fixtures';
-import { captureServerAction, E2E, hydrated, replayServerAction, rewriteBody, type ServerActionRequest } from './support';
+import { captureServerAction, E2E, hydrated, replayServerAction, rewriteBody, type ServerActionRequest, ownContexts } from './support';
 
 /**
  * CSRF on server actions (security.md rule 16: "state changes only via POST/server actions with
@@ -29,16 +29,8 @@ test.afterAll(async () => {
   await db.$disconnect();
 });
 
-const contexts: BrowserContext[] = [];
-test.afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-async function newPage(browser: Browser) {
-  const context = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': IP } });
-  contexts.push(context);
-  return context.newPage();
-}
+// Browser contexts a test opened for its principals, closed after it.
+const newPage = ownContexts(IP);
 
 /**
  * Sends `action` with the page's cookies from each foreign origin (each refused, and `unchanged`

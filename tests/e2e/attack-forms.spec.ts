@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Browser, type BrowserContext, expect, type Locator, type Page, test } from '@playwright/test';
+import { type Browser, expect, type Locator, type Page, test } from '@playwright/test';
 import fc from 'fast-check';
 import { createPrisma, type Db } from '@/lib/db/client';
 import { generateReference } from '@/lib/recovery/tickets';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn, storedPasskey } from './accounts';
 import { recoveryTicket } from './fixtures';
-import { captureServerAction, E2E, hydrated, latestCodeSentTo, type ServerActionAnswer } from './support';
+import { captureServerAction, E2E, hydrated, latestCodeSentTo, type ServerActionAnswer, ownContexts } from './support';
 
 /**
  * Hostile input into every form, in a real browser against the production build (issue 8
@@ -80,16 +80,11 @@ const INJECTED = 'img[src="x"], svg[onload], iframe, [onerror], [onload], [onfoc
 
 type Watch = { problems: string[] };
 
-/** A page whose every dialog, uncaught script error and 5xx answer is recorded as a problem. */
-const contexts: BrowserContext[] = [];
-test.afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
+const newPage = ownContexts();
 
+/** A page whose every dialog, uncaught script error and 5xx answer is recorded as a problem. */
 async function hostilePage(browser: Browser): Promise<Page & { watch: Watch }> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = (await context.newPage()) as Page & { watch: Watch };
+  const page = (await newPage(browser)) as Page & { watch: Watch };
   page.watch = { problems: [] };
   page.on('dialog', (dialog) => {
     page.watch.problems.push(`dialog: ${dialog.message()}`);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Browser, type BrowserContext, expect, test } from '@playwright/test';
+import { type Browser, expect, test } from '@playwright/test';
 import { totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { createPrisma, type Db } from '@/lib/db/client';
@@ -18,6 +18,7 @@ import {
   type ServerActionAnswer,
   sinkMessages,
   tamperServerAction,
+  ownContexts,
 } from './support';
 
 /**
@@ -51,16 +52,7 @@ test.afterAll(async () => {
 });
 
 // Browser contexts a test opened for its principals, closed after it.
-const contexts: BrowserContext[] = [];
-test.afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-async function newPage(browser: Browser) {
-  const context = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': IP } });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = ownContexts(IP);
 
 async function signedInAgent(browser: Browser, agent: ConsoleAgent) {
   const page = await newPage(browser);

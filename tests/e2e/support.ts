@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type APIRequestContext, type APIResponse, type Locator, type Page, type Request, type Route } from '@playwright/test';
+import { expect, test, type APIRequestContext, type APIResponse, type Browser, type BrowserContext, type Locator, type Page, type Request, type Route } from '@playwright/test';
 import { E2E_PORTS } from './ports';
 
 /** security.md rule 21: no serious or critical axe violations on any page. */
@@ -209,4 +209,21 @@ export function rewriteBody(action: ServerActionRequest, from: string, to: strin
   const body = action.body.toString('utf8');
   expect(body, `the captured body should carry ${from}`).toContain(from);
   return Buffer.from(body.replaceAll(from, to), 'utf8');
+}
+
+/**
+ * Pages in browser contexts of their own, closed after every test of the file that calls this (at
+ * its top level). With `ip`, every request names that client address, so the per-IP limits a
+ * file's probes trip stay its own.
+ */
+export function ownContexts(ip?: string) {
+  const contexts: BrowserContext[] = [];
+  test.afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  return async (browser: Browser) => {
+    const context = await browser.newContext(ip ? { extraHTTPHeaders: { 'X-Forwarded-For': ip } } : {});
+    contexts.push(context);
+    return context.newPage();
+  };
 }
