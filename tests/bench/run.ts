@@ -1,6 +1,7 @@
 // Every benchmark in turn: `npm run bench`. A fresh production build (timed), then each benchmark
 // against `next start` on a throwaway embedded PostgreSQL (each writes tests/bench/reports/<name>.*),
-// then one combined report: tests/bench/reports/latest.md and latest.json.
+// after the machine has settled from the one before, then one combined report:
+// tests/bench/reports/latest.md and latest.json.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,7 +17,7 @@ const BENCHMARKS = [
 ] as const;
 
 type Report = { title: string; measuredAt: string; rows: Row[]; loadAverage?: unknown };
-type Outcome = { name: string; about: string; seconds: number; ok: boolean; report: Report | null };
+type Outcome = { name: string; about: string; seconds: number; loadBefore: number; ok: boolean; report: Report | null };
 
 const startedAt = new Date();
 const loadAtStart = loadavg()[0]!;
@@ -30,15 +31,28 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+/**
+ * Waits (at most SETTLE_MAX_MS) for the machine to calm down after the previous benchmark: servers
+ * it stopped may still be flushing to disk, and that work would be counted against the next one.
+ */
+const SETTLE_LOAD = 1;
+const SETTLE_MAX_MS = 120_000;
+async function settle() {
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  while (loadavg()[0]! > SETTLE_LOAD && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5_000));
+  return loadavg()[0]!;
+}
+
 const outcomes: Outcome[] = [];
 for (const bench of BENCHMARKS) {
+  const loadBefore = await settle();
   const started = performance.now();
   const result = spawnSync('npm', ['run', bench.script], { stdio: 'inherit', env });
   const file = path.join(REPORTS, `${bench.name}.json`);
   const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Report) : null;
   // A report left over from an earlier run is not this run's result.
   const fresh = report && report.measuredAt && new Date(report.measuredAt) >= startedAt ? report : null;
-  outcomes.push({ name: bench.name, about: bench.about, seconds: (performance.now() - started) / 1000, ok: result.status === 0 && fresh !== null, report: fresh });
+  outcomes.push({ name: bench.name, about: bench.about, seconds: (performance.now() - started) / 1000, loadBefore, ok: result.status === 0 && fresh !== null, report: fresh });
 }
 
 const rows = outcomes.flatMap((o) => o.report?.rows ?? []);
@@ -78,7 +92,7 @@ const lines = [
     `## ${o.about}`,
     '',
     o.report
-      ? `\`npm run bench:${o.name}\`, ${Math.round(o.seconds)} s. Details: [${o.name}.md](${o.name}.md).`
+      ? `\`npm run bench:${o.name}\`, ${Math.round(o.seconds)} s, started at load average ${o.loadBefore.toFixed(2)}. Details: [${o.name}.md](${o.name}.md).`
       : `\`npm run bench:${o.name}\` **failed after ${Math.round(o.seconds)} s and wrote no report in this run.**`,
     '',
     ...(o.report ? table(o.report.rows) : []),
@@ -97,7 +111,7 @@ writeFileSync(
       loadAverage: { start: loadAtStart, end: loadAtEnd },
       build: { seconds: buildSeconds },
       targets: { total: withTarget.length, met: withTarget.length - missed.length, missed: missed.length },
-      benchmarks: outcomes.map((o) => ({ name: o.name, about: o.about, seconds: o.seconds, ok: o.ok, report: o.report ? `${o.name}.json` : null, rows: o.report?.rows ?? [] })),
+      benchmarks: outcomes.map((o) => ({ name: o.name, about: o.about, seconds: o.seconds, loadBefore: o.loadBefore, ok: o.ok, report: o.report ? `${o.name}.json` : null, rows: o.report?.rows ?? [] })),
     },
     null,
     2,
