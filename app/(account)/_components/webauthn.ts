@@ -1,6 +1,7 @@
 'use client';
 
 import { WebAuthnError } from '@simplewebauthn/browser';
+import type { ActionResult } from '@/lib/errors';
 
 /** What to tell a person when the browser's passkey prompt did not finish. */
 export function passkeyProblem(error: unknown): string {
@@ -15,4 +16,25 @@ export function passkeyProblem(error: unknown): string {
     return 'This browser cannot use passkeys. Try an up-to-date browser, or use your authenticator app.';
   }
   return 'The passkey did not work. Please try again.';
+}
+
+/**
+ * One passkey ceremony end to end: the server's options, the browser's prompt, the server's check of
+ * the answer. Resolves to the message to show the person, or undefined when it all went through.
+ */
+export async function passkeyCeremony<Options>(
+  begin: () => Promise<ActionResult<Options>>,
+  prompt: (options: Options) => Promise<unknown>,
+  finish: (response: string) => Promise<ActionResult<unknown>>,
+): Promise<string | undefined> {
+  const options = await begin();
+  if (!options.ok) return options.error.message;
+  let response;
+  try {
+    response = await prompt(options.data);
+  } catch (problem) {
+    return passkeyProblem(problem);
+  }
+  const result = await finish(JSON.stringify(response));
+  return result.ok ? undefined : result.error.message;
 }

@@ -3,7 +3,7 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { passkeyProblem } from '../../../(account)/_components/webauthn';
+import { passkeyCeremony } from '../../../(account)/_components/webauthn';
 import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
 import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
 import { ApprovalWaiting } from '../_components/approval-waiting';
@@ -52,16 +52,8 @@ export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { opt
     setBusy(true);
     setError(undefined);
     try {
-      const options = await passkeyProofOptionsAction();
-      if (!options.ok) return setError(options.error.message);
-      let response;
-      try {
-        response = await startAuthentication({ optionsJSON: options.data });
-      } catch (problem) {
-        return setError(passkeyProblem(problem));
-      }
-      const result = await passkeyProofAction(JSON.stringify(response));
-      if (!result.ok) return setError(result.error.message);
+      const problem = await passkeyCeremony(passkeyProofOptionsAction, (optionsJSON) => startAuthentication({ optionsJSON }), passkeyProofAction);
+      if (problem) return setError(problem);
       router.refresh();
     } finally {
       setBusy(false);
@@ -145,16 +137,8 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
     setBusy(true);
     setError(undefined);
     try {
-      const options = await beginPasskeyRebindAction();
-      if (!options.ok) return setError(options.error.message);
-      let response;
-      try {
-        response = await startRegistration({ optionsJSON: options.data });
-      } catch (problem) {
-        return setError(passkeyProblem(problem));
-      }
-      const result = await finishPasskeyRebindAction(JSON.stringify(response));
-      if (!result.ok) return setError(result.error.message);
+      const problem = await passkeyCeremony(beginPasskeyRebindAction, (optionsJSON) => startRegistration({ optionsJSON }), finishPasskeyRebindAction);
+      if (problem) return setError(problem);
       router.refresh();
     } finally {
       setBusy(false);

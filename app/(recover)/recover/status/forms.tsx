@@ -5,6 +5,7 @@ import { useActionState, useEffect, useRef, useState } from 'react';
 import { AlertIcon } from '../../../_components/icons';
 import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
 import { PhotoPicker } from '../_components/photo-picker';
+import { ReferenceField } from '../_components/reference-field';
 import { replyAction, requestStatusCodeAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
 
 export function StatusStartForm() {
@@ -13,19 +14,7 @@ export function StatusStartForm() {
   return (
     <form action={action} className="space-y-4" noValidate>
       {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
-      <TextField
-        id="reference"
-        name="reference"
-        label="Reference number"
-        hint="It looks like RG-7K4M-2Q9X and is in the email we sent when you opened the request."
-        autoComplete="off"
-        autoCapitalize="characters"
-        spellCheck={false}
-        maxLength={20}
-        required
-        autoFocus
-        error={error?.fieldErrors?.reference?.[0]}
-      />
+      <ReferenceField hint="It looks like RG-7K4M-2Q9X and is in the email we sent when you opened the request." error={error?.fieldErrors?.reference?.[0]} />
       <TextField
         id="email"
         name="email"

@@ -3,8 +3,9 @@
 import { useActionState, useEffect, useRef } from 'react';
 import type { ActionResult } from '@/lib/errors';
 import { VideoIcon } from '../../../_components/icons';
-import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
+import { Alert, Button, CodeInput } from '../../../_components/ui';
 import { UtcTime, UtcWindow } from '../_components/utc-time';
+import { ReferenceField } from '../_components/reference-field';
 import { joinAction, newJoinCodeAction, requestJoinCodeAction, type FormState, type JoinOutcome } from './actions';
 
 export function ReferenceForm() {
@@ -13,19 +14,7 @@ export function ReferenceForm() {
   return (
     <form action={action} className="space-y-4" noValidate>
       {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
-      <TextField
-        id="reference"
-        name="reference"
-        label="Reference number"
-        hint="It looks like RG-7K4M-2Q9X and is in the email that confirmed your appointment."
-        autoComplete="off"
-        autoCapitalize="characters"
-        spellCheck={false}
-        maxLength={20}
-        required
-        autoFocus
-        error={error?.fieldErrors?.reference?.[0]}
-      />
+      <ReferenceField hint="It looks like RG-7K4M-2Q9X and is in the email that confirmed your appointment." error={error?.fieldErrors?.reference?.[0]} />
       <Button type="submit" disabled={pending} className="w-full sm:w-auto">
         {pending ? 'Sending…' : 'Email me a code'}
       </Button>
