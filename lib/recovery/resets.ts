@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { codeEmail, codeSms } from '@/lib/delivery/templates';
 import { beginAuthenticatorSetup, confirmAuthenticatorSetup, hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import type { Delivery } from '@/lib/delivery';
+import { codeEmail, codeSms } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { getActiveHold, startHold } from '@/lib/holds';
 import { log } from '@/lib/log';
@@ -312,9 +312,8 @@ export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, 
   const { reset } = await openForBinding(deps, input.resetId, CONTACTS);
   const factor = reset.lostFactor;
   const parsed = identifierInput.safeParse(input.value);
-  const wanted = factor === 'email' ? 'email' : 'phone';
   const field = factor === 'email' ? 'email' : 'phone';
-  if (!parsed.success || parsed.data.kind !== wanted) {
+  if (!parsed.success || parsed.data.kind !== field) {
     const message = parsed.success
       ? factor === 'email' ? 'Enter an email address, like name@example.com.' : 'Enter a phone number with its country code, for example +44 7700 900123.'
       : parsed.error.issues[0]!.message;
@@ -429,9 +428,9 @@ async function releaseCompletion(db: Db, resetId: string) {
   await db.recoveryReset.updateMany({ where: { id: resetId }, data: { completedAt: null } });
 }
 
-/** Rule 11: every session ends, the hold starts, the host and every verified channel are told. */
 const HOLD_REASON = { passkey: 'PASSKEY_RESET', authenticator: 'AUTHENTICATOR_RESET', phone: 'CONTACT_CHANGE', email: 'CONTACT_CHANGE' } as const;
 
+/** Rule 11: every session ends, the hold starts, the host and every verified channel are told (a replaced contact too). */
 async function finishReset(
   deps: ResetDeps,
   reset: { id: string; userId: string; proofs: Proof[] },
@@ -460,12 +459,12 @@ async function finishReset(
     data: { factor, proofs: reset.proofs.join('+') },
     occurredAt: deps.now,
   });
+  const change = factor === 'phone' || factor === 'email' ? 'contact_changed' : 'recovery_completed';
   const notice = async () => {
     try {
-      const change = factor === 'phone' || factor === 'email' ? 'contact_changed' : 'recovery_completed';
       await notifySecurityChange({ db: deps.db, delivery: deps.delivery, userId: reset.userId, change, now: deps.now, context: { holdEndsAt: hold.endsAt }, previousContact });
     } catch (error) {
-      log.error('security_notice_failed', { change: 'recovery_completed', error });
+      log.error('security_notice_failed', { change, error });
     }
   };
   if (deps.schedule) deps.schedule(notice);
