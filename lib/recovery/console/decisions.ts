@@ -1,5 +1,4 @@
 import { recordAudit } from '@/lib/audit';
-import type { Db } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 import type { RiskLevel, TicketStatus } from '@/lib/db/generated/enums';
 import type { Delivery } from '@/lib/delivery/types';
@@ -11,7 +10,7 @@ import { assessTicketRisk, type RiskSignal, type Schedule, transitionTicket } fr
 import { backgroundSchedule } from '@/lib/recovery/tickets/challenges';
 import { cleanMessage } from '@/lib/recovery/tickets/status';
 import { type ActingAgent, authorizeTicket, mayAccess, refusalFor, ticketNotFound, type TicketAccessFacts } from './access';
-import type { ConsoleRequest } from './work';
+import { auditFor, type ConsoleRequest, TX } from './work';
 
 /**
  * Deciding a ticket (issue 7; security.md rule 12: "high-risk approvals need a second person").
@@ -45,8 +44,6 @@ export type ApprovalOutcome =
   | { outcome: 'waiting_for_second_approver' }
   | { outcome: 'approved'; removed: string[]; holdEndsAt: Date; linkExpiresAt: Date };
 
-const TX = { maxWait: 10_000, timeout: 15_000 } as const;
-
 type Locked = TicketAccessFacts & { id: string; userId: string | null; riskLevel: RiskLevel; riskSignals: unknown };
 
 async function lockTicket(tx: Prisma.TransactionClient, ticketId: string): Promise<Locked | undefined> {
@@ -64,21 +61,6 @@ function recheck(agent: ActingAgent, ticket: Locked | undefined, need: 'work' | 
 }
 
 const conflict = (userMessage: string) => new AppError({ code: 'conflict', userMessage });
-
-function auditFor(options: ConsoleRequest, agentId: string) {
-  return (client: Db | Prisma.TransactionClient, action: string, data: Record<string, unknown> = {}) =>
-    recordAudit(client, {
-      actorType: 'AGENT',
-      actorId: agentId,
-      action,
-      subjectType: 'ticket',
-      subjectId: options.ticketId,
-      ip: options.ip,
-      userAgent: options.userAgent?.slice(0, 300),
-      data,
-      occurredAt: options.now,
-    });
-}
 
 /**
  * Approves, or records the first of two approvals. `note` (optional) is kept as the decision reason.

@@ -26,9 +26,11 @@ export type ConsoleRequest = {
   userAgent?: string | null | undefined;
 };
 
-const TX = { maxWait: 10_000, timeout: 15_000 } as const;
+/** Transaction limits for console use cases that lock a ticket row. */
+export const TX = { maxWait: 10_000, timeout: 15_000 } as const;
 
-function auditFor(options: ConsoleRequest, agentId: string) {
+/** An audit writer for one agent acting on the request's ticket (inside a transaction or not). */
+export function auditFor(options: ConsoleRequest, agentId: string) {
   return (client: Db | Prisma.TransactionClient, action: string, data: Record<string, unknown> = {}) =>
     recordAudit(client, {
       actorType: 'AGENT',
