@@ -62,7 +62,9 @@ const hostile = fc.oneof(
 const hostileAddress = fc.oneof(hostile, hostile.map((bad) => `${bad}@example.com`), hostile.map((bad) => `someone@${bad}.example`));
 
 /** The worst of SPECIAL, tried first in every property (in every argument at once). */
-const ALWAYS = ['a\u0000b', '<img src=x onerror=alert(document.domain)>', 'x'.repeat(5000), '\u202eexe.txt\u202c'];
+// "$'" and "$@1" are also replacement patterns and React reply references: they must reach the
+// server as typed and come back as a calm refusal.
+const ALWAYS = ['a\u0000b', '<img src=x onerror=alert(document.domain)>', 'x'.repeat(5000), '\u202eexe.txt\u202c', "x$' OR $& $@1"];
 
 /**
  * Small runs (every one is a real browser round trip): the ALWAYS values first, then random ones.
@@ -150,7 +152,9 @@ async function submitHostile(page: Page, fields: [Locator, string][], submit: Lo
     const json = !text.startsWith('--');
     for (const [i, [, value]] of fields.entries()) {
       if (!text.includes(markers[i]!)) throw new Error(`field ${i} did not reach the request body:\n${text.slice(0, 3000)}`);
-      text = text.replaceAll(markers[i]!, json ? JSON.stringify(value).slice(1, -1) : value);
+      // A function, so "$'" or "$&" in the hostile value go in as typed (a string would be a replacement pattern).
+      const typed = json ? JSON.stringify(value).slice(1, -1) : value;
+      text = text.replaceAll(markers[i]!, () => typed);
     }
     return Buffer.from(text, 'utf8');
   });

@@ -182,7 +182,7 @@ export async function tamperServerAction(page: Page, from: string, to: string, t
   const { answer } = await captureServerAction(page, trigger, (body) => {
     const text = body.toString('utf8');
     replaced = text.split(from).length - 1;
-    return Buffer.from(text.replaceAll(from, to), 'utf8');
+    return Buffer.from(text.replaceAll(from, () => to), 'utf8');
   });
   expect(replaced, `the action body should have carried ${from}`).toBeGreaterThan(0);
   return answer;
@@ -208,7 +208,7 @@ export async function replayServerAction(
 export function rewriteBody(action: ServerActionRequest, from: string, to: string): Buffer {
   const body = action.body.toString('utf8');
   expect(body, `the captured body should carry ${from}`).toContain(from);
-  return Buffer.from(body.replaceAll(from, to), 'utf8');
+  return Buffer.from(body.replaceAll(from, () => to), 'utf8');
 }
 
 /**
