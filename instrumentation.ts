@@ -4,6 +4,9 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { getConfig, validateConfigAtStartup } = await import('@/lib/config');
   validateConfigAtStartup();
+  // Started without scripts/serve.ts (plain `next start`): say so now, not at the first refusal.
+  const { warnIfClientAddressUnavailable } = await import('@/lib/http/request');
+  warnIfClientAddressUnavailable();
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
   const [{ getPrisma }, { getDelivery }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/delivery'), import('@/lib/maintenance')]);

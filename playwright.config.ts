@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 import { E2E_PORTS } from './tests/e2e/ports';
+import { appServerEnv, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './tests/e2e/server-env';
 
 const PORT = E2E_PORTS.app;
 // tests/support/message-sinks.ts; tests/e2e/support.ts reads what it received.
 const SINK_SMTP_PORT = E2E_PORTS.smtpSink;
 const SINK_HTTP_PORT = E2E_PORTS.httpSink;
-const TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
-const TWILIO_AUTH_TOKEN = 'test-auth-token';
 
 /**
  * Chromium by detection: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own
@@ -57,28 +56,15 @@ export default defineConfig({
     {
       // A production build on a throwaway embedded database with the demo data (npm test builds first).
       // Production refuses outbox transports, so codes go by real SMTP and the real Twilio client to the sinks.
+      // Through the server entry (scripts/serve.ts, via dev.ts), as `npm start` runs in production.
       command: 'tsx scripts/dev.ts --start --ephemeral',
       url: `http://localhost:${PORT}/api/health`,
       env: {
-        PORT: String(PORT),
-        EMBEDDED_PG_PORT: String(E2E_PORTS.postgres),
-        NODE_ENV: 'production',
-        APP_URL: `http://localhost:${PORT}`,
-        ENABLE_TEST_CLOCK: 'true',
-        MEILISEARCH_URL: '',
-        EMAIL_TRANSPORT: 'smtp',
-        SMTP_URL: `smtp://127.0.0.1:${SINK_SMTP_PORT}`,
-        SMS_TRANSPORT: 'twilio',
-        TWILIO_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN,
-        TWILIO_FROM: '+15005550006',
-        TWILIO_API_BASE_URL: `http://127.0.0.1:${SINK_HTTP_PORT}`,
-        // Same keys as tests/e2e/support.ts (E2E), so tests can create fixtures this server accepts.
-        HMAC_KEY: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
-        ENCRYPTION_KEY: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
-        // Webhooks go to the sinks; the same secret is E2E.webhookSecret, so tests can verify signatures.
-        HOST_WEBHOOK_URL: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/webhooks`,
-        HOST_WEBHOOK_SECRET: 'e2e-tests-only-webhook-secret-0123456789',
+        ...appServerEnv({ app: PORT, postgres: E2E_PORTS.postgres }),
+        // The test runner plays the one proxy in front (security.md rule 24): the journeys give each
+        // file its own client address with X-Forwarded-For, so the per-IP limits one file trips stay
+        // its own. tests/e2e/client-address.spec.ts runs a second server without this setting.
+        TRUSTED_PROXY_HOPS: '1',
       },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -1,9 +1,12 @@
 // Runs Regain locally on its embedded defaults: `npm run dev`.
-//   --start      serve a production build (`next start`) instead of the dev server
+//   --start      serve a production build instead of the dev server
 //   --ephemeral  throwaway database and fresh secrets (the browser tests use this)
-//   --loopback   listen on 127.0.0.1 only (the benchmarks use this)
+//   --loopback   listen on 127.0.0.1 only (now the default; kept for callers that pass it)
+// Both modes run through the server entry (scripts/serve.ts), which stamps the socket address for
+// lib/http/request.ts `clientIp` (security.md rule 24). It listens on 127.0.0.1 unless HOST is set:
+// the development outbox (/dev/outbox) shows every code sent and must not reach the local network.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import path from 'node:path';
 import { freshTestSecrets, loadDevelopmentSecrets, readRunnerSettings } from '@/lib/config/runtime';
 import { prepareLocalDatabase } from '@/lib/db/local';
 
@@ -25,11 +28,11 @@ await seedDemoData(getPrisma(), { encryptionKey: config.encryptionKey });
 await getPrisma().$disconnect();
 say('Migrations applied and demo data in place.');
 
-const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
-const listen = ['-p', String(settings.port), ...(args.has('--loopback') ? ['-H', '127.0.0.1'] : [])];
-const child = spawn(process.execPath, [next, args.has('--start') ? 'start' : 'dev', ...listen], {
+const host = args.has('--loopback') ? '127.0.0.1' : (settings.host ?? '127.0.0.1');
+const entry = path.join(import.meta.dirname, 'serve.ts');
+const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(args.has('--start') ? [] : ['--dev'])], {
   stdio: 'inherit',
-  env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  env: { ...process.env, PORT: String(settings.port), HOST: host, NEXT_TELEMETRY_DISABLED: '1' },
 });
 say(`Regain is starting at http://localhost:${settings.port} (Ctrl-C stops it and the database).`);
 

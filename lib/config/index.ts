@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCidr, type Cidr, type ProxyTrust } from '@/lib/http/client-address';
 import { setLogLevel } from '@/lib/log';
 
 /**
@@ -70,6 +71,26 @@ const schema = z
       .enum(['true', 'false', '1', '0', ''])
       .optional()
       .transform((v) => v === 'true' || v === '1'),
+    // security.md rule 24: forwarded headers count only behind proxies named here (README, "Running
+    // behind a proxy"). Unset = the socket address, and X-Forwarded-For is ignored.
+    TRUSTED_PROXY_HOPS: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || '0')
+      .pipe(z.string().regex(/^\d{1,2}$/, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }))
+      .transform(Number)
+      .refine((n) => n <= 10, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }),
+    TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((v, ctx): Cidr[] => {
+        const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+        const ranges = entries.map(parseCidr);
+        const bad = entries.filter((_, i) => !ranges[i]);
+        if (bad.length) ctx.addIssue({ code: 'custom', message: `must be comma-separated addresses or CIDR ranges (e.g. 10.0.0.0/8, fd00::/8); not valid: ${bad.join(', ')}` });
+        return ranges.filter((r): r is Cidr => Boolean(r));
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.APP_URL.startsWith('https://') && !isLoopback(env.APP_URL)) {
@@ -97,6 +118,10 @@ const schema = z
       if (host !== env.WEBAUTHN_RP_ID && !host.endsWith(`.${env.WEBAUTHN_RP_ID}`)) {
         ctx.addIssue({ code: 'custom', path: ['WEBAUTHN_RP_ID'], message: `must be the host of APP_URL (${host}) or a parent domain of it` });
       }
+    }
+    // Two ways to say which proxies to believe would disagree about the same request: pick one.
+    if (env.TRUSTED_PROXY_HOPS > 0 && env.TRUSTED_PROXIES.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['TRUSTED_PROXIES'], message: 'cannot be combined with TRUSTED_PROXY_HOPS: set one of them' });
     }
     // The test clock lets a request choose "now"; only ever on a loopback test server.
     if (env.ENABLE_TEST_CLOCK && !isLoopback(env.APP_URL)) {
@@ -131,6 +156,8 @@ export type Config = Readonly<{
   hostWebhook: { url: string; secret: string } | undefined;
   /** The development outbox page exists only outside production. */
   outboxPage: boolean;
+  /** Which X-Forwarded-For entries to believe (security.md rule 24); `none` = the socket address. */
+  trustedProxy: ProxyTrust;
 }>;
 
 export class ConfigError extends Error {
@@ -177,6 +204,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     videoMeetingUrlTemplate: env.VIDEO_MEETING_URL_TEMPLATE,
     hostWebhook: env.HOST_WEBHOOK_URL ? { url: env.HOST_WEBHOOK_URL, secret: env.HOST_WEBHOOK_SECRET! } : undefined,
     outboxPage: env.NODE_ENV !== 'production',
+    trustedProxy:
+      env.TRUSTED_PROXIES.length > 0
+        ? { mode: 'cidrs' as const, ranges: env.TRUSTED_PROXIES }
+        : env.TRUSTED_PROXY_HOPS > 0
+          ? { mode: 'hops' as const, hops: env.TRUSTED_PROXY_HOPS }
+          : { mode: 'none' as const },
   });
 }
 

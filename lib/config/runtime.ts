@@ -11,6 +11,8 @@ export type RunnerSettings = {
   dataDir: string;
   embeddedPgPort: number;
   port: number;
+  /** HOST: the interface the server listens on; unset = the entry's default (scripts/serve.ts). */
+  host: string | undefined;
 };
 
 export function readRunnerSettings(cwd = process.cwd()): RunnerSettings {
@@ -26,6 +28,7 @@ export function readRunnerSettings(cwd = process.cwd()): RunnerSettings {
     dataDir: path.resolve(cwd, process.env.DATA_DIR ?? '.data'),
     embeddedPgPort,
     port,
+    host: process.env.HOST?.trim() || undefined,
   };
 }
 

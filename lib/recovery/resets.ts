@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { beginAuthenticatorSetup, confirmAuthenticatorSetup, hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
@@ -19,11 +19,12 @@ import {
   type RelyingParty,
 } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/platform/webhooks';
-import { hasTrustedDevice } from '@/lib/sessions/devices';
+import { endSessionsAndUntrustDevices, hasApproverDevice } from '@/lib/sessions/devices';
+import { requestApproval } from '@/lib/verification/approvals';
 import { getVerifiedRecovery } from '@/lib/verification/challenges';
 import { codeMatches, generateCode, hashCode, normalizeCode } from '@/lib/verification/codes';
 import { identifierInput, maskEmail, maskPhone } from '@/lib/verification/identifiers';
-import { APPROVAL_TTL_SECONDS, CODE_TTL_SECONDS, MAX_ATTEMPTS } from '@/lib/verification/policy';
+import { CODE_TTL_SECONDS, MAX_ATTEMPTS } from '@/lib/verification/policy';
 import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
@@ -48,7 +49,7 @@ export type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
 const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_device'];
 
 export type ResetView =
-  | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequestPending: boolean }
+  | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }
   | { step: 'documents'; lostFactor: LostFactor; proved: Proof[] }
   | { step: 'bind'; lostFactor: LostFactor; proved: Proof[]; codeSentTo?: string | undefined }
   | { step: 'done'; lostFactor: LostFactor; holdEndsAt: string | null };
@@ -60,31 +61,46 @@ export const RESET_MAX_ATTEMPTS = 5;
 const SECOND_PROOF_LIMIT = { limit: 10, windowSeconds: 3600 };
 
 const ended = () => new AppError({ code: 'conflict', userMessage: 'This recovery has ended. Start again from “Can’t sign in?”.' });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A reset is driven by a 256-bit secret that only the browser that started it holds (an HttpOnly
+ * cookie); the database keeps its SHA-256. The reset's id is a public reference that may appear in
+ * audit lines and logs: on its own it opens nothing (security.md rule 26).
+ */
+export function newResetKey() {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: resetKeyHash(token) };
+}
+
+function resetKeyHash(token: string) {
+  return new Uint8Array(createHash('sha256').update(token).digest());
+}
 
 /** Starts (or re-aims, if the person changes their answer) the reset for a verified recovery challenge. */
-export async function beginReset(deps: Pick<ResetDeps, 'db' | 'now'>, input: { challengeId: string; lostFactor: string }): Promise<{ resetId: string }> {
+export async function beginReset(deps: Pick<ResetDeps, 'db' | 'now'>, input: { challengeId: string; lostFactor: string }): Promise<{ resetId: string; resetToken: string }> {
   if (!LOST_FACTORS.includes(input.lostFactor as LostFactor)) throw new AppError({ code: 'validation_failed', userMessage: 'Choose what you lost.' });
   const verified = await getVerifiedRecovery(deps.db, input.challengeId, deps.now);
   if (!verified) throw ended();
   // One verified code starts one reset (challengeId is unique); choosing again re-aims it, but
   // never after it completed and never with more proofs than the code itself.
+  // Choosing again issues a new browser key: only the newest cookie drives the reset.
   const id = randomUUID();
+  const key = newResetKey();
   const reset = await deps.db.$queryRaw<{ id: string }[]>`
-    INSERT INTO "RecoveryReset" ("id", "userId", "lostFactor", "challengeId", "proofs", "expiresAt", "createdAt")
+    INSERT INTO "RecoveryReset" ("id", "userId", "lostFactor", "challengeId", "proofs", "browserKeyHash", "expiresAt", "createdAt")
     VALUES (${id}::uuid, ${verified.userId}::uuid, ${input.lostFactor}, ${input.challengeId}::uuid, ARRAY[${verified.proof}]::text[],
-            ${new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000)}, ${deps.now})
-    ON CONFLICT ("challengeId") DO UPDATE SET "lostFactor" = EXCLUDED."lostFactor", "proofs" = EXCLUDED."proofs"
+            ${key.hash}, ${new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000)}, ${deps.now})
+    ON CONFLICT ("challengeId") DO UPDATE SET "lostFactor" = EXCLUDED."lostFactor", "proofs" = EXCLUDED."proofs", "browserKeyHash" = EXCLUDED."browserKeyHash"
       WHERE "RecoveryReset"."completedAt" IS NULL
     RETURNING "id"`;
   if (!reset[0]) throw ended();
-  return { resetId: reset[0].id };
+  return { resetId: reset[0].id, resetToken: key.token };
 }
 
-async function loadReset(db: Db, resetId: string, now: Date) {
-  if (!UUID.test(resetId)) return null;
+async function loadReset(db: Db, resetToken: string, now: Date) {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(resetToken)) return null;
   const reset = await db.recoveryReset.findUnique({
-    where: { id: resetId },
+    where: { browserKeyHash: resetKeyHash(resetToken) },
     select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, deviceChallengeId: true, newContact: true, contactChallengeId: true, expiresAt: true, completedAt: true },
   });
   if (!reset || reset.expiresAt <= now) return null;
@@ -92,8 +108,8 @@ async function loadReset(db: Db, resetId: string, now: Date) {
 }
 
 /** Where the person is in the reset. */
-export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string): Promise<ResetView | undefined> {
-  const reset = await loadReset(deps.db, resetId, deps.now);
+export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetToken: string): Promise<ResetView | undefined> {
+  const reset = await loadReset(deps.db, resetToken, deps.now);
   if (!reset) return undefined;
   if (reset.completedAt) {
     const hold = await getActiveHold({ db: deps.db, userId: reset.userId, now: deps.now });
@@ -106,21 +122,22 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetId:
   const [authenticator, passkeys, trustedDevice] = await Promise.all([
     hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }),
     countPasskeys(deps.db, reset.userId),
-    hasTrustedDevice(deps.db, reset.userId),
+    hasApproverDevice(deps.db, reset.userId, deps.now),
   ]);
   const options =
     reset.attempts >= RESET_MAX_ATTEMPTS
       ? []
       : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys, trustedDevice }).filter((p): p is SecondProof => SECOND_PROOFS.includes(p));
   if (options.length === 0) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
-  const deviceRequestPending = reset.deviceChallengeId !== null && (await deviceRequestState(deps, reset)) === 'pending';
-  return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts, deviceRequestPending };
+  const request = reset.deviceChallengeId ? await deviceRequest(deps, reset) : undefined;
+  const deviceRequestView = request?.state === 'pending' ? { number: request.number } : undefined;
+  return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts, deviceRequest: deviceRequestView };
 }
 
-async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, proof: SecondProof) {
-  const reset = await loadReset(deps.db, resetId, deps.now);
+async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetToken: string, proof: SecondProof) {
+  const reset = await loadReset(deps.db, resetToken, deps.now);
   if (!reset || reset.completedAt || reset.attempts >= RESET_MAX_ATTEMPTS) throw ended();
-  const view = await getResetView(deps, resetId);
+  const view = await getResetView(deps, resetToken);
   if (view?.step !== 'prove' || !view.options.includes(proof)) throw ended();
   const decision = await consumeRateLimit(deps.db, `reset:proof:${reset.userId}`, SECOND_PROOF_LIMIT, deps.now);
   if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'attempts');
@@ -142,79 +159,72 @@ async function recordProof(db: Db, resetId: string, proof: Proof, ok: boolean) {
   });
 }
 
-export async function proveWithAuthenticator(deps: ResetDeps, input: { resetId: string; code: string }) {
-  const reset = await openForProof(deps, input.resetId, 'authenticator');
+export async function proveWithAuthenticator(deps: ResetDeps, input: { resetToken: string; code: string }) {
+  const reset = await openForProof(deps, input.resetToken, 'authenticator');
   const result = await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, code: input.code, now: deps.now });
   await recordProof(deps.db, reset.id, 'authenticator', result.ok);
 }
 
 /** Options for proving with one of the account's own passkeys (allowCredentials: only theirs). */
-export async function passkeyProofOptions(deps: ResetDeps, input: { resetId: string }) {
-  const reset = await loadReset(deps.db, input.resetId, deps.now);
+export async function passkeyProofOptions(deps: ResetDeps, input: { resetToken: string }) {
+  const reset = await loadReset(deps.db, input.resetToken, deps.now);
   if (!reset || reset.completedAt) throw ended();
   return startPasskeySignIn({ db: deps.db, rp: deps.rp, now: deps.now, purpose: 'recovery', owner: { userId: reset.userId } });
 }
 
-export async function proveWithPasskey(deps: ResetDeps, input: { resetId: string; response: unknown }) {
-  const reset = await openForProof(deps, input.resetId, 'passkey');
+export async function proveWithPasskey(deps: ResetDeps, input: { resetToken: string; response: unknown }) {
+  const reset = await openForProof(deps, input.resetToken, 'passkey');
   const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, now: deps.now, response: input.response, purpose: 'recovery', owner: { userId: reset.userId } });
   await recordProof(deps.db, reset.id, 'passkey', result.ok);
 }
 
 /**
- * "Approve on a device where I'm signed in" as the second proof: the account's trusted devices see
- * the request on Account › Approvals (with this browser and network) for 5 minutes. Asking again
+ * "Approve on a device where I'm signed in" as the second proof (security.md rule 22): the
+ * account's signed-in devices see the request on Account › Approvals for 5 minutes, with the change
+ * it allows and this browser's network, and must pick the number this page shows. Asking again
  * withdraws the earlier request; each request counts against the second-proof limit.
  */
-export async function askTrustedDevice(deps: ResetDeps, input: { resetId: string; ip?: string | undefined; userAgent?: string | null | undefined }) {
-  const reset = await openForProof(deps, input.resetId, 'trusted_device');
-  await deps.db.$transaction(async (tx) => {
-    if (reset.deviceChallengeId) {
-      await tx.verificationChallenge.updateMany({ where: { id: reset.deviceChallengeId, approvedAt: null, deniedAt: null }, data: { expiresAt: deps.now } });
-    }
-    const request = await tx.verificationChallenge.create({
-      data: {
-        purpose: 'RESET_APPROVAL',
-        userId: reset.userId,
-        // Not typed by anyone: the reset it belongs to stands in for the identifier.
-        identifierHash: Buffer.from(reset.id.replace(/-/g, ''), 'hex'),
-        channel: 'TRUSTED_DEVICE',
-        destinationMasked: 'your signed-in devices',
-        maxAttempts: 1,
-        requestIp: input.ip ?? null,
-        requestUserAgent: input.userAgent?.slice(0, 300) ?? null,
-        expiresAt: new Date(deps.now.getTime() + APPROVAL_TTL_SECONDS * 1000),
-        createdAt: deps.now,
-      },
-      select: { id: true },
+export async function askTrustedDevice(deps: ResetDeps, input: { resetToken: string; ip?: string | undefined; userAgent?: string | null | undefined }): Promise<{ number: number }> {
+  const reset = await openForProof(deps, input.resetToken, 'trusted_device');
+  return deps.db.$transaction(async (tx) => {
+    const request = await requestApproval(tx, {
+      userId: reset.userId,
+      // Not typed by anyone: the reset it belongs to stands in for the identifier.
+      subject: new Uint8Array(Buffer.from(reset.id.replace(/-/g, ''), 'hex')),
+      change: reset.lostFactor,
+      ip: input.ip ?? null,
+      userAgent: input.userAgent ?? null,
+      now: deps.now,
+      withdraw: reset.deviceChallengeId,
     });
-    await tx.recoveryReset.update({ where: { id: reset.id }, data: { deviceChallengeId: request.id }, select: { id: true } });
+    await tx.recoveryReset.update({ where: { id: reset.id }, data: { deviceChallengeId: request.challengeId }, select: { id: true } });
+    return { number: request.number };
   });
 }
 
 export type DeviceProofState = 'none' | 'pending' | 'denied' | 'expired' | 'proved';
 
-async function deviceRequestState(deps: Pick<ResetDeps, 'db' | 'now'>, reset: { userId: string; deviceChallengeId: string | null }): Promise<DeviceProofState> {
-  if (!reset.deviceChallengeId) return 'none';
+async function deviceRequest(deps: Pick<ResetDeps, 'db' | 'now'>, reset: { userId: string; deviceChallengeId: string | null }): Promise<{ state: DeviceProofState; number: number }> {
+  const none = { state: 'none' as const, number: 0 };
+  if (!reset.deviceChallengeId) return none;
   const request = await deps.db.verificationChallenge.findFirst({
     where: { id: reset.deviceChallengeId, purpose: 'RESET_APPROVAL', userId: reset.userId },
-    select: { approvedAt: true, deniedAt: true, expiresAt: true },
+    select: { approvedAt: true, deniedAt: true, expiresAt: true, approvalNumber: true },
   });
-  if (!request) return 'none';
-  if (request.approvedAt) return 'proved';
-  if (request.deniedAt) return 'denied';
-  return request.expiresAt <= deps.now ? 'expired' : 'pending';
+  if (!request) return none;
+  const state = request.approvedAt ? 'proved' : request.deniedAt ? 'denied' : request.expiresAt <= deps.now ? 'expired' : 'pending';
+  return { state, number: request.approvalNumber ?? 0 };
 }
 
 /**
  * The requester's side, polled while waiting: an approval becomes the proof exactly once; a denial
  * counts as a failed try (once, however many polls see it) and ends that request.
  */
-export async function checkTrustedDevice(deps: Pick<ResetDeps, 'db' | 'now'>, input: { resetId: string }): Promise<DeviceProofState> {
-  const reset = await loadReset(deps.db, input.resetId, deps.now);
+export async function checkTrustedDevice(deps: Pick<ResetDeps, 'db' | 'now'>, input: { resetToken: string }): Promise<DeviceProofState> {
+  const reset = await loadReset(deps.db, input.resetToken, deps.now);
   if (!reset || reset.completedAt) throw ended();
   if (reset.proofs.includes('trusted_device')) return 'proved';
-  const state = await deviceRequestState(deps, reset);
+  const { state } = await deviceRequest(deps, reset);
   if (state === 'proved') {
     const { count } = await deps.db.verificationChallenge.updateMany({
       where: { id: reset.deviceChallengeId!, consumedAt: null, approvedAt: { not: null } },
@@ -243,22 +253,22 @@ export async function checkTrustedDevice(deps: Pick<ResetDeps, 'db' | 'now'>, in
 
 const CONTACTS: readonly LostFactor[] = ['phone', 'email'];
 
-async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetId: string, factors: readonly LostFactor[]) {
-  const reset = await loadReset(deps.db, resetId, deps.now);
+async function openForBinding(deps: Pick<ResetDeps, 'db' | 'now'>, resetToken: string, factors: readonly LostFactor[]) {
+  const reset = await loadReset(deps.db, resetToken, deps.now);
   if (!reset || reset.completedAt || !factors.includes(reset.lostFactor) || !resetAllowed(reset.lostFactor, reset.proofs)) throw ended();
   const user = await deps.db.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, displayName: true } });
   return { reset, user };
 }
 
 /** Binding a new authenticator app: the setup key and QR code for the person's account. */
-export async function beginAuthenticatorRebind(deps: ResetDeps, input: { resetId: string }) {
-  const { reset, user } = await openForBinding(deps, input.resetId, ['authenticator']);
+export async function beginAuthenticatorRebind(deps: ResetDeps, input: { resetToken: string }) {
+  const { reset, user } = await openForBinding(deps, input.resetToken, ['authenticator']);
   return beginAuthenticatorSetup({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, accountName: user.email });
 }
 
 /** Confirms the new app; the old one is removed in the same step and the reset completes. */
-export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetId: string; authenticatorId: string; code: string }) {
-  const { reset } = await openForBinding(deps, input.resetId, ['authenticator']);
+export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetToken: string; authenticatorId: string; code: string }) {
+  const { reset } = await openForBinding(deps, input.resetToken, ['authenticator']);
   await claimCompletion(deps.db, reset.id, deps.now);
   await confirmAuthenticatorSetup({
     db: deps.db,
@@ -274,14 +284,14 @@ export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetI
   return finishReset(deps, reset, 'authenticator');
 }
 
-export async function beginPasskeyRebind(deps: ResetDeps, input: { resetId: string }) {
-  const { reset, user } = await openForBinding(deps, input.resetId, ['passkey']);
+export async function beginPasskeyRebind(deps: ResetDeps, input: { resetToken: string }) {
+  const { reset, user } = await openForBinding(deps, input.resetToken, ['passkey']);
   return startPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, userName: user.email, displayName: user.displayName, now: deps.now });
 }
 
 /** Stores the new passkey, then removes every other one: the person cannot say which was lost. */
-export async function finishPasskeyRebind(deps: ResetDeps, input: { resetId: string; response: unknown }) {
-  const { reset } = await openForBinding(deps, input.resetId, ['passkey']);
+export async function finishPasskeyRebind(deps: ResetDeps, input: { resetToken: string; response: unknown }) {
+  const { reset } = await openForBinding(deps, input.resetToken, ['passkey']);
   await claimCompletion(deps.db, reset.id, deps.now);
   let created;
   try {
@@ -308,8 +318,8 @@ const maskContact = (factor: LostFactor, value: string) => (factor === 'email' ?
  * Sends a code to the new phone number or email address the person typed. Asking again (another
  * typo fixed) replaces the earlier code. The account keeps its old contact until the code is back.
  */
-export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetId: string; value: string }): Promise<{ codeSentTo: string }> {
-  const { reset } = await openForBinding(deps, input.resetId, CONTACTS);
+export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetToken: string; value: string }): Promise<{ codeSentTo: string }> {
+  const { reset } = await openForBinding(deps, input.resetToken, CONTACTS);
   const factor = reset.lostFactor;
   const parsed = identifierInput.safeParse(input.value);
   const field = factor === 'email' ? 'email' : 'phone';
@@ -373,8 +383,8 @@ export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, 
  * wrong codes end that code (attempts counted in the statement that reads the hash); asking for
  * a new code carries them over.
  */
-export async function finishContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetId: string; code: string }) {
-  const { reset } = await openForBinding(deps, input.resetId, CONTACTS);
+export async function finishContactRebind(deps: ResetDeps & { hmacKey: Buffer }, input: { resetToken: string; code: string }) {
+  const { reset } = await openForBinding(deps, input.resetToken, CONTACTS);
   const code = normalizeCode(input.code);
   if (!code) throw validationError({ code: ['Enter the 6-digit code.'] });
   if (!reset.contactChallengeId || !reset.newContact) throw new AppError({ code: 'conflict', userMessage: 'Ask for a code first.' });
@@ -442,10 +452,8 @@ async function finishReset(
     const origin = await deps.db.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
     await transitionTicket(deps.db, { ticketId: origin.challengeId, from: 'APPROVED', to: 'COMPLETED', actor: { kind: 'customer' }, now: deps.now });
   }
-  await deps.db.$transaction([
-    deps.db.user.update({ where: { id: reset.userId }, data: { sessionVersion: { increment: 1 } } }),
-    deps.db.session.updateMany({ where: { userId: reset.userId, revokedAt: null }, data: { revokedAt: deps.now } }),
-  ]);
+  // Rule 22: no device stays trusted after a recovery, so none can approve the next request.
+  await endSessionsAndUntrustDevices(deps.db, reset.userId, deps.now);
   const hold = await startHold({ db: deps.db, userId: reset.userId, reason: HOLD_REASON[factor], now: deps.now });
   await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
   const method = reset.proofs.includes('approved_ticket') ? 'identity_document' : 'two_proofs';

@@ -10,9 +10,10 @@ import { log } from '@/lib/log';
 import { notifySecurityChange } from '@/lib/notifications';
 import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { endSessionsAndUntrustDevices } from '@/lib/sessions/devices';
 import { issueResetToken, redeemResetToken } from './tickets';
 import { LOST_FACTORS } from './policy';
-import { RESET_TTL_SECONDS } from './resets';
+import { newResetKey, RESET_TTL_SECONDS } from './resets';
 
 /**
  * What an approved identity-document ticket does (issue 7 "Approving runs the reset"; security.md
@@ -57,10 +58,8 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
     for (const passkey of passkeys) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: passkey.id, now: deps.now });
     if (passkeys.length > 0) removed.push('passkey');
   }
-  await deps.db.$transaction([
-    deps.db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } }),
-    deps.db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: deps.now } }),
-  ]);
+  // Rule 22: a recovery leaves no device trusted, so none can approve the next request.
+  await endSessionsAndUntrustDevices(deps.db, userId, deps.now);
   const hold = await startHold({ db: deps.db, userId, reason: 'RECOVERY_COMPLETED', now: deps.now });
   for (const factor of removed) {
     await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: userId, factor, change: 'removed' }, now: deps.now });
@@ -106,7 +105,7 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
  * Opens the emailed link (once) and starts the binding step of a reset backed by the approved
  * ticket. The ticket moves to COMPLETED when the new factor is bound (lib/recovery/resets).
  */
-export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>, input: { token: string; ip?: string }): Promise<{ resetId: string }> {
+export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>, input: { token: string; ip?: string }): Promise<{ resetId: string; resetToken: string }> {
   const redeemed = await redeemResetToken({ db: deps.db, hmacKey: deps.hmacKey, token: input.token, ip: input.ip, now: deps.now });
   if (redeemed.status !== 'redeemed') {
     const message = {
@@ -119,9 +118,11 @@ export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | '
   // One factor per link, the strongest first; an approval with no recognised factor binds an authenticator.
   const lostFactor = LOST_FACTORS.find((f) => redeemed.lostFactors.includes(f)) ?? 'authenticator';
   const resetId = randomUUID();
+  const key = newResetKey();
   await deps.db.recoveryReset.create({
     data: {
       id: resetId,
+      browserKeyHash: key.hash,
       userId: redeemed.userId,
       lostFactor,
       // The approved ticket is what this reset stands on (its id fills the unique "started from" column).
@@ -131,7 +132,7 @@ export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | '
       createdAt: deps.now,
     },
   });
-  return { resetId };
+  return { resetId, resetToken: key.token };
 }
 
 /** How long an approval may be in flight before housekeeping takes it as stuck. */

@@ -5,7 +5,8 @@ import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn } from '@/lib/passkeys';
 import { hashPassword, verifyPassword } from './password';
-import { AGENT_SESSION_HOURS, type SecondFactor, type SignInDeps, throttle } from './sign-in';
+import { succeeded } from '@/lib/verification/failures';
+import { admitPasswordSignIn, AGENT_SESSION_HOURS, type SecondFactor, type SignInDeps, throttle } from './sign-in';
 import { plausibleEmail } from '@/lib/verification/identifiers';
 
 /**
@@ -21,7 +22,9 @@ let decoyHash: Promise<string> | undefined;
 
 export async function signInAgentWithPassword(deps: SignInDeps, input: RequestInfo & { email: string; password: string; secondFactor: SecondFactor }): Promise<AgentSignedIn> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
-  await throttle(deps.db, [`signin:agent:${keyedHash(deps.hmacKey, 'agent-signin', email).toString('base64url')}`, `signin:ip:${input.ip}`], input.now);
+  // The same failure limits as account holders (rules 14, 23): strangers cannot lock an agent,
+  // a supervisor or an admin out of the console.
+  const admission = await admitPasswordSignIn(deps.db, { subject: `signin:agent:${keyedHash(deps.hmacKey, 'agent-signin', email).toString('base64url')}`, ip: input.ip, now: input.now });
   const agent = plausibleEmail(email) ? await deps.db.agent.findUnique({ where: { email }, select: { id: true, passwordHash: true, active: true } }) : null;
   decoyHash ??= hashPassword('no agent has this password');
   const passwordOk = await verifyPassword(agent?.passwordHash ?? (await decoyHash), input.password);
@@ -39,7 +42,9 @@ export async function signInAgentWithPassword(deps: SignInDeps, input: RequestIn
     await audit(deps.db, input, { agentId: agent?.id, action: 'agent.sign_in_failed', method });
     throw failed();
   }
-  return openAgentSession(deps.db, input, agent.id, method);
+  const signedIn = await openAgentSession(deps.db, input, agent.id, method);
+  await succeeded(deps.db, admission);
+  return signedIn;
 }
 
 export async function signInAgentWithPasskey(deps: SignInDeps, input: RequestInfo & { response: unknown }): Promise<AgentSignedIn> {

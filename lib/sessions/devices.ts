@@ -36,9 +36,44 @@ export async function createTrustedDevice(options: {
   return { device, token };
 }
 
-/** Whether the account has a device that can approve requests (trusted and not revoked). */
-export async function hasTrustedDevice(db: Db, userId: string): Promise<boolean> {
-  return (await db.trustedDevice.count({ where: { userId, revokedAt: null, tokenHash: { not: null } } })) > 0;
+/**
+ * A device can approve recovery requests only while someone is signed in on it (security.md rule
+ * 22): a trusted, unrevoked device with a live session. Signing out, or any completed recovery,
+ * takes that away.
+ */
+export async function hasApproverDevice(db: Db, userId: string, now: Date): Promise<boolean> {
+  const live = await db.session.count({
+    where: { userId, revokedAt: null, expiresAt: { gt: now }, device: { is: { revokedAt: null, tokenHash: { not: null } } } },
+  });
+  return live > 0;
+}
+
+/**
+ * The browser asking to approve: its session must be live and belong to this account, and its
+ * device cookie must be the trusted device that session was opened on. A device cookie left behind
+ * after sign-out approves nothing.
+ */
+export async function findApprover(db: Db, hmacKey: Buffer, input: { userId: string; sessionId: string; deviceToken: string | undefined; now: Date }) {
+  const device = await findTrustedDevice(db, hmacKey, input.deviceToken);
+  if (!device || device.userId !== input.userId) return null;
+  const session = await db.session.findFirst({
+    where: { id: input.sessionId, userId: input.userId, deviceId: device.id, revokedAt: null, expiresAt: { gt: input.now } },
+    select: { authAt: true },
+  });
+  return session ? { deviceId: device.id, userId: device.userId, authAt: session.authAt } : null;
+}
+
+/**
+ * After a recovery changed the account: every session ends (the session version moves, so signed
+ * tokens die too) and no device stays trusted, so none can approve the next request.
+ */
+export async function endSessionsAndUntrustDevices(db: Db, userId: string, now: Date) {
+  const [, sessions, devices] = await db.$transaction([
+    db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } }, select: { id: true } }),
+    db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } }),
+    db.trustedDevice.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now, tokenHash: null } }),
+  ]);
+  return { sessionsEnded: sessions.count, devicesUntrusted: devices.count };
 }
 
 /** The device this token belongs to, if it is still trusted. */

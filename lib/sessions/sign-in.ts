@@ -4,6 +4,8 @@ import { hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn, startPasskeySignIn, type PasskeySignInResult, type RelyingParty } from '@/lib/passkeys';
+import { type Admission, admitAttempt, succeeded } from '@/lib/verification/failures';
+import { SIGN_IN_FAILURES, SIGN_IN_PER_IP } from '@/lib/verification/policy';
 import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 import { describeUserAgent } from '@/lib/verification/approvals';
 import { createTrustedDevice, findTrustedDevice } from './devices';
@@ -14,16 +16,19 @@ import { plausibleEmail } from '@/lib/verification/identifiers';
 /**
  * Sign-in for account holders: a passkey on its own, or email + password + a second factor
  * (authenticator code or passkey). One uniform failure for every reason (unknown email, wrong
- * password, wrong code, someone else's passkey), so the form reveals nothing (rule 13); limits per
- * account and per IP grow their wait with every breach and never lock the account itself (rule 14).
+ * password, wrong code, someone else's passkey), so the form reveals nothing (rule 13). Failures
+ * are counted per account AND client and per account (SIGN_IN_FAILURES), every try per IP
+ * (rule 14); strangers' failures never keep the owner's right password and second factor out of
+ * their own clean client (rule 23).
  */
 export const USER_IDLE_MINUTES = 30;
 export const USER_SESSION_DAYS = 7;
 /** Changing a factor or contact needs a sign-in or step-up this recent (security.md rule 17). */
 export const FRESH_AUTH_MINUTES = 5;
 const LIMITS = {
+  /** Step-up tries of a signed-in session: only that session's holder can spend them. */
   perAccount: { limit: 10, windowSeconds: 15 * 60 },
-  perIp: { limit: 30, windowSeconds: 15 * 60 },
+  perIp: SIGN_IN_PER_IP,
 };
 
 export type SignInDeps = { db: Db; hmacKey: Buffer; encryptionKey: Buffer; rp: RelyingParty };
@@ -45,13 +50,25 @@ export async function throttle(db: Db, keys: string[], now: Date) {
   }
 }
 
+/**
+ * A password sign-in may go ahead: every try counts per IP; failures count per account AND client
+ * and per account (lib/verification/failures). The caller reports a success with `succeeded`.
+ * The account key is a keyed hash of what was typed, so unknown accounts are limited alike (rule 13).
+ */
+export async function admitPasswordSignIn(db: Db, input: { subject: string; ip: string; now: Date }): Promise<Extract<Admission, { allowed: true }>> {
+  await throttle(db, [`signin:ip:${input.ip}`], input.now);
+  const admission = await admitAttempt(db, SIGN_IN_FAILURES, { subject: input.subject, client: input.ip }, input.now);
+  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'sign-in attempts');
+  return admission;
+}
+
 export async function signInWithPassword(
   deps: SignInDeps,
   input: RequestInfo & { email: string; password: string; secondFactor: SecondFactor },
 ): Promise<SignedIn> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
   const accountKey = keyedHash(deps.hmacKey, 'signin', email).toString('base64url');
-  await throttle(deps.db, [`signin:account:${accountKey}`, `signin:ip:${input.ip}`], input.now);
+  const admission = await admitPasswordSignIn(deps.db, { subject: `signin:account:${accountKey}`, ip: input.ip, now: input.now });
 
   // An address no account can have (control characters) is simply unknown: same work, same answer.
   const user = plausibleEmail(email) ? await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } }) : null;
@@ -69,7 +86,9 @@ export async function signInWithPassword(
     });
     throw failed();
   }
-  return openSession(deps, { ...input, userId: user.id, method });
+  const signedIn = await openSession(deps, { ...input, userId: user.id, method });
+  await succeeded(deps.db, admission);
+  return signedIn;
 }
 
 async function checkSecondFactor(deps: SignInDeps, userId: string, factor: SecondFactor, input: RequestInfo) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { keyedHash } from '@/lib/crypto';
+import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import type { Channel } from '@/lib/db/generated/enums';
 import type { Delivery, DeliveryChannel } from '@/lib/delivery/types';
@@ -9,15 +9,15 @@ import { log } from '@/lib/log';
 import { codeMatches, generateCode, hashCode, normalizeCode } from './codes';
 import { type Identifier, identifierInput, maskEmail, maskPhone } from './identifiers';
 import {
-  APPROVAL_TTL_SECONDS,
   CODE_TTL_SECONDS,
+  CODE_FAILURES,
   MAX_ATTEMPTS,
-  MAX_CONSECUTIVE_FAILURES,
   resendCooldownSeconds,
   SEND_LIMITS,
   VERIFY_FAILURES_PER_IP,
 } from './policy';
-import { consumeRateLimit, type RateDecision, rateLimited, resetRateLimit } from './rate-limit';
+import { admitAttempt, released, succeeded } from './failures';
+import { consumeRateLimit, type RateDecision, rateLimited } from './rate-limit';
 import { isUuid } from '@/lib/db/ids';
 
 /**
@@ -25,8 +25,9 @@ import { isUuid } from '@/lib/db/ids';
  * (SMS → resend, call me instead, email, trusted device), and atomic single use.
  *
  * Enumeration (security.md rule 13): an unknown identifier gets a decoy challenge that is stored,
- * rate limited and answered exactly like a real one, with a plausible masked destination derived
- * from the identifier; it never verifies. Messages are sent after the response (`schedule`), so
+ * rate limited and answered exactly like a real one; it never verifies. Its masked destinations,
+ * starting channel and delivery problems mirror the real accounts (rule 25, see mirrorSamples), so
+ * no field or distribution of fields tells it apart. Messages are sent after the response (`schedule`), so
  * a slow provider cannot reveal that an account exists either.
  */
 export type VerificationDeps = {
@@ -39,17 +40,16 @@ export type VerificationDeps = {
   schedule?: (work: () => Promise<void>) => void;
 };
 
-export type ChannelChoice = 'sms' | 'voice' | 'email' | 'trusted_device';
+export type ChannelChoice = 'sms' | 'voice' | 'email';
 
 export type ChallengeView = {
   channel: ChannelChoice;
-  /** Masked: "+1 ••• ••• 42 17", "a•••@example.com", or "your signed-in devices". */
+  /** Masked: "+1 ••• ••• 42 17" or "a•••@example.com". */
   destination: string;
   expiresAt: string;
   attemptsLeft: number;
   resendAvailableAt: string;
   status: 'active' | 'expired' | 'locked' | 'verified';
-  approval: 'none' | 'pending' | 'approved' | 'denied';
   /** A provider failure, said so the person can pick another way. */
   deliveryProblem: string | undefined;
 };
@@ -59,8 +59,9 @@ export type VerifyResult =
   | { status: 'wrong'; attemptsLeft: number }
   | { status: 'expired' | 'used' | 'locked' };
 
-const toPublic: Record<Channel, ChannelChoice> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email', TRUSTED_DEVICE: 'trusted_device' };
-const toDb: Record<ChannelChoice, Channel> = { sms: 'SMS', voice: 'VOICE', email: 'EMAIL', trusted_device: 'TRUSTED_DEVICE' };
+// Recovery codes go by SMS, voice or email; TRUSTED_DEVICE rows are device approvals (approvals.ts).
+const toPublic: Record<Channel, ChannelChoice> = { SMS: 'sms', VOICE: 'voice', EMAIL: 'email', TRUSTED_DEVICE: 'email' };
+const toDb: Record<ChannelChoice, Channel> = { sms: 'SMS', voice: 'VOICE', email: 'EMAIL' };
 
 const defaultSchedule = (work: () => Promise<void>) => {
   void work().catch((error) => log.error('verification_delivery_failed', { error }));
@@ -73,7 +74,76 @@ function hashOf(key: Buffer, ...parts: string[]) {
   return keyedHash(key, ...parts);
 }
 
-// Plausible stand-ins for a decoy, stable for the same identifier so repeated tries look the same.
+// Decoys mirror real answers in every field (security.md rules 13 and 25). Each account holds a
+// random place on a ring (User.sampleKey); a decoy takes the shape of the accounts found at its
+// identifier's keyed-hash positions: whether it starts by SMS, the country code and length of its
+// number, the domain and first letter of its address. The parts that would point at a person (the
+// digits shown) come from the keyed hash, and letter and domain come from two different accounts.
+// New sign-ups move a decoy only when they land between its position and its sample (about 1/N
+// of decoys per new account), so the same identifier keeps getting the same answer.
+type Sample = { email: string; phone: string | null; phoneVerified: boolean };
+type Mirrors = { any: Sample | undefined; phoneHolders: Sample[] };
+/** What a challenge shows for a channel the account cannot receive (fixed when it starts). */
+type StandIns = { phone: string | null; email: string | null };
+
+const ringPosition = (bytes: Buffer) => bytes.readUIntBE(0, 6) / 2 ** 48;
+
+/**
+ * The next account on the ring, and the next two with a verified phone, wrapping around. One
+ * indexed query, run for real and unknown identifiers alike so both take the same time (rule 13).
+ */
+async function mirrorSamples(db: Db, seed: Buffer): Promise<Mirrors> {
+  const anyAt = ringPosition(seed.subarray(0, 6));
+  const phoneAt = ringPosition(seed.subarray(6, 12));
+  const rows = await db.$queryRaw<(Sample & { ring: number })[]>`
+    SELECT "ring", "email", "phone", "phoneVerified" FROM (
+      (SELECT 0 AS "ring", 0 AS "lap", "sampleKey", "email", "phone", ("phone" IS NOT NULL AND "phoneVerifiedAt" IS NOT NULL) AS "phoneVerified"
+        FROM "User" WHERE "sampleKey" >= ${anyAt}::float8 ORDER BY "sampleKey" LIMIT 1)
+      UNION ALL
+      (SELECT 0, 1, "sampleKey", "email", "phone", ("phone" IS NOT NULL AND "phoneVerifiedAt" IS NOT NULL)
+        FROM "User" ORDER BY "sampleKey" LIMIT 1)
+      UNION ALL
+      (SELECT 1, 0, "sampleKey", "email", "phone", TRUE
+        FROM "User" WHERE "phone" IS NOT NULL AND "phoneVerifiedAt" IS NOT NULL AND "sampleKey" >= ${phoneAt}::float8 ORDER BY "sampleKey" LIMIT 2)
+      UNION ALL
+      (SELECT 1, 1, "sampleKey", "email", "phone", TRUE
+        FROM "User" WHERE "phone" IS NOT NULL AND "phoneVerifiedAt" IS NOT NULL ORDER BY "sampleKey" LIMIT 2)
+    ) AS "samples" ORDER BY "ring", "lap", "sampleKey"`;
+  return { any: rows.find((r) => r.ring === 0), phoneHolders: rows.filter((r) => r.ring === 1).slice(0, 2) };
+}
+
+/**
+ * A verified number's country code and length, with its last four digits from the keyed hash. The
+ * digits depend on the sample too: should the sample change, the whole number changes, as when a
+ * person changes numbers, never the country code alone.
+ */
+function mirroredPhone(sample: Sample | undefined, seed: Buffer) {
+  if (!sample?.phone) return fakePhone(seed); // no account has a verified phone: no answer to mirror
+  const last = String(keyedHash(seed, 'digits', sample.phone).readUInt32BE(0) % 10_000).padStart(4, '0');
+  return maskPhone(`${sample.phone.slice(0, -4)}${last}`);
+}
+
+/** The domain of one account's address and the first letter of another's. */
+function mirroredEmail(domainFrom: Sample | undefined, letterFrom: Sample | undefined, seed: Buffer) {
+  if (!domainFrom) return fakeEmail(seed);
+  const domain = domainFrom.email.slice(domainFrom.email.lastIndexOf('@') + 1);
+  return maskEmail(`${(letterFrom ?? domainFrom).email.slice(0, 1)}@${domain}`);
+}
+
+/**
+ * A real account found by email shows that typed address; one found by phone shows that typed
+ * number, and the email of an account that has a verified phone. Decoys show the same.
+ */
+function standInsFor(identifier: Identifier, mirrors: Mirrors, seed: Buffer): { phone: string; email: string } {
+  const [first, second] = mirrors.phoneHolders;
+  return {
+    phone: identifier.kind === 'phone' ? maskPhone(identifier.value) : mirroredPhone(first, seed),
+    email: identifier.kind === 'email' ? maskEmail(identifier.value) : mirroredEmail(first, second, seed),
+  };
+}
+
+// Last resorts, for a database with no account to mirror (so no real answer to tell them from) and
+// for challenges started before stand-ins were stored.
 function fakePhone(seed: Buffer) {
   const digits = Array.from(seed.subarray(0, 10), (b) => String(b % 10)).join('');
   return maskPhone(`+1${digits}`);
@@ -85,14 +155,15 @@ function fakeEmail(seed: Buffer) {
 }
 
 /** Where a code for `channel` goes for this account (or, for a decoy, where it would seem to go). */
-function destinationFor(channel: DeliveryChannel, user: Contact | null, identifier: Identifier | undefined, seed: Buffer) {
+function destinationFor(channel: DeliveryChannel, user: Contact | null, standIns: StandIns, seed: Buffer) {
   if (channel === 'email') {
     if (user) return { to: user.email, masked: maskEmail(user.email) };
-    return { to: undefined, masked: identifier?.kind === 'email' ? maskEmail(identifier.value) : fakeEmail(seed) };
+    return { to: undefined, masked: standIns.email ?? fakeEmail(seed) };
   }
-  // Rule 5: SMS and voice only ever go to a verified number.
+  // Rule 5: SMS and voice only ever go to a verified number. Without one, the stand-in is shown
+  // (shaped like a real number, rule 25) and nothing is sent.
   if (user?.phone && user.phoneVerifiedAt) return { to: user.phone, masked: maskPhone(user.phone) };
-  return { to: undefined, masked: identifier?.kind === 'phone' ? maskPhone(identifier.value) : fakePhone(seed) };
+  return { to: undefined, masked: standIns.phone ?? fakePhone(seed) };
 }
 
 async function limitAll(db: Db, now: Date, checks: [string, { limit: number; windowSeconds: number }][], what: string) {
@@ -115,7 +186,7 @@ function sendCode(deps: VerificationDeps, channel: DeliveryChannel, to: string |
           : codeVoice({ code });
     await deps.delivery
       .send({ channel, to, purpose: 'recovery-code', challengeId, sensitive: [code], ...content })
-      .catch((error) => log.warn('verification_send_failed', { channel, challengeId, error: (error as Error).message }));
+      .catch((error) => log.warn('verification_send_failed', { channel, challengeRef: logReference(deps.hmacKey, challengeId), error: (error as Error).message }));
   });
 }
 
@@ -130,14 +201,22 @@ export async function startRecovery(deps: VerificationDeps, input: { identifier:
 
   await limitAll(deps.db, now, [[`start:id:${id64}`, SEND_LIMITS.perIdentifier], [`send:ip:${input.ip}`, SEND_LIMITS.perIp]], 'code requests');
 
-  const user = await deps.db.user.findFirst({
-    where: identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value, phoneVerifiedAt: { not: null } },
-    select: userSelect,
-  });
-  // Accounts with a verified phone start with SMS, others with email; decoys split the same way.
-  const prefersSms = user ? Boolean(user.phone && user.phoneVerifiedAt) : identifier.kind === 'phone' || idHash[0]! % 4 !== 0;
+  // The mirror samples are read for every identifier, found or not: the same work either way (rule 13).
+  const mirrorSeed = hashOf(deps.hmacKey, 'decoy-mirror', identifier.value);
+  const [user, mirrors] = await Promise.all([
+    deps.db.user.findFirst({
+      where: identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value, phoneVerifiedAt: { not: null } },
+      select: userSelect,
+    }),
+    mirrorSamples(deps.db, mirrorSeed),
+  ]);
+  const standIns = standInsFor(identifier, mirrors, mirrorSeed);
+  // Accounts with a verified phone start with SMS, others with email. A decoy starts like the
+  // account it mirrors, so decoys split as the real accounts do (rule 25); one typed as a phone
+  // number starts by SMS, as every account found by its verified phone does.
+  const prefersSms = user ? Boolean(user.phone && user.phoneVerifiedAt) : identifier.kind === 'phone' || Boolean(mirrors.any?.phoneVerified);
   const channel: DeliveryChannel = prefersSms ? 'sms' : 'email';
-  const destination = destinationFor(channel, user, identifier, idHash);
+  const destination = destinationFor(channel, user, standIns, idHash);
   const destinationKey = hashOf(deps.hmacKey, 'destination', destination.to ?? `decoy:${id64}`).toString('base64url');
   await limitAll(deps.db, now, [[`send:${channel}:${destinationKey}`, channel === 'sms' ? SEND_LIMITS.smsPerDestination : SEND_LIMITS.emailPerDestination]], 'codes sent to this contact');
 
@@ -152,6 +231,9 @@ export async function startRecovery(deps: VerificationDeps, input: { identifier:
       identifierHash: new Uint8Array(idHash),
       channel: toDb[channel],
       destinationMasked: destination.masked,
+      standInPhoneMasked: standIns.phone,
+      // A real account always shows its own address; only a decoy needs one.
+      standInEmailMasked: user ? null : standIns.email,
       codeHash: user ? codeHash : null,
       maxAttempts: MAX_ATTEMPTS,
       sendCount: 1,
@@ -171,14 +253,14 @@ const challengeSelect = {
   identifierHash: true,
   channel: true,
   destinationMasked: true,
+  standInPhoneMasked: true,
+  standInEmailMasked: true,
   attempts: true,
   maxAttempts: true,
   sendCount: true,
   lastSentAt: true,
   expiresAt: true,
   consumedAt: true,
-  approvedAt: true,
-  deniedAt: true,
   createdAt: true,
 } as const;
 
@@ -192,12 +274,14 @@ export async function getChallengeView(deps: Pick<VerificationDeps, 'db' | 'now'
   const now = (deps.now ?? (() => new Date()))();
   const challenge = await loadChallenge(deps.db, challengeId);
   if (!challenge) return undefined;
-  const failed = challenge.userId
-    ? await deps.db.outboundMessage.findFirst({
-        where: { challengeId, status: { in: ['FAILED', 'UNDELIVERED'] }, createdAt: { gte: challenge.lastSentAt ?? challenge.createdAt } },
-        select: { channel: true },
-      })
-    : null;
+  // Asked for decoys too (they have no messages): the same work for every challenge (rule 13).
+  const [failed, rates] = await Promise.all([
+    deps.db.outboundMessage.findFirst({
+      where: { challengeId, status: { in: ['FAILED', 'UNDELIVERED'] }, createdAt: { gte: challenge.lastSentAt ?? challenge.createdAt } },
+      select: { channel: true },
+    }),
+    deliveryFailureRates(deps.db, now),
+  ]);
   const status = challenge.consumedAt
     ? 'verified'
     : challenge.attempts >= challenge.maxAttempts
@@ -206,6 +290,8 @@ export async function getChallengeView(deps: Pick<VerificationDeps, 'db' | 'now'
         ? 'expired'
         : 'active';
   const sentAt = challenge.lastSentAt ?? challenge.createdAt;
+  // Drawn for every challenge, used only for a decoy: no step a clock could tell apart.
+  const decoyFails = decoyDeliveryFails(challenge, rates, now);
   return {
     channel: toPublic[challenge.channel],
     destination: challenge.destinationMasked ?? '',
@@ -213,9 +299,59 @@ export async function getChallengeView(deps: Pick<VerificationDeps, 'db' | 'now'
     attemptsLeft: Math.max(0, challenge.maxAttempts - challenge.attempts),
     resendAvailableAt: new Date(sentAt.getTime() + resendCooldownSeconds(challenge.sendCount) * 1000).toISOString(),
     status,
-    approval: challenge.channel !== 'TRUSTED_DEVICE' ? 'none' : challenge.approvedAt ? 'approved' : challenge.deniedAt ? 'denied' : 'pending',
-    deliveryProblem: failed ? deliveryProblemMessage(failed.channel) : undefined,
+    deliveryProblem: failed
+      ? deliveryProblemMessage(failed.channel)
+      : !challenge.userId && decoyFails
+        ? deliveryProblemMessage(challenge.channel as MessageChannel)
+        : undefined,
   };
+}
+
+type MessageChannel = 'EMAIL' | 'SMS' | 'VOICE';
+type FailureRates = Record<MessageChannel, number>;
+const FAILURE_RATE_WINDOW_MS = 7 * 86_400_000;
+const FAILURE_RATE_TTL_MS = 5 * 60_000;
+const failureRateCache = new WeakMap<Db, { at: number; rates: Promise<FailureRates> }>();
+
+/**
+ * How often recovery codes failed to arrive lately, per channel (real sends only: decoys send
+ * nothing). Cached a few minutes per database: the refresh lands on whichever request comes, found
+ * or not.
+ */
+function deliveryFailureRates(db: Db, now: Date): Promise<FailureRates> {
+  const cached = failureRateCache.get(db);
+  if (cached && Date.now() - cached.at < FAILURE_RATE_TTL_MS) return cached.rates;
+  const rates = db.outboundMessage
+    .groupBy({
+      by: ['channel', 'status'],
+      where: { purpose: 'recovery-code', createdAt: { gte: new Date(now.getTime() - FAILURE_RATE_WINDOW_MS) } },
+      _count: { _all: true },
+    })
+    .then((rows) => {
+      const rate = (channel: MessageChannel) => {
+        const of = rows.filter((r) => r.channel === channel);
+        const total = of.reduce((sum, r) => sum + r._count._all, 0);
+        const failed = of.filter((r) => r.status === 'FAILED' || r.status === 'UNDELIVERED').reduce((sum, r) => sum + r._count._all, 0);
+        return total === 0 ? 0 : failed / total;
+      };
+      return { EMAIL: rate('EMAIL'), SMS: rate('SMS'), VOICE: rate('VOICE') };
+    });
+  failureRateCache.set(db, { at: Date.now(), rates });
+  rates.catch(() => failureRateCache.delete(db));
+  return rates;
+}
+
+/**
+ * A decoy's code "fails to arrive" as often as real codes on that channel do (rule 25), and like a
+ * dead number or mailbox it fails for every send to the same identifier and channel, a few seconds
+ * after sending, when a provider's answer would come back.
+ */
+function decoyDeliveryFails(challenge: { identifierHash: Uint8Array; channel: Channel; lastSentAt: Date | null; createdAt: Date }, rates: FailureRates, now: Date) {
+  if (challenge.channel === 'TRUSTED_DEVICE') return false;
+  const draw = keyedHash(Buffer.from(challenge.identifierHash), 'decoy-delivery', challenge.channel);
+  const delaySeconds = 2 + (draw[4]! % 9);
+  const sentAt = challenge.lastSentAt ?? challenge.createdAt;
+  return draw.readUInt32BE(0) / 2 ** 32 < rates[challenge.channel] && now.getTime() - sentAt.getTime() >= delaySeconds * 1000;
 }
 
 function deliveryProblemMessage(channel: 'EMAIL' | 'SMS' | 'VOICE') {
@@ -226,6 +362,8 @@ function deliveryProblemMessage(channel: 'EMAIL' | 'SMS' | 'VOICE') {
 
 /** "Didn't get the code?": a new code by SMS, voice or email. The old code stops working; attempts carry over. */
 export async function resendCode(deps: VerificationDeps, input: { challengeId: string; channel: 'sms' | 'voice' | 'email'; ip: string }) {
+  // The channel arrives from the browser: anything else is refused before it can become a limit key.
+  if (!Object.hasOwn(toDb, input.channel)) throw validationError({ channel: ['Choose a text message, a phone call or an email.'] });
   const now = (deps.now ?? (() => new Date()))();
   const challenge = await loadChallenge(deps.db, input.challengeId);
   if (!challenge || challenge.consumedAt || challenge.expiresAt <= now || challenge.attempts >= challenge.maxAttempts) {
@@ -235,9 +373,11 @@ export async function resendCode(deps: VerificationDeps, input: { challengeId: s
   if (readyAt > now.getTime()) throw rateLimited((readyAt - now.getTime()) / 1000, 'code requests');
 
   const seed = Buffer.from(challenge.identifierHash);
-  const destination = destinationFor(input.channel, challenge.user, undefined, seed);
-  // A decoy keeps showing the destination it started with, like a real account would.
-  const masked = challenge.userId ? destination.masked : sameKindMasked(challenge.destinationMasked, input.channel, destination.masked);
+  const destination = destinationFor(input.channel, challenge.user, { phone: challenge.standInPhoneMasked, email: challenge.standInEmailMasked }, seed);
+  // A decoy shows the stand-ins fixed at its start, as stable as a real account's contacts. One
+  // started before stand-ins were stored keeps the destination it started with.
+  const legacyDecoy = !challenge.userId && challenge.standInEmailMasked === null;
+  const masked = legacyDecoy ? sameKindMasked(challenge.destinationMasked, input.channel, destination.masked) : destination.masked;
   const destinationKey = hashOf(deps.hmacKey, 'destination', destination.to ?? `decoy:${seed.toString('base64url')}`).toString('base64url');
   const perDestination = { sms: SEND_LIMITS.smsPerDestination, voice: SEND_LIMITS.voicePerDestination, email: SEND_LIMITS.emailPerDestination }[input.channel];
   await limitAll(
@@ -261,8 +401,6 @@ export async function resendCode(deps: VerificationDeps, input: { challengeId: s
       sendCount: { increment: 1 },
       lastSentAt: now,
       expiresAt: new Date(now.getTime() + CODE_TTL_SECONDS * 1000),
-      approvedAt: null,
-      deniedAt: null,
     },
   });
   if (count !== 1) throw new AppError({ code: 'conflict', userMessage: 'This code request has ended. Start again to get a new code.' });
@@ -285,93 +423,69 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
   if (!ipDecision.allowed) throw rateLimited(ipDecision.retryAfterSeconds, 'attempts');
 
   if (!isUuid(input.challengeId)) return { status: 'expired' };
+  const target = await deps.db.verificationChallenge.findFirst({
+    where: { id: input.challengeId, purpose: 'RECOVERY' },
+    select: { identifierHash: true, consumedAt: true, attempts: true, maxAttempts: true },
+  });
+  if (!target) return { status: 'expired' };
+  if (target.consumedAt) return { status: 'used' };
+  if (target.attempts >= target.maxAttempts) return { status: 'locked' };
+
+  // Failures per identifier AND client (rules 3, 14, 23): the client that keeps guessing waits, and
+  // the identifier-wide lock is time-boxed and still lets a client with a clean record try, so
+  // nobody can lock the owner out. Decoys go through the same limits (rule 13).
+  const admission = await admitAttempt(deps.db, CODE_FAILURES, { subject: `verify:${Buffer.from(target.identifierHash).toString('base64url')}`, client: input.ip }, now);
+  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'wrong codes');
+
   // Count the attempt and read the stored hash in one statement: no two requests share an attempt.
-  const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; userId: string | null; identifierHash: Uint8Array }[]>`
+  const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; userId: string | null }[]>`
     UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
     WHERE "id" = ${input.challengeId}::uuid AND "purpose" = 'RECOVERY' AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
-    RETURNING "codeHash", "attempts", "maxAttempts", "userId", "identifierHash"`;
+    RETURNING "codeHash", "attempts", "maxAttempts", "userId"`;
   if (!attempt) {
+    // Not a guess: the challenge ended before this try was counted (rule 3 already stopped it).
+    await released(deps.db, admission);
     const challenge = await deps.db.verificationChallenge.findUnique({ where: { id: input.challengeId }, select: { consumedAt: true, attempts: true, maxAttempts: true } });
     if (challenge?.consumedAt) return { status: 'used' };
     if (challenge && challenge.attempts >= challenge.maxAttempts) return { status: 'locked' };
     return { status: 'expired' };
   }
 
-  const failuresKey = `verify:failures:${Buffer.from(attempt.identifierHash).toString('base64url')}`;
-  const failures = await deps.db.rateLimitBucket.findUnique({ where: { key: failuresKey }, select: { count: true } });
-  if ((failures?.count ?? 0) >= MAX_CONSECUTIVE_FAILURES) return { status: 'locked' };
-
   if (attempt.userId && codeMatches(deps.hmacKey, input.challengeId, code, attempt.codeHash)) {
-    const { count } = await deps.db.verificationChallenge.updateMany({
-      where: { id: input.challengeId, consumedAt: null },
-      data: { consumedAt: now },
-    });
-    if (count !== 1) return { status: 'used' };
-    if (failures) await resetRateLimit(deps.db, failuresKey);
+    // The proof is the channel of the code that was entered, recorded as it is consumed.
+    const count = await deps.db.$executeRaw`
+      UPDATE "VerificationChallenge" SET "consumedAt" = ${now}, "verifiedChannel" = "channel"
+      WHERE "id" = ${input.challengeId}::uuid AND "consumedAt" IS NULL AND "channel" <> 'TRUSTED_DEVICE'`;
+    if (count !== 1) {
+      await released(deps.db, admission);
+      return { status: 'used' };
+    }
+    await succeeded(deps.db, admission);
     return { status: 'verified', userId: attempt.userId };
   }
 
-  // Consecutive failures per identifier, across challenges (security.md rule 3); a resend never resets it.
-  await deps.db.$executeRaw`
-    INSERT INTO "RateLimitBucket" ("key", "count", "windowStart", "strikes", "updatedAt") VALUES (${failuresKey}, 1, ${now}, 0, ${now})
-    ON CONFLICT ("key") DO UPDATE SET "count" = "RateLimitBucket"."count" + 1, "updatedAt" = ${now}`;
+  // The failure stays counted (admitAttempt reserved it); a resend never gives it back (rule 3).
   const attemptsLeft = attempt.maxAttempts - attempt.attempts;
   return attemptsLeft > 0 ? { status: 'wrong', attemptsLeft } : { status: 'locked' };
 }
 
-/** "Approve on a trusted device": signed-in devices of the account see the request. */
-export async function requestDeviceApproval(deps: VerificationDeps, input: { challengeId: string; ip: string; userAgent: string | null }) {
-  const now = (deps.now ?? (() => new Date()))();
-  const challenge = await loadChallenge(deps.db, input.challengeId);
-  if (!challenge || challenge.consumedAt || challenge.expiresAt <= now || challenge.attempts >= challenge.maxAttempts) {
-    throw new AppError({ code: 'conflict', userMessage: 'This request has ended. Start again.' });
-  }
-  await limitAll(deps.db, now, [[`approval:id:${Buffer.from(challenge.identifierHash).toString('base64url')}`, { limit: 5, windowSeconds: 3600 }]], 'approval requests');
-  await deps.db.verificationChallenge.update({
-    where: { id: challenge.id },
-    data: {
-      channel: 'TRUSTED_DEVICE',
-      destinationMasked: 'your signed-in devices',
-      approvedAt: null,
-      deniedAt: null,
-      approvedByDeviceId: null,
-      requestIp: input.ip,
-      requestUserAgent: input.userAgent?.slice(0, 300) ?? null,
-      // The request is live on someone's screen: it lasts minutes, not the code's ten.
-      expiresAt: new Date(now.getTime() + APPROVAL_TTL_SECONDS * 1000),
-    },
-  });
-  return getChallengeView(deps, challenge.id);
-}
-
-/** The requester's side: once a device approved, the challenge is consumed exactly once. */
-export async function completeDeviceApproval(deps: VerificationDeps, challengeId: string): Promise<VerifyResult> {
-  const now = (deps.now ?? (() => new Date()))();
-  const challenge = await loadChallenge(deps.db, challengeId);
-  if (!challenge || !challenge.userId || !challenge.approvedAt) return { status: challenge?.consumedAt ? 'used' : 'expired' };
-  const { count } = await deps.db.verificationChallenge.updateMany({
-    where: { id: challengeId, purpose: 'RECOVERY', consumedAt: null, approvedAt: { not: null }, expiresAt: { gt: now } },
-    data: { consumedAt: now },
-  });
-  return count === 1 ? { status: 'verified', userId: challenge.userId } : { status: 'used' };
-}
-
 /** How long a verified recovery challenge may start a factor reset (issue 6). */
 export const VERIFIED_RECOVERY_TTL_SECONDS = 15 * 60;
-export type RecoveryProof = 'email_code' | 'phone_code' | 'trusted_device';
+export type RecoveryProof = 'email_code' | 'phone_code';
 
 /**
  * The account and the proof a recovery challenge established, if it was verified in the last
- * 15 minutes. SMS and voice codes prove the same thing (the phone); a decoy never verifies.
+ * 15 minutes. The proof is the channel of the code actually entered (SMS and voice both prove the
+ * phone); a decoy never verifies, and a device approval is never a first proof (rule 22).
  */
 export async function getVerifiedRecovery(db: Db, challengeId: string, now: Date): Promise<{ userId: string; proof: RecoveryProof; email: string } | undefined> {
   if (!isUuid(challengeId)) return undefined;
   const challenge = await db.verificationChallenge.findFirst({
     where: { id: challengeId, purpose: 'RECOVERY', userId: { not: null }, consumedAt: { gt: new Date(now.getTime() - VERIFIED_RECOVERY_TTL_SECONDS * 1000) } },
-    select: { userId: true, channel: true, user: { select: { email: true } } },
+    select: { userId: true, verifiedChannel: true, user: { select: { email: true } } },
   });
-  if (!challenge?.userId || !challenge.user) return undefined;
-  const proof: RecoveryProof = challenge.channel === 'EMAIL' ? 'email_code' : challenge.channel === 'TRUSTED_DEVICE' ? 'trusted_device' : 'phone_code';
+  const via = challenge?.verifiedChannel;
+  if (!challenge?.userId || !challenge.user || !via || via === 'TRUSTED_DEVICE') return undefined;
   // The account's own address: where mail about this recovery goes (pages show it masked).
-  return { userId: challenge.userId, proof, email: challenge.user.email };
+  return { userId: challenge.userId, proof: via === 'EMAIL' ? 'email_code' : 'phone_code', email: challenge.user.email };
 }

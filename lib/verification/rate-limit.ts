@@ -1,11 +1,11 @@
 import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
-import type { Limit } from './policy';
+import { type Limit, RATE_LIMIT_MAX_BLOCK_SECONDS } from './policy';
 
 /**
  * Fixed-window counters in PostgreSQL, so every app instance shares them. A key that goes over
  * its limit is blocked until the window ends, and each further time it does, for twice as long
- * (a growing cooldown). The row is locked for the decision, so concurrent requests cannot slip
+ * (a growing cooldown), up to RATE_LIMIT_MAX_BLOCK_SECONDS (rule 23: never an open-ended lever). The row is locked for the decision, so concurrent requests cannot slip
  * past the limit together.
  */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -28,7 +28,8 @@ export async function consumeRateLimit(db: Db, key: string, limit: Limit, now: D
     if (count > limit.limit) {
       const strikes = bucket!.strikes + 1;
       const windowEnd = windowStart.getTime() + windowMs;
-      const blockedUntil = new Date(Math.max(windowEnd, nowMs + windowMs * 2 ** (strikes - 1)));
+      const grown = Math.min(windowMs * 2 ** (strikes - 1), Math.max(windowMs, RATE_LIMIT_MAX_BLOCK_SECONDS * 1000));
+      const blockedUntil = new Date(Math.max(windowEnd, nowMs + grown));
       await tx.rateLimitBucket.update({ where: { key }, data: { count, windowStart, strikes, blockedUntil } });
       return { allowed: false as const, retryAfterSeconds: Math.ceil((blockedUntil.getTime() - nowMs) / 1000) };
     }

@@ -1,6 +1,6 @@
 // Page weight benchmark: `npm run bench:pages`. From the production build's manifests, the first-load
 // JavaScript and CSS of every page (the root chunks plus the route's own entry chunks, gzipped as
-// `next start` serves them); then on `next start` (loopback only, bounded in count) the HTML each page
+// `npm start` serves them); then on `npm start` (loopback only, bounded in count) the HTML each page
 // returns to the person it is for (signed out, a signed-in account holder, a signed-in supervisor or
 // admin) and its server time. Writes tests/bench/reports/pages.*.
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ function firstLoad(entry: string) {
 
 const pageEntries = Object.entries(appPaths).filter(([entry, route]) => entry.endsWith('/page') && !route.startsWith('/_global-error') && route !== '/dev/outbox');
 
-// ── HTML and server time on next start ──────────────────────────────────────────────────
+// ── HTML and server time on npm start ──────────────────────────────────────────────────
 const server = await startBenchServer();
 const db = createPrisma(server.databaseUrl);
 try {

@@ -1,5 +1,5 @@
 // Every benchmark in turn: `npm run bench`. A fresh production build (timed), then each benchmark
-// against `next start` on a throwaway embedded PostgreSQL (each writes tests/bench/reports/<name>.*),
+// against `npm start` on a throwaway embedded PostgreSQL (each writes tests/bench/reports/<name>.*),
 // after the machine has settled from the one before, then one combined report:
 // tests/bench/reports/latest.md and latest.json.
 import { execSync, spawnSync } from 'node:child_process';
@@ -78,7 +78,7 @@ const lines = [
   '',
   `Measured ${startedAt.toISOString()} at commit ${commit} on ${m.cpus}, ${m.memory}, Node ${m.node}, ${m.platform}.`,
   `Load average (1 min): ${loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end; other work on the machine inflates every figure.`,
-  'Every server is `next start` on a throwaway embedded PostgreSQL, listening on 127.0.0.1; every load is bounded in count.',
+  'Every server is the server entry (`npm start`) on a throwaway embedded PostgreSQL, listening on 127.0.0.1; every load is bounded in count.',
   '',
   `**${withTarget.length} figures have a target: ${withTarget.length - missed.length} met, ${missed.length} missed.**` +
     (outcomes.some((o) => !o.ok) ? ` Not run or failed: ${outcomes.filter((o) => !o.ok).map((o) => o.name).join(', ')}.` : ''),

@@ -13,7 +13,7 @@ const SEED = 20261122;
 export type Corpus = {
   /** What the engines index, built without parsing Markdown per article (so 50,000 take about a second). */
   documents(size: number): SearchDocument[];
-  /** The same articles as Markdown files in `dir`, for `next start` (CONTENT_DIR). */
+  /** The same articles as Markdown files in `dir`, for `npm start` (CONTENT_DIR). */
   writeMarkdown(size: number, dir: string): void;
 };
 

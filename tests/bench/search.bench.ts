@@ -3,7 +3,7 @@
 // (BENCH_SIZES to change) and, at each size, measures the embedded engine in process (index build,
 // heap growth of the index, query p50/p95/p99) and Meilisearch when one is available
 // (tests/bench/meilisearch-server.ts: MEILISEARCH_URL or ../shared/tools/meilisearch-server).
-// Then GET /api/search on `next start` at 2,000 articles (BENCH_ARTICLES; loopback only, bounded).
+// Then GET /api/search on `npm start` at 2,000 articles (BENCH_ARTICLES; loopback only, bounded).
 // Writes tests/bench/reports/search.{md,json} and the chart tests/bench/reports/search-latency.svg.
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -132,7 +132,7 @@ for (const p of meiliPoints) {
   );
 }
 
-// ── GET /api/search on next start (embedded engine, HTTP_SIZE articles as Markdown) ───────────────
+// ── GET /api/search on npm start (embedded engine, HTTP_SIZE articles as Markdown) ───────────────
 const contentDir = mkdtempSync(path.join(tmpdir(), 'regain-bench-content-'));
 corpus.writeMarkdown(HTTP_SIZE, contentDir);
 const loadStart = performance.now();

@@ -59,7 +59,8 @@ export function writeReport(name: string, title: string, rows: Row[], extra: Rec
 }
 
 /**
- * `next start` on a throwaway embedded PostgreSQL (scripts/dev.ts --start --ephemeral), built first
+ * The server entry (scripts/serve.ts, as `npm start`) on a throwaway embedded PostgreSQL
+ * (scripts/dev.ts --start --ephemeral), built first
  * if needed, listening on loopback only. Production refuses outbox delivery, so unless `env` says
  * otherwise both transports point at a closed loopback port (nothing is sent).
  */

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
 import { photo } from '../support/images';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, consoleAgent, consoleSignIn, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
-import { approvedTicketLink, highRiskTicket, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
+import { approvedTicketLink, highRiskTicket, pendingApproval, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 // Issue 8 / security.md rule 21: every page passes axe, focus is always visible, and the main
@@ -84,7 +84,7 @@ test.describe('every page passes axe and shows focus', () => {
 });
 
 test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
-  test('account: security (wide and at 390 px), approvals with and without a request, the step-up dialog', async ({ page, browser }) => {
+  test('account: security (wide and at 390 px), approvals with and without a request, the step-up dialog', async ({ page }) => {
     test.setTimeout(90_000);
     const account = await accountWithAuthenticator();
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -99,23 +99,11 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
     await expect(page.getByText('No requests waiting')).toBeVisible();
     await expectAccessible(page);
 
-    // Recovery started in another browser, waiting for this signed-in device to approve it.
-    const other = await browser.newContext();
-    const requester = await other.newPage();
-    await requester.clock.install();
-    await requester.goto('/recover');
-    await requester.getByLabel('Email address or phone number').fill(account.email);
-    await requester.getByRole('button', { name: 'Continue' }).click();
-    await expect(requester).toHaveURL(/\/recover\/verify$/);
-    await pinServerClock(requester, new Date(Date.now() + 31_000));
-    await requester.clock.fastForward(31_000);
-    await requester.getByRole('button', { name: /Approve on a trusted device/ }).click();
-    await expect(requester.getByText('Waiting for approval on your signed-in device')).toBeVisible();
-    await expectAccessible(requester);
+    // A reset started in another browser (after a verified code), waiting for this signed-in device.
+    await pendingApproval(account.id, { change: 'authenticator' });
     await page.reload();
-    await expect(page.getByText('Someone is trying to recover your account')).toBeVisible();
+    await expect(page.getByText('Someone is asking to replace the authenticator app on your account')).toBeVisible();
     await expectAccessible(page);
-    await other.close();
 
     // A change more than 5 minutes after signing in asks to confirm it's you, in a modal dialog.
     await page.goto('/account/security');

@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { totp } from '@/lib/authenticator/totp';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '@/prisma/seed';
+import { DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { accountWithAuthenticator, signIn } from './accounts';
+import { pendingApproval } from './fixtures';
 import { E2E, expectNoSeriousA11yViolations } from './support';
 
 test.describe('account security center', () => {
@@ -23,28 +25,33 @@ test.describe('account security center', () => {
     await expect(page).toHaveURL(/\/signin$/);
   });
 
-  test('a device that signed in approves a recovery started elsewhere', async ({ page, browser }) => {
+  test('a browser that signed out keeps its device cookie but can no longer see or approve requests', async ({ page }) => {
     const account = await accountWithAuthenticator();
-    const device = await browser.newContext();
-    const devicePage = await device.newPage();
-    await signIn(devicePage, account.email, account.password, account.code());
-    await expect(devicePage).toHaveURL(/\/account\/security$/);
+    await signIn(page, account.email, account.password, account.code());
+    await expect(page).toHaveURL(/\/account\/security$/);
+    const request = await pendingApproval(account.id);
+    await page.goto('/account/approvals');
+    await expect(page.getByRole('button', { name: `Approve with number ${request.approvalNumber}` })).toBeVisible();
 
+    await page.goto('/account/security');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/signin$/);
+    expect((await page.context().cookies()).some((c) => c.name === DEVICE_COOKIE)).toBe(true);
+    await page.goto('/account/approvals');
+    await expect(page.getByText('This device is not signed in')).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Approve with number/ })).toHaveCount(0);
+  });
+
+  test('“Didn’t get the code?” offers another text, a call or email, never a device approval in place of a code', async ({ page }) => {
+    const account = await accountWithAuthenticator();
     await page.clock.install();
     await page.goto('/recover');
     await page.getByLabel('Email address or phone number').fill(account.email);
     await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/verify$/);
     await page.context().addCookies([{ name: 'regain_test_now', value: new Date(Date.now() + 31_000).toISOString(), url: E2E.baseUrl }]);
     await page.clock.fastForward(31_000);
-    await page.getByRole('button', { name: /Approve on a trusted device/ }).click();
-    await expect(page.getByText('Waiting for approval on your signed-in device')).toBeVisible();
-
-    await devicePage.goto('/account/approvals');
-    await devicePage.getByRole('button', { name: /approve/i }).click();
-    await expect(devicePage.getByText('The other device can continue now.')).toBeVisible();
-    await device.close();
-
-    await page.clock.runFor(3000);
-    await expect(page).toHaveURL(/\/recover\/verified$/);
+    await expect(page.getByRole('button', { name: /Email me a code/ })).toBeEnabled();
+    await expect(page.getByRole('button', { name: /device/i })).toHaveCount(0);
   });
 });

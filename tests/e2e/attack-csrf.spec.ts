@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type APIRequestContext, expect, test } from '@playwright/test';
 import { createPrisma, type Db } from '@/lib/db/client';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn, storedPasskey } from './accounts';
-import { recoveryTicket } from './fixtures';
+import { pendingApproval, recoveryTicket } from './fixtures';
 import { captureServerAction, E2E, hydrated, replayServerAction, rewriteBody, type ServerActionRequest, ownContexts } from './support';
 
 /**
@@ -53,17 +53,11 @@ async function replayFromEachOrigin(
 }
 
 test.describe('CSRF: server actions refuse a foreign Origin', () => {
-  test('an account holder’s passkey rename and trusted-device approval', async ({ browser }) => {
+  test('an account holder’s passkey rename and signed-in device approval', async ({ browser }) => {
     const account = await accountWithAuthenticator();
     const passkey = await storedPasskey(account.id, 'Laptop');
-    const approvals = await Promise.all(
-      [1, 2].map(() =>
-        db.verificationChallenge.create({
-          data: { purpose: 'RECOVERY', userId: account.id, channel: 'TRUSTED_DEVICE', identifierHash: new Uint8Array(randomBytes(32)), expiresAt: new Date(Date.now() + 10 * 60_000) },
-          select: { id: true },
-        }),
-      ),
-    );
+    // Both show the same number, so a replay aimed at the other one matches it.
+    const approvals = await Promise.all([1, 2].map(() => pendingApproval(account.id, { number: 42 })));
     const page = await newPage(browser);
     await signIn(page, account.email, account.password, account.code());
     await expect(page).toHaveURL(/\/account\/security$/);
@@ -84,10 +78,10 @@ test.describe('CSRF: server actions refuse a foreign Origin', () => {
     expect(own.result).toEqual({ ok: true, data: true });
     expect(await name()).toBe('Laptop 3');
 
-    // Approving a recovery from this trusted device: a form action with bound arguments.
+    // Approving a reset from this signed-in device: a server action with bound arguments.
     await page.goto('/account/approvals');
-    await expect(page.getByText('Someone is trying to recover your account')).toHaveCount(2);
-    const approve = await captureServerAction(page, page.getByRole('button', { name: /approve/i }).first());
+    await expect(page.getByText('Someone is asking to replace the passkeys on your account with a new one')).toHaveCount(2);
+    const approve = await captureServerAction(page, page.getByRole('button', { name: 'Approve with number 42' }).first());
     expect(approve.answer.result).toEqual({ ok: true, data: 'approved' });
     const decided = approvals.find((a) => approve.request.body.toString('utf8').includes(a.id))!;
     const pending = approvals.find((a) => a !== decided)!;

@@ -7,7 +7,7 @@ import { createApiKey } from '@/lib/platform/api-keys';
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { jpeg } from '../support/images';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn, storedPasskey, type ConsoleAgent } from './accounts';
-import { recoveryTicket } from './fixtures';
+import { pendingApproval, recoveryTicket } from './fixtures';
 import {
   captureServerAction,
   E2E,
@@ -242,12 +242,7 @@ test.describe('IDOR: account holders’ server actions', () => {
       data: { userId: b.id, encryptedSecret: seal(Buffer.from(E2E.encryptionKey, 'base64'), bSecret, `totp:user:${b.id}`) },
       select: { id: true },
     });
-    // Recovery requests waiting for a trusted device's decision, one for each account.
-    const pendingApproval = (userId: string) =>
-      db.verificationChallenge.create({
-        data: { purpose: 'RECOVERY', userId, channel: 'TRUSTED_DEVICE', identifierHash: new Uint8Array(randomBytes(32)), expiresAt: new Date(Date.now() + 10 * 60_000), requestIp: '198.51.100.7' },
-        select: { id: true },
-      });
+    // Reset requests waiting for a signed-in device's decision, one for each account, with one number.
     const aApproval = await pendingApproval(a.id);
     const bApproval = await pendingApproval(b.id);
 
@@ -297,12 +292,12 @@ test.describe('IDOR: account holders’ server actions', () => {
       expectRefused(await tamperServerAction(page, aPending.id, target, page.getByRole('button', { name: 'Confirm and link' })));
     }
 
-    // ── Deciding a trusted-device approval (A's device, B's recovery request) ──
+    // ── Deciding a device approval (A's signed-in browser, B's reset request) ──
     await page.goto('/account/approvals');
-    await expect(page.getByText('Someone is trying to recover your account')).toBeVisible();
+    await expect(page.getByText('Someone is asking to replace the passkeys on your account with a new one')).toBeVisible();
     for (const target of [bApproval.id, randomUUID(), ...MALFORMED]) {
-      expectRefused(await tamperServerAction(page, aApproval.id, target, page.getByRole('button', { name: /approve/i })), 'conflict');
-      expectRefused(await tamperServerAction(page, aApproval.id, target, page.getByRole('button', { name: 'No, deny' })), 'conflict');
+      expectRefused(await tamperServerAction(page, aApproval.id, target, page.getByRole('button', { name: `Approve with number ${aApproval.approvalNumber}` })), 'conflict');
+      expectRefused(await tamperServerAction(page, aApproval.id, target, page.getByRole('button', { name: "It wasn't me — deny" })), 'conflict');
     }
 
     // B's things are exactly as they were; so are A's (every request carried the other id).

@@ -196,3 +196,29 @@ export async function seedHelpActivity() {
   });
   await db.$disconnect();
 }
+
+/**
+ * A request waiting on the account's signed-in devices, as a reset that holds one verified code
+ * opens it (lib/verification/approvals). The number is the one the requesting screen would show.
+ */
+export async function pendingApproval(userId: string, options: { number?: number; change?: 'passkey' | 'authenticator' | 'phone' | 'email' } = {}) {
+  const db = createPrisma(E2E.databaseUrl);
+  try {
+    return await db.verificationChallenge.create({
+      data: {
+        purpose: 'RESET_APPROVAL',
+        userId,
+        channel: 'TRUSTED_DEVICE',
+        identifierHash: new Uint8Array(randomBytes(16)),
+        approvalNumber: options.number ?? 42,
+        approvalChange: options.change ?? 'passkey',
+        requestIp: '198.51.100.7',
+        requestUserAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/142.0',
+        expiresAt: new Date(Date.now() + 5 * 60_000),
+      },
+      select: { id: true, approvalNumber: true },
+    });
+  } finally {
+    await db.$disconnect();
+  }
+}

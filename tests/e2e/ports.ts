@@ -9,4 +9,7 @@ export const E2E_PORTS = {
   postgres: 54339 + offset,
   smtpSink: 2525 + offset,
   httpSink: 4010 + offset,
+  // A second app server without a proxy setting: tests/e2e/client-address.spec.ts.
+  directApp: 3101 + offset,
+  directPostgres: 54340 + offset,
 } as const;

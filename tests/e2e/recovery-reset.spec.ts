@@ -1,9 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
-import { createPrisma } from '@/lib/db/client';
-import { createTrustedDevice, DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
-import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
+import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
   // Codes are read from the sinks: an older code to the same number must not be mistaken for the new one.
@@ -97,11 +95,15 @@ test.describe('guided recovery: a lost passkey', () => {
   });
 
   test('an SMS code + approval on a signed-in laptop replace a lost passkey', async ({ page, browser }, testInfo) => {
+    // Two browsers, two sign-ins and two accessibility sweeps: a long journey, waiting on conditions throughout.
+    test.setTimeout(90_000);
     await clearSinkMessages();
     const account = await accountWithAuthenticator();
-    const db = createPrisma(E2E.databaseUrl);
-    const { token } = await createTrustedDevice({ db, hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId: account.id, name: 'Laptop' });
-    await db.$disconnect();
+    // The laptop is signed in (a device cookie alone, left after signing out, approves nothing).
+    const laptop = await browser.newContext();
+    const approvals = await laptop.newPage();
+    await signIn(approvals, account.email, account.password, account.code());
+    await expect(approvals).toHaveURL(/\/account\/security$/);
     await addVirtualAuthenticator(page, 'platform');
     await recoverUpToSecondProof(page, account, /My passkey/);
 
@@ -109,25 +111,30 @@ test.describe('guided recovery: a lost passkey', () => {
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
     await expect(page.getByLabel('Code from your authenticator app')).toHaveCount(0);
     await page.getByRole('button', { name: 'Approve on a device where I’m signed in' }).click();
-    await expect(page.getByText('Waiting for approval on your signed-in device')).toBeVisible();
+    await expect(page.getByText('Pick this number on your signed-in device')).toBeVisible();
+    const number = (await page.getByTestId('approval-number').textContent())!.trim();
+    expect(number).toMatch(/^\d{2}$/);
     await expectNoSeriousA11yViolations(page);
     await testInfo.attach('reset-waiting-for-device', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 
-    const laptop = await browser.newContext();
-    await laptop.addCookies([{ name: DEVICE_COOKIE, value: token, url: E2E.baseUrl }]);
-    const approvals = await laptop.newPage();
+    // Number matching: the laptop names the change and offers three numbers; the right one approves.
     await approvals.goto('/account/approvals');
-    await expect(approvals.getByText('Someone is trying to replace a sign-in method (passkey or authenticator app) on your account')).toBeVisible();
+    await expect(approvals.getByText('Someone is asking to replace the passkeys on your account with a new one')).toBeVisible();
+    await expect(approvals.getByRole('button', { name: /^Approve with number/ })).toHaveCount(3);
     await expectNoSeriousA11yViolations(approvals);
     await testInfo.attach('approvals-factor-reset', { body: await approvals.screenshot({ fullPage: true }), contentType: 'image/png' });
-    await approvals.getByRole('button', { name: /approve/i }).click();
+    await approvals.getByRole('button', { name: `Approve with number ${number}` }).click();
     await expect(approvals.getByText('The other device can continue now.')).toBeVisible();
-    await laptop.close();
 
     // The reset page notices by itself and moves on to the new passkey.
     await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Create my new passkey' }).click();
     await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
+
+    // The recovery signed the laptop out and untrusted it: it can approve nothing now.
+    await approvals.goto('/account/approvals');
+    await expect(approvals.getByText('This device is not signed in')).toBeVisible();
+    await laptop.close();
   });
 });
 

@@ -1,6 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
-import { createTrustedDevice, DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { E2E, clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 const BEN = { email: 'ben@example.com', phone: '+15555550123', maskedPhone: '+1 ••• ••• 01 23' };
@@ -74,34 +73,29 @@ test.describe('guided recovery: the code ladder', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
-  test('a trusted device approves the request from a second browser', async ({ page, context, browser }) => {
+  test('five wrong codes close the request: one message and "Start again", never a count beside it', async ({ page }) => {
+    const email = 'closed-request@example.com';
     const db = createPrisma(E2E.databaseUrl);
-    const ben = await db.user.findUniqueOrThrow({ where: { email: BEN.email } });
-    const { token } = await createTrustedDevice({ db, hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId: ben.id, name: 'Ben’s laptop' });
+    await db.user.upsert({ where: { email }, update: {}, create: { email, displayName: 'Closed Request', emailVerifiedAt: new Date() } });
     await db.$disconnect();
-
-    const clock = { offset: 0 };
-    await page.clock.install();
-    await startRecovery(page, BEN.phone);
-    await advance(page, context, 31, clock);
-    await page.getByRole('button', { name: /Approve on a trusted device/ }).click();
-    await expect(page.getByText('Waiting for approval on your signed-in device')).toBeVisible();
-
-    const device = await browser.newContext();
-    await device.addCookies([{ name: DEVICE_COOKIE, value: token, url: E2E.baseUrl }]);
-    const devicePage = await device.newPage();
-    await devicePage.goto('/account/approvals');
-    await expect(devicePage.getByText('Someone is trying to recover your account')).toBeVisible();
-    // The requester's browser and network, so the owner can tell whether it was them.
-    await expect(devicePage.getByText(/^Chrome on \w+/)).toBeVisible();
-    await expect(devicePage.getByText(/^(\d+\.\d+\.\d+\.x|[0-9a-f:]+…|Unknown network)$/)).toBeVisible();
-    await expectNoSeriousA11yViolations(devicePage);
-    await devicePage.getByRole('button', { name: /approve/i }).click();
-    await expect(devicePage.getByText('The other device can continue now.')).toBeVisible();
-    await device.close();
-
-    await page.clock.runFor(3000);
-    await expect(page).toHaveURL(/\/recover\/verified$/);
+    await startRecovery(page, email);
+    const code = page.getByLabel('6-digit code');
+    const right = await latestCodeSentTo(email);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let left = 4; left >= 1; left--) {
+      await code.fill(wrong);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await expect(page.getByText(`That code is not right. ${left} ${left === 1 ? 'attempt' : 'attempts'} left.`)).toBeVisible();
+    }
+    await code.fill(wrong);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    const startAgain = page.getByRole('link', { name: 'Start again' });
+    await expect(startAgain).toBeVisible();
+    await expect(page.getByText(/attempts? left/)).toHaveCount(0);
+    await expect(page.getByLabel('6-digit code')).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+    await startAgain.click();
+    await expect(page).toHaveURL(/\/recover$/);
   });
 
   test('a provider failure is shown with another way to get the code', async ({ page }) => {

@@ -79,7 +79,7 @@ describe('scheduled housekeeping', () => {
     expect(applied).toMatchObject({ actorId: agent.id, data: { retried: 'true' } });
     // The mailed link works.
     const token = mails[0]!.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
-    await expect(beginTicketCompletion({ db, hmacKey, now }, { token })).resolves.toMatchObject({ resetId: expect.any(String) });
+    await expect(beginTicketCompletion({ db, hmacKey, now }, { token })).resolves.toMatchObject({ resetToken: expect.any(String) });
 
     // Still within the grace period: the approval may be mid-reset, so it is left alone.
     expect(await hasAuthenticator({ db, owner: { userId: inFlight.user.id } })).toBe(true);

@@ -6,7 +6,7 @@ import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '@/lib/passkeys';
 import { createTrustedDevice } from '@/lib/sessions/devices';
-import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
+import { type Approver, decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
 import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
 import {
   askTrustedDevice,
@@ -42,7 +42,7 @@ function deps(now = new Date()) {
 }
 
 /** An account holder with what the test asks for, and a recovery code verified through `channel`. */
-async function holder(options: { authenticator?: boolean; passkey?: boolean; channel?: 'EMAIL' | 'SMS' | 'TRUSTED_DEVICE'; verifiedAgoSeconds?: number }) {
+async function holder(options: { authenticator?: boolean; passkey?: boolean; channel?: 'EMAIL' | 'SMS'; verifiedAgoSeconds?: number }) {
   const user = await createUser(db);
   const secret = randomBytes(20);
   if (options.authenticator) {
@@ -62,6 +62,7 @@ async function holder(options: { authenticator?: boolean; passkey?: boolean; cha
       userId: user.id,
       identifierHash: new Uint8Array(randomBytes(32)),
       channel: options.channel ?? 'EMAIL',
+      verifiedChannel: options.channel ?? 'EMAIL',
       expiresAt: new Date(Date.now() + 600_000),
       consumedAt: new Date(Date.now() - (options.verifiedAgoSeconds ?? 10) * 1000),
     },
@@ -73,18 +74,18 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
   it('email code + passkey replaces a lost authenticator; sessions end, the hold starts, everyone is told', async () => {
     const h = await holder({ authenticator: true, passkey: true, channel: 'EMAIL' });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['passkey'], proved: ['email_code'] });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', options: ['passkey'], proved: ['email_code'] });
 
     // Binding is refused until the second proof is in.
-    await expect(beginAuthenticatorRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
-    const answer = h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin);
-    await proveWithPasskey(d, { resetId, response: answer });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
+    await expect(beginAuthenticatorRebind(d, { resetToken })).rejects.toMatchObject({ code: 'conflict' });
+    const answer = h.device.signIn(await passkeyProofOptions(d, { resetToken }), rp.origin);
+    await proveWithPasskey(d, { resetToken, response: answer });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
 
-    const setup = await beginAuthenticatorRebind(d, { resetId });
+    const setup = await beginAuthenticatorRebind(d, { resetToken });
     const newSecret = base32Decode(setup.setupKey);
-    const done = await finishAuthenticatorRebind(d, { resetId, authenticatorId: setup.authenticatorId, code: totp(newSecret, { time: d.now }) });
+    const done = await finishAuthenticatorRebind(d, { resetToken, authenticatorId: setup.authenticatorId, code: totp(newSecret, { time: d.now }) });
 
     // The old app is gone, the new one works; the person was not signed in and every session ended.
     const later = new Date(d.now.getTime() + 60_000);
@@ -96,20 +97,20 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
     const events = await db.webhookDelivery.findMany({ where: { payload: { path: ['accountId'], equals: h.user.id } }, select: { event: true } });
     expect(events.map((e) => e.event).sort()).toEqual(['factor.changed', 'hold.started', 'recovery.completed']);
     expect(d.sent.map((m) => m.channel).sort()).toEqual(['email', 'sms']);
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'done', holdEndsAt: done.holdEndsAt.toISOString() });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'done', holdEndsAt: done.holdEndsAt.toISOString() });
 
     // Single use: the finished reset cannot bind again.
-    await expect(beginAuthenticatorRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(beginAuthenticatorRebind(d, { resetToken })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('email code + authenticator replaces a lost passkey; every old passkey is removed', async () => {
     const h = await holder({ authenticator: true, passkey: true, channel: 'EMAIL' });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'], proved: ['email_code'] });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', options: ['authenticator'], proved: ['email_code'] });
+    await proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) });
     const fresh = new SoftAuthenticator({ kind: 'synced' });
-    await finishPasskeyRebind(d, { resetId, response: fresh.register(await beginPasskeyRebind(d, { resetId }), rp.origin) });
+    await finishPasskeyRebind(d, { resetToken, response: fresh.register(await beginPasskeyRebind(d, { resetToken }), rp.origin) });
     const left = await db.passkeyCredential.findMany({ where: { userId: h.user.id }, select: { credentialId: true } });
     expect(left).toEqual([{ credentialId: fresh.credentialId }]);
   });
@@ -117,41 +118,41 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
   it('an SMS code + an authenticator does not reset a lost passkey: documents', async () => {
     const h = await holder({ authenticator: true, passkey: true, channel: 'SMS' });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
-    await expect(proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
+    await expect(proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('an SMS or email code alone leads to identity documents when the account has no other factor', async () => {
     const h = await holder({ channel: 'SMS' });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
-    await expect(proveWithAuthenticator(d, { resetId, code: '123456' })).rejects.toMatchObject({ code: 'conflict' });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
+    await expect(proveWithAuthenticator(d, { resetToken, code: '123456' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('counts wrong second proofs, also when sent at once, and ends at the limit', async () => {
     const h = await holder({ authenticator: true, passkey: true });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => proveWithAuthenticator(d, { resetId, code: '000000' })));
+    const { resetId, resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => proveWithAuthenticator(d, { resetToken, code: '000000' })));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     const row = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId }, select: { attempts: true, proofs: true } });
     expect(row.attempts).toBe(RESET_MAX_ATTEMPTS);
     expect(row.proofs).toEqual(['email_code']);
     // Even the right code no longer helps: the way on is documents.
-    await expect(proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+    await expect(proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
   });
 
   it('completes once when the final step is sent many times at once', async () => {
     const h = await holder({ authenticator: true, passkey: true });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
-    await proveWithPasskey(d, { resetId, response: h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin) });
-    const setup = await beginAuthenticatorRebind(d, { resetId });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    await proveWithPasskey(d, { resetToken, response: h.device.signIn(await passkeyProofOptions(d, { resetToken }), rp.origin) });
+    const setup = await beginAuthenticatorRebind(d, { resetToken });
     const code = totp(base32Decode(setup.setupKey), { time: d.now });
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishAuthenticatorRebind(d, { resetId, authenticatorId: setup.authenticatorId, code })));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishAuthenticatorRebind(d, { resetToken, authenticatorId: setup.authenticatorId, code })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(await db.securityHold.count({ where: { userId: h.user.id } })).toBe(1);
   });
@@ -170,95 +171,164 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
   });
 });
 
-describe('a signed-in device’s approval as the second proof (security.md rule 10)', () => {
-  const phoneAndDevice = async (options: { authenticator?: boolean } = {}) => {
+describe('a signed-in device’s approval as the second proof (security.md rules 10, 22)', () => {
+  /** An SMS-verified holder whose laptop is signed in (authenticated `authAgoMinutes` ago). */
+  const phoneAndDevice = async (options: { authenticator?: boolean; authAgoMinutes?: number } = {}) => {
     const h = await holder({ authenticator: options.authenticator ?? true, channel: 'SMS' });
     const trusted = await createTrustedDevice({ db, hmacKey, userId: h.user.id, name: 'Laptop' });
-    return { ...h, deviceToken: trusted.token };
+    const authAt = new Date(Date.now() - (options.authAgoMinutes ?? 1) * 60_000);
+    const session = await db.session.create({ data: { userId: h.user.id, deviceId: trusted.device.id, method: 'passkey', authAt, expiresAt: new Date(Date.now() + 3600_000) } });
+    const approver: Approver = { userId: h.user.id, sessionId: session.id, deviceToken: trusted.token };
+    return { ...h, approver, trusted, laptopSession: session };
   };
-  const approve = (deviceToken: string, challengeId: string, now = new Date(), approveIt = true) =>
-    decideApproval({ db, hmacKey, deviceToken, challengeId, approve: approveIt, now });
+  const approve = (approver: Approver, challengeId: string, number: number, now = new Date()) =>
+    decideApproval({ db, hmacKey, approver, challengeId, decision: { approve: true, number }, now });
+  const deny = (approver: Approver, challengeId: string, now = new Date()) => decideApproval({ db, hmacKey, approver, challengeId, decision: { approve: false }, now });
+  const deviceChallengeOf = async (resetId: string) => (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
+  const pendingRequest = async (reset: { resetId: string; resetToken: string }) => {
+    const { number } = await askTrustedDevice(deps(), { resetToken: reset.resetToken, ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' });
+    return { number, challengeId: await deviceChallengeOf(reset.resetId) };
+  };
 
-  it('SMS code + approval on a signed-in device replaces a lost passkey; the device sees what it approves', async () => {
+  it('SMS code + the matching number on a signed-in laptop replace a lost passkey; the laptop sees what it approves', async () => {
     const h = await phoneAndDevice();
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['trusted_device'], deviceRequestPending: false });
-    expect(await checkTrustedDevice(d, { resetId })).toBe('none');
+    const { resetId, resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', options: ['trusted_device'], deviceRequest: undefined });
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('none');
 
-    await askTrustedDevice(d, { resetId, ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', deviceRequestPending: true });
-    const [request, ...others] = await listApprovalRequests({ db, hmacKey, deviceToken: h.deviceToken, now: d.now });
+    const { number } = await askTrustedDevice(d, { resetToken, ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', deviceRequest: { number } });
+    const [request, ...others] = await listApprovalRequests({ db, hmacKey, approver: h.approver, now: d.now });
     expect(others).toEqual([]);
-    expect(request).toMatchObject({ purpose: 'factor_reset', device: 'Chrome on Linux', network: '203.0.113.x' });
-    expect(await checkTrustedDevice(d, { resetId })).toBe('pending');
+    // The prompt names the change, and labels what the requester merely claims about itself.
+    expect(request).toMatchObject({ change: 'passkey', reportedBrowser: 'Chrome on Linux', network: '203.0.113.x' });
+    expect(new Set(request!.choices).size).toBe(3);
+    expect(request!.choices).toContain(number);
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('pending');
     // Binding stays closed until the device has decided.
-    await expect(beginPasskeyRebind(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(beginPasskeyRebind(d, { resetToken })).rejects.toMatchObject({ code: 'conflict' });
 
-    await approve(h.deviceToken, request!.challengeId);
-    expect(await checkTrustedDevice(d, { resetId })).toBe('proved');
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'passkey', proved: ['phone_code', 'trusted_device'] });
-    // The approval is spent: the verification flow's own code paths cannot use it as a recovery.
+    expect(await approve(h.approver, request!.challengeId, number)).toBe('approved');
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('proved');
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'bind', lostFactor: 'passkey', proved: ['phone_code', 'trusted_device'] });
     expect((await db.verificationChallenge.findUniqueOrThrow({ where: { id: request!.challengeId } })).consumedAt).toEqual(d.now);
-    expect(await db.auditEvent.count({ where: { subjectId: h.user.id, action: 'recovery.reset_device_approved' } })).toBe(1);
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { subjectId: h.user.id, action: 'recovery.reset_device_approved' } });
+    // The audit line names the reset by its public id: the cookie's secret is nowhere in it (rule 26).
+    expect(JSON.stringify(audit.data)).not.toContain(resetToken);
+    expect(audit.data).toMatchObject({ resetId });
+
+    // Finishing the recovery leaves no device able to approve the next request (rule 22).
+    const fresh = new SoftAuthenticator({ kind: 'this_device' });
+    await finishPasskeyRebind(d, { resetToken, response: fresh.register(await beginPasskeyRebind(d, { resetToken }), rp.origin) });
+    expect(await db.trustedDevice.findUniqueOrThrow({ where: { id: h.trusted.device.id }, select: { revokedAt: true, tokenHash: true } })).toEqual({ revokedAt: d.now, tokenHash: null });
+    await expect(listApprovalRequests({ db, hmacKey, approver: h.approver, now: d.now })).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it('is offered only to an account with a trusted device, and then cannot be asked for', async () => {
+  it('a signed-out laptop cannot approve: its leftover device cookie is not enough (attacker holds the victim’s email and that laptop)', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const started = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const { resetToken } = started;
+    const { number, challengeId } = await pendingRequest(started);
+    await db.session.update({ where: { id: h.laptopSession.id }, data: { revokedAt: new Date() } }); // "Sign out"
+
+    await expect(listApprovalRequests({ db, hmacKey, approver: h.approver, now: d.now })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(approve(h.approver, challengeId, number)).rejects.toMatchObject({ code: 'unauthorized' });
+    // Nor with another live session of the account that is not on this laptop.
+    const elsewhere = await db.session.create({ data: { userId: h.user.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
+    await expect(approve({ ...h.approver, sessionId: elsewhere.id }, challengeId, number)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('pending');
+  });
+
+  it('approving needs a sign-in in the last 15 minutes or a step-up now; denying does not', async () => {
+    const h = await phoneAndDevice({ authAgoMinutes: 16 });
+    const d = deps();
+    const started = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const { resetToken } = started;
+    const { number, challengeId } = await pendingRequest(started);
+    await expect(approve(h.approver, challengeId, number)).rejects.toMatchObject({ code: 'reauthentication_required' });
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('pending');
+    await db.session.update({ where: { id: h.laptopSession.id }, data: { authAt: new Date() } }); // what a step-up records
+    expect(await approve(h.approver, challengeId, number)).toBe('approved');
+
+    const other = await phoneAndDevice({ authAgoMinutes: 60 });
+    const second = await beginReset(d, { challengeId: other.challengeId, lostFactor: 'passkey' });
+    const pending = await pendingRequest(second);
+    expect(await deny(other.approver, pending.challengeId)).toBe('denied');
+  });
+
+  it('number matching: a blind tap on the wrong number denies the request and costs the requester a try', async () => {
+    const h = await phoneAndDevice();
+    const d = deps();
+    const started = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    const { resetToken } = started;
+    const { number, challengeId } = await pendingRequest(started);
+    const [request] = await listApprovalRequests({ db, hmacKey, approver: h.approver, now: d.now });
+    const wrong = request!.choices.find((n) => n !== number)!;
+    await expect(approve(h.approver, challengeId, wrong)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(approve(h.approver, challengeId, number)).rejects.toMatchObject({ code: 'conflict' });
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('denied');
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', attemptsLeft: RESET_MAX_ATTEMPTS - 1 });
+  });
+
+  it('is offered only to an account with a signed-in device, and then cannot be asked for', async () => {
     const h = await holder({ authenticator: true, channel: 'SMS' });
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
-    await expect(askTrustedDevice(d, { resetId })).rejects.toMatchObject({ code: 'conflict' });
-    // A revoked device does not count either.
-    const trusted = await createTrustedDevice({ db, hmacKey, userId: h.user.id, name: 'Old phone' });
-    await db.trustedDevice.update({ where: { id: trusted.device.id }, data: { revokedAt: new Date() } });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'documents' });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
+    await expect(askTrustedDevice(d, { resetToken })).rejects.toMatchObject({ code: 'conflict' });
+    // A trusted device nobody is signed in on does not count, nor a revoked one with a session.
+    const idle = await createTrustedDevice({ db, hmacKey, userId: h.user.id, name: 'Old laptop' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
+    await db.trustedDevice.update({ where: { id: idle.device.id }, data: { revokedAt: new Date() } });
+    await db.session.create({ data: { userId: h.user.id, deviceId: idle.device.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'documents' });
   });
 
   it('only a device of the same account can approve, and only within 5 minutes', async () => {
     const h = await phoneAndDevice();
     const stranger = await phoneAndDevice();
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    await askTrustedDevice(d, { resetId });
-    const { deviceChallengeId } = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } });
-    expect(await listApprovalRequests({ db, hmacKey, deviceToken: stranger.deviceToken, now: d.now })).toEqual([]);
-    await expect(approve(stranger.deviceToken, deviceChallengeId!)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(approve(h.deviceToken, deviceChallengeId!, new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000))).rejects.toMatchObject({ code: 'conflict' });
-    expect(await checkTrustedDevice({ db, now: new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000) }, { resetId })).toBe('expired');
-    expect(await checkTrustedDevice(d, { resetId })).toBe('pending');
+    const started = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const { resetToken } = started;
+    const { number, challengeId } = await pendingRequest(started);
+    expect(await listApprovalRequests({ db, hmacKey, approver: stranger.approver, now: d.now })).toEqual([]);
+    await expect(approve(stranger.approver, challengeId, number)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(approve(h.approver, challengeId, number, new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000))).rejects.toMatchObject({ code: 'conflict' });
+    expect(await checkTrustedDevice({ db, now: new Date(d.now.getTime() + (APPROVAL_TTL_SECONDS + 1) * 1000) }, { resetToken })).toBe('expired');
+    expect(await checkTrustedDevice(d, { resetToken })).toBe('pending');
   });
 
   it('a denial counts as one failed try however often it is seen, and asking again withdraws the earlier request', async () => {
     const h = await phoneAndDevice();
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    await askTrustedDevice(d, { resetId });
-    const first = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
-    await approve(h.deviceToken, first, d.now, false);
-    const seen = await Promise.all(Array.from({ length: 10 }, () => checkTrustedDevice(d, { resetId })));
+    const { resetId, resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    await askTrustedDevice(d, { resetToken });
+    const first = await deviceChallengeOf(resetId);
+    await deny(h.approver, first, d.now);
+    const seen = await Promise.all(Array.from({ length: 10 }, () => checkTrustedDevice(d, { resetToken })));
     expect(seen.filter((s) => s === 'denied').length).toBeGreaterThanOrEqual(1);
     expect(await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).toMatchObject({ attempts: 1, deviceChallengeId: null });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', attemptsLeft: RESET_MAX_ATTEMPTS - 1 });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', attemptsLeft: RESET_MAX_ATTEMPTS - 1 });
 
-    await askTrustedDevice(d, { resetId });
-    const second = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
-    await askTrustedDevice(d, { resetId });
-    const third = (await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).deviceChallengeId!;
+    const { number: secondNumber } = await askTrustedDevice(d, { resetToken });
+    const second = await deviceChallengeOf(resetId);
+    await askTrustedDevice(d, { resetToken });
+    const third = await deviceChallengeOf(resetId);
     expect(new Set([first, second, third]).size).toBe(3);
     // The withdrawn request can no longer be approved, and is not listed.
-    await expect(approve(h.deviceToken, second)).rejects.toMatchObject({ code: 'conflict' });
-    expect((await listApprovalRequests({ db, hmacKey, deviceToken: h.deviceToken, now: d.now })).map((r) => r.challengeId)).toEqual([third]);
+    await expect(approve(h.approver, second, secondNumber)).rejects.toMatchObject({ code: 'conflict' });
+    expect((await listApprovalRequests({ db, hmacKey, approver: h.approver, now: d.now })).map((r) => r.challengeId)).toEqual([third]);
   });
 
   it('an approval polled many times at once adds the proof once', async () => {
     const h = await phoneAndDevice();
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
-    await askTrustedDevice(d, { resetId });
-    const { deviceChallengeId } = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } });
-    await approve(h.deviceToken, deviceChallengeId!);
-    const states = await Promise.all(Array.from({ length: 20 }, () => checkTrustedDevice(d, { resetId })));
+    const { resetId, resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    const { number } = await askTrustedDevice(d, { resetToken });
+    await approve(h.approver, await deviceChallengeOf(resetId), number);
+    const states = await Promise.all(Array.from({ length: 20 }, () => checkTrustedDevice(d, { resetToken })));
     expect(new Set(states)).toEqual(new Set(['proved']));
     expect((await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId } })).proofs).toEqual(['phone_code', 'trusted_device']);
     expect(await db.auditEvent.count({ where: { subjectId: h.user.id, action: 'recovery.reset_device_approved' } })).toBe(1);
@@ -267,10 +337,28 @@ describe('a signed-in device’s approval as the second proof (security.md rule 
   it('device requests count against the second-proof limit', async () => {
     const h = await phoneAndDevice();
     const d = deps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
-    const results = await Promise.allSettled(Array.from({ length: 12 }, () => askTrustedDevice(d, { resetId })));
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => askTrustedDevice(d, { resetToken })));
     expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'rate_limited' } });
+  });
+});
+
+describe('a reset belongs to the browser that started it (security.md rule 26)', () => {
+  it('its public id drives nothing; only the secret in that browser’s cookie does, and choosing again retires the old one', async () => {
+    const h = await holder({ authenticator: true, passkey: true });
+    const d = deps();
+    const first = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'authenticator' });
+    expect(first.resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await getResetView(d, first.resetId)).toBeUndefined();
+    await expect(passkeyProofOptions(d, { resetToken: first.resetId })).rejects.toMatchObject({ code: 'conflict' });
+    const row = await db.recoveryReset.findUniqueOrThrow({ where: { id: first.resetId } });
+    expect(JSON.stringify(row)).not.toContain(first.resetToken);
+
+    const second = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'passkey' });
+    expect(second.resetId).toBe(first.resetId);
+    expect(await getResetView(d, first.resetToken)).toBeUndefined();
+    expect(await getResetView(d, second.resetToken)).toMatchObject({ step: 'prove', lostFactor: 'passkey' });
   });
 });
 
@@ -282,32 +370,32 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
   const readyForNewPhone = async () => {
     const h = await holder({ authenticator: true, channel: 'EMAIL' });
     const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
-    return { h, d, resetId };
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) });
+    return { h, d, resetToken };
   };
 
   it('email code + authenticator replace a lost phone number, proved by a code to the new number; old and new are told', async () => {
     const h = await holder({ authenticator: true, channel: 'EMAIL' });
     const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'prove', options: ['authenticator'] });
-    await expect(beginContactRebind(d, { resetId, value: newNumber() })).rejects.toMatchObject({ code: 'conflict' });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', lostFactor: 'phone', codeSentTo: undefined });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'prove', options: ['authenticator'] });
+    await expect(beginContactRebind(d, { resetToken, value: newNumber() })).rejects.toMatchObject({ code: 'conflict' });
+    await proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'bind', lostFactor: 'phone', codeSentTo: undefined });
 
     const fresh = newNumber();
-    const { codeSentTo } = await beginContactRebind(d, { resetId, value: fresh.replace(/(\d{4})$/, ' $1') });
+    const { codeSentTo } = await beginContactRebind(d, { resetToken, value: fresh.replace(/(\d{4})$/, ' $1') });
     expect(codeSentTo).toMatch(/^\+44 ••• ••• \d\d \d\d$/);
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'bind', codeSentTo });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'bind', codeSentTo });
     const code = codeIn(d.sent, fresh)!;
     expect(code).toMatch(/^\d{6}$/);
     // Nothing changes until the code comes back.
     expect((await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).phone).toBe(h.user.phone);
     const wrong = code === '000000' ? '111111' : '000000';
-    await expect(finishContactRebind(d, { resetId, code: wrong })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { code: [expect.stringMatching(/4 tries left/)] } });
+    await expect(finishContactRebind(d, { resetToken, code: wrong })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { code: [expect.stringMatching(/4 tries left/)] } });
 
-    const done = await finishContactRebind(d, { resetId, code });
+    const done = await finishContactRebind(d, { resetToken, code });
     const after = await db.user.findUniqueOrThrow({ where: { id: h.user.id } });
     expect(after).toMatchObject({ phone: fresh, phoneVerifiedAt: d.now });
     expect(await db.session.findUniqueOrThrow({ where: { id: h.session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: d.now });
@@ -317,18 +405,18 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
     expect(notices).toEqual([h.user.email, h.user.phone, fresh].sort());
     const webhook = await db.webhookDelivery.findFirst({ where: { event: 'factor.changed', payload: { path: ['accountId'], equals: h.user.id } }, select: { payload: true } });
     expect(webhook?.payload).toMatchObject({ factor: 'phone', change: 'replaced' });
-    expect(await getResetView(d, resetId)).toMatchObject({ step: 'done', lostFactor: 'phone' });
-    await expect(finishContactRebind(d, { resetId, code })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await getResetView(d, resetToken)).toMatchObject({ step: 'done', lostFactor: 'phone' });
+    await expect(finishContactRebind(d, { resetToken, code })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('SMS code + a passkey replace lost email access; the old address hears of it', async () => {
     const h = await holder({ passkey: true, channel: 'SMS' });
     const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'email' });
-    await proveWithPasskey(d, { resetId, response: h.device.signIn(await passkeyProofOptions(d, { resetId }), rp.origin) });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'email' });
+    await proveWithPasskey(d, { resetToken, response: h.device.signIn(await passkeyProofOptions(d, { resetToken }), rp.origin) });
     const fresh = `New.Address-${randomBytes(3).toString('hex')}@Example.com`;
-    await beginContactRebind(d, { resetId, value: fresh });
-    await finishContactRebind(d, { resetId, code: codeIn(d.sent, fresh.toLowerCase())! });
+    await beginContactRebind(d, { resetToken, value: fresh });
+    await finishContactRebind(d, { resetToken, code: codeIn(d.sent, fresh.toLowerCase())! });
     expect(await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).toMatchObject({ email: fresh.toLowerCase(), emailVerifiedAt: d.now });
     expect(d.sent.filter((m) => m.purpose === 'security-notice').map((m) => m.to)).toContain(h.user.email);
   });
@@ -337,10 +425,10 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
     const h = await holder({ authenticator: true, channel: 'EMAIL' });
     const other = await createUser(db);
     const d = contactDeps();
-    const { resetId } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
-    await proveWithAuthenticator(d, { resetId, code: totp(h.secret, { time: d.now }) });
+    const { resetToken } = await beginReset(d, { challengeId: h.challengeId, lostFactor: 'phone' });
+    await proveWithAuthenticator(d, { resetToken, code: totp(h.secret, { time: d.now }) });
     const refused = async (value: string, message: RegExp) =>
-      expect(beginContactRebind(d, { resetId, value })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { phone: [expect.stringMatching(message)] } });
+      expect(beginContactRebind(d, { resetToken, value })).rejects.toMatchObject({ code: 'validation_failed', fieldErrors: { phone: [expect.stringMatching(message)] } });
     await refused('07700 900123', /country code/);
     await refused('someone@example.com', /phone number with its country code/);
     await refused(h.user.phone!, /already on your account/);
@@ -349,33 +437,33 @@ describe('a lost phone number or email address (security.md rules 10, 11)', () =
   });
 
   it('five wrong codes close the code; a new code keeps the count; codes per hour are limited', async () => {
-    const { h, d, resetId } = await readyForNewPhone();
+    const { h, d, resetToken } = await readyForNewPhone();
     const fresh = newNumber();
-    await beginContactRebind(d, { resetId, value: fresh });
+    await beginContactRebind(d, { resetToken, value: fresh });
     const code = codeIn(d.sent, fresh)!;
     const wrong = code === '000000' ? '111111' : '000000';
     // Sent at once: the count is taken in the statement that reads the hash, so exactly 3 are counted.
-    await Promise.allSettled(Array.from({ length: 3 }, () => finishContactRebind(d, { resetId, code: wrong })));
-    await beginContactRebind(d, { resetId, value: fresh });
+    await Promise.allSettled(Array.from({ length: 3 }, () => finishContactRebind(d, { resetToken, code: wrong })));
+    await beginContactRebind(d, { resetToken, value: fresh });
     const second = codeIn(d.sent, fresh)!;
     const wrong2 = second === '000000' ? '111111' : '000000';
-    await expect(finishContactRebind(d, { resetId, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/1 try left/)] } });
-    await expect(finishContactRebind(d, { resetId, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/now closed/)] } });
-    await expect(finishContactRebind(d, { resetId, code: second })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(finishContactRebind(d, { resetToken, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/1 try left/)] } });
+    await expect(finishContactRebind(d, { resetToken, code: wrong2 })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/now closed/)] } });
+    await expect(finishContactRebind(d, { resetToken, code: second })).rejects.toMatchObject({ code: 'conflict' });
     expect((await db.user.findUniqueOrThrow({ where: { id: h.user.id } })).phone).toBe(h.user.phone);
     // The earlier code stopped working when the second was sent.
-    await expect(finishContactRebind(d, { resetId, code })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(finishContactRebind(d, { resetToken, code })).rejects.toMatchObject({ code: 'conflict' });
 
-    for (let i = 0; i < 3; i++) await beginContactRebind(d, { resetId, value: newNumber() });
-    await expect(beginContactRebind(d, { resetId, value: newNumber() })).rejects.toMatchObject({ code: 'rate_limited' });
+    for (let i = 0; i < 3; i++) await beginContactRebind(d, { resetToken, value: newNumber() });
+    await expect(beginContactRebind(d, { resetToken, value: newNumber() })).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
   it('the right code sent many times at once changes the number once', async () => {
-    const { h, d, resetId } = await readyForNewPhone();
+    const { h, d, resetToken } = await readyForNewPhone();
     const fresh = newNumber();
-    await beginContactRebind(d, { resetId, value: fresh });
+    await beginContactRebind(d, { resetToken, value: fresh });
     const code = codeIn(d.sent, fresh)!;
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishContactRebind(d, { resetId, code })));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => finishContactRebind(d, { resetToken, code })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(await db.securityHold.count({ where: { userId: h.user.id } })).toBe(1);
     expect(await db.webhookDelivery.count({ where: { event: 'recovery.completed', payload: { path: ['accountId'], equals: h.user.id } } })).toBe(1);

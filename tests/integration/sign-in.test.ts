@@ -5,6 +5,7 @@ import { totp } from '@/lib/authenticator/totp';
 import { findTrustedDevice } from '@/lib/sessions/devices';
 import { hashPassword } from '@/lib/sessions/password';
 import { signInWithPassword, signOutSession, USER_IDLE_MINUTES, validateSession } from '@/lib/sessions/sign-in';
+import { SIGN_IN_FAILURES } from '@/lib/verification/policy';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
@@ -65,11 +66,20 @@ describe('sign-in with password and authenticator code', () => {
     await expect(attempt(user.email, { now })).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it('slows down repeated failures per account, with a growing wait', async () => {
+  it('slows down the client that keeps failing, and an account under attack, without locking the owner out', async () => {
     const user = await accountWithAuthenticator();
     const now = new Date();
-    for (let i = 0; i < 10; i++) await attempt(user.email, { password: 'wrong', now }).catch(() => undefined);
-    await expect(attempt(user.email, { now })).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    // One client: its own budget per account, then a wait (rule 14).
+    const guesser = nextIp();
+    for (let i = 0; i < SIGN_IN_FAILURES.perClient.limit; i++) await attempt(user.email, { password: 'wrong', now, ip: guesser }).catch(() => undefined);
+    await expect(attempt(user.email, { now, ip: guesser })).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    // Many clients: past the account-wide budget, clients that failed wait for the lock to end...
+    for (let i = 0; i < SIGN_IN_FAILURES.perSubject.limit; i++) await attempt(user.email, { password: 'wrong', now }).catch(() => undefined);
+    const failedOnce = nextIp();
+    await attempt(user.email, { password: 'wrong', now, ip: failedOnce }).catch(() => undefined);
+    await expect(attempt(user.email, { now, ip: failedOnce })).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    // ...while the owner's right password and code from a clean client still work (rule 23).
+    expect((await attempt(user.email, { now })).userId).toBe(user.id);
   });
 
   it('ends sessions that are signed out, idle too long, or older than a "sign out everywhere"', async () => {

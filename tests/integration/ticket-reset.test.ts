@@ -7,6 +7,7 @@ import { getActiveHold } from '@/lib/holds';
 import { beginAuthenticatorRebind, beginContactRebind, finishAuthenticatorRebind, finishContactRebind, getResetView } from '@/lib/recovery/resets';
 import { applyApprovedTicket, beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { openDocumentTicket, transitionTicket } from '@/lib/recovery/tickets';
+import { createTrustedDevice, hasApproverDevice } from '@/lib/sessions/devices';
 import { capturingDelivery } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
@@ -20,7 +21,8 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
   it('removes the lost factor, ends sessions, starts the hold, and its emailed link binds a new factor once', async () => {
     const user = await createUser(db);
     await db.authenticator.create({ data: { userId: user.id, encryptedSecret: seal(encryptionKey, randomBytes(20), `totp:user:${user.id}`), confirmedAt: new Date() } });
-    const session = await db.session.create({ data: { userId: user.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
+    const laptop = await createTrustedDevice({ db, hmacKey, userId: user.id, name: 'Laptop' });
+    const session = await db.session.create({ data: { userId: user.id, deviceId: laptop.device.id, method: 'passkey', expiresAt: new Date(Date.now() + 3600_000) } });
     const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
     const { delivery, sent } = capturingDelivery();
     const now = new Date();
@@ -32,18 +34,21 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     expect(applied.removed).toEqual(['authenticator']);
     expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(false);
     expect(await db.session.findUniqueOrThrow({ where: { id: session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: now });
+    // Rule 22: the recovery leaves no device trusted, so the laptop cannot approve the next request.
+    expect(await db.trustedDevice.findUniqueOrThrow({ where: { id: laptop.device.id }, select: { revokedAt: true, tokenHash: true } })).toEqual({ revokedAt: now, tokenHash: null });
+    expect(await hasApproverDevice(db, user.id, now)).toBe(false);
     expect(await getActiveHold({ db, userId: user.id, now })).not.toBeNull();
 
     const mail = sent.find((m) => m.purpose === 'ticket-approved')!;
     const token = mail.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
     expect(mail.sensitive).toEqual([token]);
 
-    const { resetId } = await beginTicketCompletion({ db, hmacKey, now }, { token });
+    const { resetToken } = await beginTicketCompletion({ db, hmacKey, now }, { token });
     await expect(beginTicketCompletion({ db, hmacKey, now }, { token })).rejects.toMatchObject({ code: 'conflict' });
     const deps = { db, encryptionKey, rp, delivery, now };
-    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
-    const setup = await beginAuthenticatorRebind(deps, { resetId });
-    await finishAuthenticatorRebind(deps, { resetId, authenticatorId: setup.authenticatorId, code: totp(base32Decode(setup.setupKey), { time: now }) });
+    expect(await getResetView(deps, resetToken)).toMatchObject({ step: 'bind', lostFactor: 'authenticator' });
+    const setup = await beginAuthenticatorRebind(deps, { resetToken });
+    await finishAuthenticatorRebind(deps, { resetToken, authenticatorId: setup.authenticatorId, code: totp(base32Decode(setup.setupKey), { time: now }) });
     expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(true);
     expect((await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticketId }, select: { status: true } })).status).toBe('COMPLETED');
     const completed = await db.webhookDelivery.findFirst({ where: { event: 'recovery.completed', payload: { path: ['accountId'], equals: user.id } }, select: { payload: true } });
@@ -70,13 +75,13 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     expect((await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id })).removed).toEqual([]);
 
     const token = sent.find((m) => m.purpose === 'ticket-approved')!.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
-    const { resetId } = await beginTicketCompletion({ db, hmacKey, now }, { token });
+    const { resetToken } = await beginTicketCompletion({ db, hmacKey, now }, { token });
     const deps = { db, hmacKey, encryptionKey, rp, delivery, now };
-    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'bind', lostFactor: 'phone' });
+    expect(await getResetView(deps, resetToken)).toMatchObject({ step: 'bind', lostFactor: 'phone' });
     const fresh = `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
-    await beginContactRebind(deps, { resetId, value: fresh });
+    await beginContactRebind(deps, { resetToken, value: fresh });
     const code = sent.filter((m) => m.to === fresh).at(-1)!.sensitive![0]!;
-    await finishContactRebind(deps, { resetId, code });
+    await finishContactRebind(deps, { resetToken, code });
     expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).phone).toBe(fresh);
     expect((await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticketId }, select: { status: true } })).status).toBe('COMPLETED');
   });

@@ -266,8 +266,8 @@ describe('status page codes (security.md 1-3, 13)', () => {
   async function ticketWithCode(options: { userId?: string } = {}) {
     const h = harness();
     const ticket = await rawTicket('IN_REVIEW', options);
-    const request = (email = ticket.contactEmail, reference = ticket.reference) =>
-      requestStatusCode({ ...h.deps, reference, email, ip: nextIp(), now: h.clock.now() }).then(async (r) => {
+    const request = (email = ticket.contactEmail, reference = ticket.reference, ip = nextIp()) =>
+      requestStatusCode({ ...h.deps, reference, email, ip, now: h.clock.now() }).then(async (r) => {
         await h.scheduler.flush();
         return r;
       });
@@ -328,12 +328,14 @@ describe('status page codes (security.md 1-3, 13)', () => {
 
   it('asking again kills the previous code and keeps the failed attempts', async () => {
     const { request, verify, capture } = await ticketWithCode();
-    const first = await request();
+    // The same browser asking again (another client's request would get its own challenge).
+    const me = nextIp();
+    const first = await request(undefined, undefined, me);
     const firstCode = capture.lastCode()!;
     const wrong = firstCode === '000000' ? '111111' : '000000';
     await verify(first.challengeId, wrong);
     await verify(first.challengeId, wrong);
-    const second = await request();
+    const second = await request(undefined, undefined, me);
     expect(second.attemptsLeft).toBe(MAX_ATTEMPTS - 2);
     const secondCode = capture.lastCode()!;
     expect(await verify(first.challengeId, firstCode)).toEqual({ status: 'expired' });

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createTrustedDevice } from '@/lib/sessions/devices';
-import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
 import {
-  completeDeviceApproval,
   getChallengeView,
-  requestDeviceApproval,
+  getVerifiedRecovery,
   resendCode,
   startRecovery,
   verifyCode,
   type VerificationDeps,
 } from '@/lib/verification/challenges';
-import { CODE_TTL_SECONDS, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, SEND_LIMITS } from '@/lib/verification/policy';
+import { CODE_FAILURES, CODE_TTL_SECONDS, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, SEND_LIMITS } from '@/lib/verification/policy';
 import { consumeRateLimit } from '@/lib/verification/rate-limit';
 import { capturingDelivery, collectingScheduler, fixedClock } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
@@ -117,21 +114,26 @@ describe('one-time codes (security.md 1-3)', () => {
     expect(results.filter((r) => r.status === 'verified')).toHaveLength(1);
   });
 
-  it(`locks an identifier after ${MAX_CONSECUTIVE_FAILURES} consecutive failures across challenges`, async () => {
+  it(`locks an identifier for a while after ${MAX_CONSECUTIVE_FAILURES} failures across challenges; clients that failed wait it out`, async () => {
     const { start, verify, capture, clock } = setup();
     const user = await createUser(db);
     let failures = 0;
     let challengeId = '';
+    // The last guesser tries again at once: it has failed, so the lock (time-boxed, rule 23) holds it.
+    const last = nextIp();
     while (failures < MAX_CONSECUTIVE_FAILURES) {
-      if (failures % (SEND_LIMITS.smsPerDestination.limit * MAX_ATTEMPTS) === 0) clock.advance(3601); // stay under the send limits
+      // Three challenges an hour: under the send limits, with two left for the checks below.
+      if (failures % (3 * MAX_ATTEMPTS) === 0) clock.advance(3601);
       if (failures % MAX_ATTEMPTS === 0) challengeId = (await start(user.email)).challengeId;
       const code = capture.lastCode()!;
-      await verify(challengeId, code === '000000' ? '111111' : '000000');
+      await verify(challengeId, code === '000000' ? '111111' : '000000', failures === MAX_CONSECUTIVE_FAILURES - 1 ? last : nextIp());
       failures++;
     }
-    clock.advance(3601);
     const fresh = await start(user.email);
-    expect(await verify(fresh.challengeId, capture.lastCode()!)).toEqual({ status: 'locked' });
+    await expect(verify(fresh.challengeId, capture.lastCode()!, last)).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: CODE_FAILURES.perSubject.lockSeconds });
+    clock.advance(CODE_FAILURES.perSubject.lockSeconds + 1);
+    const after = await start(user.email);
+    expect(await verify(after.challengeId, capture.lastCode()!, last)).toEqual({ status: 'verified', userId: user.id });
   }, 60_000);
 
   it('never writes a code to the logs', async () => {
@@ -217,7 +219,7 @@ describe('enumeration (security.md 13)', () => {
     const known = await start(user.phone!);
     const unknown = await start('+15555550199');
     expect(Object.keys(unknown.view!).sort()).toEqual(Object.keys(known.view!).sort());
-    expect(unknown.view).toMatchObject({ channel: 'sms', destination: '+1 ••• ••• 01 99', attemptsLeft: 5, status: 'active', approval: 'none' });
+    expect(unknown.view).toMatchObject({ channel: 'sms', destination: '+1 ••• ••• 01 99', attemptsLeft: 5, status: 'active' });
     expect(capture.sent.every((m) => m.to === user.phone)).toBe(true);
     for (const code of ['000000', '123456', '999999']) expect((await verify(unknown.challengeId, code)).status).toBe('wrong');
     clock.advance(30);
@@ -251,50 +253,51 @@ describe('enumeration (security.md 13)', () => {
   }, 60_000);
 });
 
-describe('approval from a trusted device', () => {
-  it('shows the request to a device of the same account, and one approval verifies exactly once', async () => {
-    const { start, deps, clock } = setup();
-    const user = await createUser(db);
-    const { token } = await createTrustedDevice({ db, hmacKey, userId: user.id, name: 'Pixel 8' });
+describe('the proof a verified code establishes (security.md rules 10, 22)', () => {
+  it('is the channel of the code actually entered, whatever the row says later', async () => {
+    const { start, resend, verify, capture, clock } = setup();
+    const user = await createUser(db, { phone: '+447700900777' });
     const { challengeId } = await start(user.email);
-    const view = await requestDeviceApproval(deps, { challengeId, ip: '203.0.113.77', userAgent: UA });
-    expect(view).toMatchObject({ channel: 'trusted_device', approval: 'pending', destination: 'your signed-in devices' });
+    clock.advance(31);
+    await resend(challengeId, 'email');
+    expect(await verify(challengeId, capture.lastCode(user.email)!)).toEqual({ status: 'verified', userId: user.id });
+    // Someone who could rewrite the challenge's channel afterwards still gets the proof that happened.
+    await db.verificationChallenge.update({ where: { id: challengeId }, data: { channel: 'TRUSTED_DEVICE' } });
+    expect(await getVerifiedRecovery(db, challengeId, clock.now())).toMatchObject({ userId: user.id, proof: 'email_code' });
 
-    const requests = await listApprovalRequests({ db, hmacKey, deviceToken: token, now: clock.now() });
-    expect(requests).toEqual([expect.objectContaining({ challengeId, device: 'Chrome on Windows', network: '203.0.113.x' })]);
-
-    const decisions = await Promise.allSettled([
-      decideApproval({ db, hmacKey, deviceToken: token, challengeId, approve: true, now: clock.now() }),
-      decideApproval({ db, hmacKey, deviceToken: token, challengeId, approve: false, now: clock.now() }),
-    ]);
-    expect(decisions.filter((d) => d.status === 'fulfilled')).toHaveLength(1);
-    const outcome = (await getChallengeView(deps, challengeId))!.approval;
-    const completions = await Promise.all(Array.from({ length: 10 }, () => completeDeviceApproval(deps, challengeId)));
-    expect(completions.filter((r) => r.status === 'verified')).toHaveLength(outcome === 'approved' ? 1 : 0);
+    const sms = await start(user.email);
+    expect(await verify(sms.challengeId, capture.lastCode(user.phone!)!)).toMatchObject({ status: 'verified' });
+    expect(await getVerifiedRecovery(db, sms.challengeId, clock.now())).toMatchObject({ proof: 'phone_code' });
   });
 
-  it('never lets a device decide for another account, or an unknown device at all', async () => {
-    const { start, deps, clock } = setup();
-    const owner = await createUser(db);
-    const stranger = await createUser(db);
-    const { token: strangerToken } = await createTrustedDevice({ db, hmacKey, userId: stranger.id, name: 'Other phone' });
-    const { challengeId } = await start(owner.email);
-    await requestDeviceApproval(deps, { challengeId, ip: nextIp(), userAgent: UA });
-    expect(await listApprovalRequests({ db, hmacKey, deviceToken: strangerToken, now: clock.now() })).toEqual([]);
-    await expect(decideApproval({ db, hmacKey, deviceToken: strangerToken, challengeId, approve: true, now: clock.now() })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(decideApproval({ db, hmacKey, deviceToken: 'x'.repeat(43), challengeId, approve: true, now: clock.now() })).rejects.toMatchObject({ code: 'unauthorized' });
-    expect((await getChallengeView(deps, challengeId))!.approval).toBe('pending');
+  it('is never a device approval: an approved recovery challenge with no code entered verifies nothing', async () => {
+    const { clock } = setup();
+    const user = await createUser(db);
+    // What the first build left behind when a signed-out device tapped Approve on a code request.
+    const approved = await db.verificationChallenge.create({
+      data: { purpose: 'RECOVERY', userId: user.id, identifierHash: new Uint8Array(randomBytes(32)), channel: 'TRUSTED_DEVICE', approvedAt: clock.now(), consumedAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 300_000) },
+    });
+    expect(await getVerifiedRecovery(db, approved.id, clock.now())).toBeUndefined();
   });
 
-  it('expires an unanswered request after five minutes', async () => {
-    const { start, deps, clock } = setup();
-    const user = await createUser(db);
-    const { token } = await createTrustedDevice({ db, hmacKey, userId: user.id, name: 'Laptop' });
+  it('a code request whose channel became a device approval cannot be finished with its old code', async () => {
+    const { start, verify, capture } = setup();
+    const user = await createUser(db, { phone: '+447700900778' });
     const { challengeId } = await start(user.email);
-    await requestDeviceApproval(deps, { challengeId, ip: nextIp(), userAgent: UA });
-    clock.advance(301);
-    expect(await listApprovalRequests({ db, hmacKey, deviceToken: token, now: clock.now() })).toEqual([]);
-    await expect(decideApproval({ db, hmacKey, deviceToken: token, challengeId, approve: true, now: clock.now() })).rejects.toMatchObject({ code: 'conflict' });
+    await db.verificationChallenge.update({ where: { id: challengeId }, data: { channel: 'TRUSTED_DEVICE' } });
+    expect(await verify(challengeId, capture.lastCode(user.phone!)!)).toEqual({ status: 'used' });
+    expect((await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId } })).consumedAt).toBeNull();
+  });
+
+  it('resend refuses any channel but sms, voice and email, before it can become a limit key', async () => {
+    const { start } = setup();
+    const user = await createUser(db);
+    const { challengeId } = await start(user.email);
+    const { deps } = setup();
+    for (const channel of ['constructor', '__proto__', 'toString', 'trusted_device', 'fax']) {
+      await expect(resendCode(deps, { challengeId, channel: channel as 'sms', ip: nextIp() })).rejects.toMatchObject({ code: 'validation_failed' });
+      expect(await db.rateLimitBucket.count({ where: { key: { contains: `:${channel}:` } } })).toBe(0);
+    }
   });
 });
 

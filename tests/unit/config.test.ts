@@ -112,6 +112,30 @@ describe('config', () => {
     });
   });
 
+  describe('trusted proxy (security.md rule 24)', () => {
+    it('trusts no forwarded header unless a proxy is configured', () => {
+      expect(parseConfig(valid).trustedProxy).toEqual({ mode: 'none' });
+      expect(parseConfig({ ...valid, TRUSTED_PROXY_HOPS: '0', TRUSTED_PROXIES: '' }).trustedProxy).toEqual({ mode: 'none' });
+    });
+
+    it('reads a hop count or a list of ranges', () => {
+      expect(parseConfig({ ...valid, TRUSTED_PROXY_HOPS: '2' }).trustedProxy).toEqual({ mode: 'hops', hops: 2 });
+      const proxies = parseConfig({ ...valid, TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,fd00::/8' }).trustedProxy;
+      expect(proxies.mode === 'cidrs' && proxies.ranges.map((r) => r.text)).toEqual(['10.0.0.0/8', '192.0.2.7/32', 'fd00::/8']);
+    });
+
+    it.each([
+      [{ TRUSTED_PROXY_HOPS: '-1' }, /TRUSTED_PROXY_HOPS must be the number of proxies/],
+      [{ TRUSTED_PROXY_HOPS: 'one' }, /TRUSTED_PROXY_HOPS must be the number of proxies/],
+      [{ TRUSTED_PROXY_HOPS: '11' }, /TRUSTED_PROXY_HOPS must be the number of proxies/],
+      [{ TRUSTED_PROXIES: '10.0.0.0/8, proxy.internal' }, /TRUSTED_PROXIES must be comma-separated .* not valid: proxy\.internal/],
+      [{ TRUSTED_PROXIES: '10.0.0.0/40' }, /TRUSTED_PROXIES must be comma-separated/],
+      [{ TRUSTED_PROXY_HOPS: '1', TRUSTED_PROXIES: '10.0.0.0/8' }, /TRUSTED_PROXIES cannot be combined with TRUSTED_PROXY_HOPS/],
+    ])('refuses %j', (env, message) => {
+      expect(problemsOf({ ...valid, ...env }).join('\n')).toMatch(message);
+    });
+  });
+
   it('selects Meilisearch only when its URL is set', () => {
     expect(parseConfig({ ...valid, MEILISEARCH_URL: '' }).search).toEqual({ engine: 'embedded' });
     expect(parseConfig({ ...valid, MEILISEARCH_URL: 'http://127.0.0.1:7700', MEILISEARCH_API_KEY: 'k' }).search).toEqual({

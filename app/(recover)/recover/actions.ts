@@ -2,15 +2,7 @@
 
 import { redirect } from 'next/navigation';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
-import {
-  completeDeviceApproval,
-  getChallengeView,
-  requestDeviceApproval,
-  resendCode,
-  startRecovery,
-  verifyCode,
-  type ChallengeView,
-} from '@/lib/verification/challenges';
+import { resendCode, startRecovery, verifyCode } from '@/lib/verification/challenges';
 import { currentChallengeId, rememberChallenge, requestContext, verificationDeps } from './context';
 
 export type FormState = ActionResult<unknown> | undefined;
@@ -55,32 +47,10 @@ export async function verifyAction(_previous: FormState, form: FormData): Promis
   return result;
 }
 
+/** `channel` is bound in the page but arrives from the browser like any argument: lib refuses other values. */
 export async function resendAction(channel: 'sms' | 'voice' | 'email', _previous: FormState, _form: FormData): Promise<FormState> {
   return runAction(async () => {
     await resendCode(await verificationDeps(), { challengeId: await requireChallenge(), channel, ...(await requestContext()) });
     return channel;
   }, { action: 'recover.resend', channel });
-}
-
-export async function approvalAction(_previous: FormState, _form: FormData): Promise<FormState> {
-  return runAction(async () => {
-    await requestDeviceApproval(await verificationDeps(), { challengeId: await requireChallenge(), ...(await requestContext()) });
-    return 'requested';
-  }, { action: 'recover.approval' });
-}
-
-/** Polled while waiting for a trusted device; finishing consumes the approval exactly once. */
-export async function approvalStatusAction(): Promise<ChallengeView['approval'] | 'ended'> {
-  const challengeId = await currentChallengeId();
-  if (!challengeId) return 'ended';
-  const deps = await verificationDeps();
-  const view = await getChallengeView(deps, challengeId);
-  if (view?.status === 'verified') redirect('/recover/verified');
-  if (!view || view.status === 'expired' || view.status === 'locked') return 'ended';
-  if (view.approval === 'approved') {
-    const outcome = await completeDeviceApproval(deps, challengeId);
-    if (outcome.status === 'verified') redirect('/recover/verified');
-    return 'ended';
-  }
-  return view.approval;
 }

@@ -4,6 +4,7 @@ import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { getDelivery } from '@/lib/delivery';
 import { clientIp, requestNow } from '@/lib/http/request';
+import { RESET_TTL_SECONDS } from '@/lib/recovery/resets';
 import type { VerificationDeps } from '@/lib/verification/challenges';
 
 /** The browser's current recovery challenge: an HttpOnly cookie, never a URL anyone could share. */
@@ -40,9 +41,16 @@ export async function rememberChallenge(challengeId: string) {
   });
 }
 
-/** The browser's factor reset in progress (lib/recovery/resets): a random id in an HttpOnly cookie. */
-export const RESET_COOKIE = 'regain_reset';
+/**
+ * The browser's factor reset in progress (lib/recovery/resets): the reset's secret key, held only
+ * by this browser in an HttpOnly cookie. The reset's id, which audit lines may show, opens nothing.
+ */
+const RESET_COOKIE = 'regain_reset';
 
 export async function currentReset() {
   return (await cookies()).get(RESET_COOKIE)?.value;
+}
+
+export async function rememberReset(resetToken: string) {
+  (await cookies()).set(RESET_COOKIE, resetToken, { httpOnly: true, sameSite: 'lax', secure: getConfig().isProduction, path: '/recover', maxAge: RESET_TTL_SECONDS });
 }

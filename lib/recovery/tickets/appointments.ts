@@ -8,6 +8,7 @@ import { appointmentScheduledEmail, utcWindow } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { normalizeCode } from '@/lib/verification/codes';
+import { released } from '@/lib/verification/failures';
 import { SEND_LIMITS } from '@/lib/verification/policy';
 import {
   attemptTicketCode,
@@ -18,7 +19,6 @@ import {
   destinationKey,
   issueTicketCode,
   limitAll,
-  recordTicketCodeFailure,
   type Schedule,
   ticketIdentifier,
 } from './challenges';
@@ -130,7 +130,9 @@ export async function scheduleAppointment(options: {
 /**
  * "Join video call appointment", step 1: a code to the ticket's contact address. Unknown
  * references, tickets without an account and tickets with no call ahead get a decoy that answers
- * the same and never verifies (rule 13); limits per reference, address and IP apply (rule 4).
+ * the same and never verifies (rule 13); limits per reference, address and IP apply (rule 4). The
+ * per-reference budget is kept per client: knowing a reference must not be enough to spend its
+ * owner's budget (rule 23).
  */
 export async function requestJoinCode(options: {
   db: Db;
@@ -149,7 +151,7 @@ export async function requestJoinCode(options: {
     db,
     now,
     [
-      [`video-call:ref:${keyedHash(hmacKey, 'ticket-reference', reference).toString('base64url')}`, SEND_LIMITS.perIdentifier],
+      [`video-call:ref:${keyedHash(hmacKey, 'ticket-reference', reference).toString('base64url')}:client:${options.ip}`, SEND_LIMITS.perIdentifier],
       [`send:ip:${options.ip}`, SEND_LIMITS.perIp],
     ],
     'code requests',
@@ -220,7 +222,7 @@ function joinMessage(reason: JoinRefusalReason, details: JoinRefused['details'])
       return `Those codes didn't work. Check the code in the email and the one your authenticator app shows now. ${left === 1 ? '1 try' : `${left} tries`} left.`;
     }
     case 'locked':
-      return 'Too many wrong codes. Wait 10 minutes, then ask for a new email code.';
+      return 'Too many wrong codes, so this code is closed. Wait 10 minutes, then start again.';
     case 'used':
       return 'That email code was already used. Ask for a new one to join again.';
     case 'expired':
@@ -295,9 +297,8 @@ export async function joinAppointment(options: {
     : false;
 
   if (attempt.status !== 'match' || !ticket?.userId || !appOk) {
-    // Whichever code was wrong, the attempt was already counted on the challenge; the failure also
-    // counts toward the ticket's consecutive-failure lock.
-    await recordTicketCodeFailure(db, attempt.failuresKey, now);
+    // Whichever code was wrong, the attempt was already counted on the challenge and stays counted
+    // as a failure for this ticket and client (attemptTicketCode reserved it).
     const { attemptsLeft } = attempt;
     // Nobody has proved who they are yet: the try is anonymous, about this ticket.
     await audit('ticket.video_join_failed', { userId: null }, ticketId, { failureReason: 'wrong', attemptsLeft });
@@ -313,6 +314,8 @@ export async function joinAppointment(options: {
   const open = appointments.find((a) => opens(a) <= now && now <= a.endsAt);
   if (!open) {
     const shown = appointments.find((a) => a.startsAt > now) ?? appointments.at(-1);
+    // Both codes were right: the try was not a guess and does not count as a failure.
+    await released(db, attempt.admission);
     await audit('ticket.video_join_failed', { userId: ticket.userId }, ticket.id, { failureReason: shown ? 'outside_window' : 'no_appointment' });
     if (!shown) throw new JoinRefused('no_appointment');
     throw new JoinRefused('outside_window', { window: { opensAt: opens(shown), startsAt: shown.startsAt, endsAt: shown.endsAt } });

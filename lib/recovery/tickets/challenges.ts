@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { keyedHash } from '@/lib/crypto';
+import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { codeEmail } from '@/lib/delivery/templates';
 import type { Delivery } from '@/lib/delivery/types';
 import { log } from '@/lib/log';
 import { codeMatches, generateCode, hashCode } from '@/lib/verification/codes';
-import { CODE_TTL_SECONDS, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, type Limit, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited, resetRateLimit } from '@/lib/verification/rate-limit';
+import { type Admission, admitAttempt, released, succeeded } from '@/lib/verification/failures';
+import { CODE_FAILURES, CODE_TTL_SECONDS, MAX_ATTEMPTS, type Limit, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 
 /**
  * Email-code challenges that prove control of a ticket's contact address: one to open the status
@@ -16,7 +17,8 @@ import { consumeRateLimit, rateLimited, resetRateLimit } from '@/lib/verificatio
  * - a 6-digit CSPRNG code, stored only as an HMAC bound to the challenge (rule 1);
  * - 10 minutes, single use, attempts counted in the same statement that reads the hash (rule 2);
  * - 5 wrong codes kill a challenge; asking again invalidates the previous code and carries its
- *   attempts over; 100 consecutive failures per ticket lock its codes (rule 3);
+ *   attempts over (rule 3); failures are limited per ticket AND client by lib/verification/failures
+ *   with CODE_FAILURES, so strangers who know a reference cannot lock its owner out (rule 23);
  * - an unknown reference (or a wrong email) gets a decoy challenge that is stored, rate limited and
  *   answered exactly like a real one and never verifies (rule 13).
  *
@@ -81,8 +83,11 @@ export function destinationKey(hmacKey: Buffer, email: string) {
 
 /**
  * Creates a challenge (real when `to` is given, a decoy otherwise) and schedules the email.
- * Live earlier challenges for the same ticket (or typed value) and purpose die here, and the new
- * one starts with their attempts: asking again never buys more guesses (rule 3).
+ * Live earlier challenges this client asked for, for the same ticket (or typed value) and purpose,
+ * die here, and the new one starts with their attempts: asking again never buys more guesses
+ * (rule 3). Other clients' challenges are left alone: a stranger who knows a reference must not be
+ * able to kill the owner's code or hand them a dead one (rule 23); strangers' guesses are bounded
+ * per ticket by the failure limits instead.
  */
 export async function issueTicketCode(options: {
   db: Db;
@@ -103,7 +108,7 @@ export async function issueTicketCode(options: {
   const earlier = await db.$queryRaw<{ attempts: number }[]>`
     UPDATE "VerificationChallenge" SET "expiresAt" = ${now}
     WHERE "identifierHash" = ${options.identifier} AND "purpose" = ${options.purpose}::"ChallengePurpose"
-      AND "consumedAt" IS NULL AND "expiresAt" > ${now}
+      AND "requestIp" = ${options.ip} AND "consumedAt" IS NULL AND "expiresAt" > ${now}
     RETURNING "attempts"`;
   const attempts = Math.min(MAX_ATTEMPTS, Math.max(0, ...earlier.map((row) => row.attempts)));
 
@@ -139,15 +144,17 @@ export async function issueTicketCode(options: {
       const content = codeEmail({ code, purposeLabel, expiresInMinutes: CODE_TTL_SECONDS / 60 });
       await options.delivery
         .send({ channel: 'email', to, purpose: options.purpose === 'TICKET_STATUS' ? 'ticket-status-code' : 'video-call-code', challengeId, sensitive: [code], ...content })
-        .catch((error) => log.warn('ticket_code_send_failed', { challengeId, error: (error as Error).message }));
+        .catch((error) => log.warn('ticket_code_send_failed', { challengeRef: logReference(options.hmacKey, challengeId), error: (error as Error).message }));
     });
   }
   return { challengeId, expiresAt: expiresAt.toISOString(), attemptsLeft: MAX_ATTEMPTS - attempts, sent };
 }
 
+type Admitted = Extract<Admission, { allowed: true }>;
+
 export type TicketCodeAttempt =
-  | { status: 'match'; ticketId: string; attemptsLeft: number; failuresKey: string; hadFailures: boolean }
-  | { status: 'mismatch'; ticketId: string | undefined; attemptsLeft: number; failuresKey: string }
+  | { status: 'match'; ticketId: string; attemptsLeft: number; admission: Admitted }
+  | { status: 'mismatch'; ticketId: string | undefined; attemptsLeft: number; admission: Admitted }
   | { status: 'expired' | 'used' | 'locked' };
 
 /**
@@ -169,6 +176,18 @@ export async function attemptTicketCode(options: {
   const ip = await consumeRateLimit(db, `verify:ip:${options.ip}`, VERIFY_FAILURES_PER_IP, now);
   if (!ip.allowed) throw rateLimited(ip.retryAfterSeconds, 'attempts');
   if (!isUuid(options.challengeId)) return { status: 'expired' };
+  const target = await db.verificationChallenge.findFirst({
+    where: { id: options.challengeId, purpose: options.purpose },
+    select: { identifierHash: true, consumedAt: true, attempts: true, maxAttempts: true },
+  });
+  if (!target) return { status: 'expired' };
+  if (target.consumedAt) return { status: 'used' };
+  if (target.attempts >= target.maxAttempts) return { status: 'locked' };
+
+  // Failures per ticket (or, for a decoy, per typed value) AND client (rules 3, 14, 23): the one
+  // failure limiter, with the numbers recovery codes use.
+  const admission = await admitAttempt(db, CODE_FAILURES, { subject: `ticket-code:${Buffer.from(target.identifierHash).toString('base64url')}`, client: options.ip }, now);
+  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'wrong codes');
 
   const [attempt] = await db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; identifierHash: Uint8Array }[]>`
     UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
@@ -176,6 +195,8 @@ export async function attemptTicketCode(options: {
       AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
     RETURNING "codeHash", "attempts", "maxAttempts", "identifierHash"`;
   if (!attempt) {
+    // The challenge ended before this try was counted: not a guess.
+    await released(db, admission);
     const challenge = await db.verificationChallenge.findFirst({
       where: { id: options.challengeId, purpose: options.purpose },
       select: { consumedAt: true, attempts: true, maxAttempts: true },
@@ -185,30 +206,22 @@ export async function attemptTicketCode(options: {
     return { status: 'expired' };
   }
 
-  const failuresKey = `ticket-code:failures:${Buffer.from(attempt.identifierHash).toString('base64url')}`;
-  const failures = await db.rateLimitBucket.findUnique({ where: { key: failuresKey }, select: { count: true } });
-  if ((failures?.count ?? 0) >= MAX_CONSECUTIVE_FAILURES) return { status: 'locked' };
-
   // Only a real challenge (one with a code) names a ticket; a decoy's 16 bytes are an HMAC.
   const ticketId = attempt.codeHash ? ticketIdFrom(attempt.identifierHash) : undefined;
   const attemptsLeft = Math.max(0, attempt.maxAttempts - attempt.attempts);
   if (ticketId && codeMatches(options.hmacKey, options.challengeId, options.code, attempt.codeHash)) {
-    return { status: 'match', ticketId, attemptsLeft, failuresKey, hadFailures: Boolean(failures) };
+    return { status: 'match', ticketId, attemptsLeft, admission };
   }
-  return { status: 'mismatch', ticketId, attemptsLeft, failuresKey };
-}
-
-/** Counts a failed attempt toward the per-ticket consecutive-failure lock (rule 3; a new code never resets it). */
-export async function recordTicketCodeFailure(db: Db, failuresKey: string, now: Date): Promise<void> {
-  await db.$executeRaw`
-    INSERT INTO "RateLimitBucket" ("key", "count", "windowStart", "strikes", "updatedAt") VALUES (${failuresKey}, 1, ${now}, 0, ${now})
-    ON CONFLICT ("key") DO UPDATE SET "count" = "RateLimitBucket"."count" + 1, "updatedAt" = ${now}`;
+  return { status: 'mismatch', ticketId, attemptsLeft, admission };
 }
 
 /** Single use: of N concurrent correct submissions exactly one gets `true` (rule 2). */
 export async function consumeTicketCode(db: Db, challengeId: string, attempt: Extract<TicketCodeAttempt, { status: 'match' }>, now: Date): Promise<boolean> {
   const { count } = await db.verificationChallenge.updateMany({ where: { id: challengeId, consumedAt: null }, data: { consumedAt: now } });
-  if (count !== 1) return false;
-  if (attempt.hadFailures) await resetRateLimit(db, attempt.failuresKey);
+  if (count !== 1) {
+    await released(db, attempt.admission);
+    return false;
+  }
+  await succeeded(db, attempt.admission);
   return true;
 }

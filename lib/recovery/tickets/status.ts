@@ -19,7 +19,6 @@ import {
   isUuid,
   issueTicketCode,
   limitAll,
-  recordTicketCodeFailure,
   type Schedule,
   ticketIdentifier,
 } from './challenges';
@@ -37,7 +36,9 @@ import { transitionTicket } from './state';
  * "Check a recovery request": a code goes to the ticket's contact address only when the reference
  * and the email typed belong together. Otherwise a decoy challenge answers the same (rule 13), so
  * the form cannot be used to learn which references exist or whose they are. Limits per
- * reference, per address and per IP apply before anything is looked up (rule 4).
+ * reference, per address and per IP apply before anything is looked up (rule 4). The
+ * per-reference budget is kept per client, so strangers who know a reference spend their own
+ * budget, never the owner's (rule 23).
  */
 export async function requestStatusCode(options: {
   db: Db;
@@ -61,7 +62,7 @@ export async function requestStatusCode(options: {
     db,
     now,
     [
-      [`ticket-status:ref:${keyedHash(hmacKey, 'ticket-reference', reference).toString('base64url')}`, SEND_LIMITS.perIdentifier],
+      [`ticket-status:ref:${keyedHash(hmacKey, 'ticket-reference', reference).toString('base64url')}:client:${options.ip}`, SEND_LIMITS.perIdentifier],
       [`send:email:${destinationKey(hmacKey, email)}`, SEND_LIMITS.emailPerDestination],
       [`send:ip:${options.ip}`, SEND_LIMITS.perIp],
     ],
@@ -146,7 +147,6 @@ export async function verifyStatusCode(options: {
     await audit('ticket.status_code_failed', undefined, { failureReason: attempt.status });
     return attempt;
   }
-  await recordTicketCodeFailure(db, attempt.failuresKey, now);
   const { attemptsLeft } = attempt;
   await audit('ticket.status_code_failed', attempt.ticketId, { failureReason: 'wrong', attemptsLeft });
   return attemptsLeft > 0 ? { status: 'wrong', attemptsLeft } : { status: 'locked' };

@@ -4,8 +4,8 @@ import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appoint
 import { requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { signInAgentWithPassword } from '@/lib/sessions/agent-sign-in';
 import { signInWithPassword, stepUp } from '@/lib/sessions/sign-in';
-import { requestDeviceApproval, resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
-import { MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, SEND_LIMITS, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
+import { resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
+import { CODE_FAILURES, MAX_ATTEMPTS, MAX_CONSECUTIVE_FAILURES, SEND_LIMITS, SIGN_IN_FAILURES, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
 import { capturingDelivery, collectingScheduler, fixedClock } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
 import { createUser, nextIp } from '../../support/factories';
@@ -62,7 +62,7 @@ async function rejection(work: () => Promise<unknown>) {
 // ───────────────────────────── Recovery codes ─────────────────────────────
 
 describe('recovery codes (rule 3)', () => {
-  it(`a challenge is dead after ${MAX_ATTEMPTS} wrong codes: the right code, a resend and a trusted-device request are all refused`, async () => {
+  it(`a challenge is dead after ${MAX_ATTEMPTS} wrong codes: the right code and a resend are refused`, async () => {
     const { start, verify, capture, clock, deps } = verification();
     const user = await createUser(db);
     const { challengeId } = await start(user.email);
@@ -73,7 +73,6 @@ describe('recovery codes (rule 3)', () => {
     expect(await verify(challengeId, code)).toEqual({ status: 'locked' });
     clock.advance(60);
     expect(await rejection(() => resendCode(deps, { challengeId, channel: 'email', ip: nextIp() }))).toMatchObject({ status: 409 });
-    expect(await rejection(() => requestDeviceApproval(deps, { challengeId, ip: nextIp(), userAgent: UA }))).toMatchObject({ status: 409 });
     const row = await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId }, select: { attempts: true, consumedAt: true, sendCount: true } });
     expect(row).toEqual({ attempts: MAX_ATTEMPTS, consumedAt: null, sendCount: 1 });
   });
@@ -103,10 +102,11 @@ describe('recovery codes (rule 3)', () => {
     }
   });
 
-  it(`${MAX_CONSECUTIVE_FAILURES} consecutive failures for one identifier lock it across challenges, for real and unknown identifiers alike`, async () => {
+  it(`a distributed guesser gets ${MAX_CONSECUTIVE_FAILURES} failures per identifier, then ${CODE_FAILURES.triesWhileLocked} during a time-boxed lock, for real and unknown identifiers alike`, async () => {
     const { start, verify, capture, clock } = verification();
     const user = await createUser(db);
     const decoy = freshEmail('example.org');
+    const bounds: unknown[] = [];
     for (const identifier of [user.email, decoy]) {
       let challengeId = '';
       for (let failures = 0; failures < MAX_CONSECUTIVE_FAILURES; failures++) {
@@ -116,12 +116,26 @@ describe('recovery codes (rule 3)', () => {
         // The real account's codes go to its phone; a decoy sends nothing, so any code is wrong.
         await verify(challengeId, other(capture.lastCode()));
       }
+      // Every guess came from a new address, so only the identifier-wide tier stops this guesser: a
+      // time-boxed lock during which clients with a clean record share a few tries (rules 3, 23).
       clock.advance(3601);
-      const fresh = await start(identifier);
-      // The first try on a fresh challenge is refused as locked, even the right code.
-      const answer = await verify(fresh.challengeId, identifier === decoy ? '123456' : capture.lastCode()!);
-      expect(answer, identifier === decoy ? 'unknown identifier' : 'real account').toEqual({ status: 'locked' });
+      let admitted = 0;
+      let refused: ReturnType<typeof publicAnswer> | undefined;
+      for (let n = 0; !refused && n < 50; n++) {
+        if (n % MAX_ATTEMPTS === 0) challengeId = (await start(identifier)).challengeId;
+        const result = await outcome(() => verify(challengeId, other(capture.lastCode())));
+        if (result.ok) admitted++;
+        else refused = publicAnswer(result.error);
+      }
+      expect(refused, identifier === decoy ? 'unknown identifier' : 'real account').toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+      expect(refused!.retryAfterSeconds).toBeLessThanOrEqual(CODE_FAILURES.perSubject.lockSeconds);
+      bounds.push({ admitted, retryAfterSeconds: refused!.retryAfterSeconds });
     }
+    // The same budget for a real account and an unknown identifier (rule 13).
+    expect(bounds).toEqual([
+      { admitted: CODE_FAILURES.triesWhileLocked, retryAfterSeconds: CODE_FAILURES.perSubject.lockSeconds },
+      { admitted: CODE_FAILURES.triesWhileLocked, retryAfterSeconds: CODE_FAILURES.perSubject.lockSeconds },
+    ]);
   }, 30_000);
 
   it(`counts wrong codes per IP across challenges (${VERIFY_FAILURES_PER_IP.limit} per ${VERIFY_FAILURES_PER_IP.windowSeconds / 60} min), and the wait grows`, async () => {
@@ -150,14 +164,18 @@ describe('sign-in (rule 14)', () => {
   const attempt = (email: string, password: string, code: string, ip: string, now: Date) =>
     signInWithPassword(signInDeps, { email, password, secondFactor: { kind: 'totp', code }, ip, userAgent: UA, deviceToken: undefined, now });
 
-  it('limits failures per account across addresses; the wait grows with each breach; the account itself never locks', async () => {
+  // A distributed guesser gets the account-wide budget, then one try for each of a few clients with
+  // a clean record (so the owner's own device still works during the lock; rule 23), then waits.
+  const perBreach = SIGN_IN_FAILURES.perSubject.limit + SIGN_IN_FAILURES.triesWhileLocked;
+
+  it(`bounds failures per account across addresses (${perBreach} per breach); the wait grows with each breach and is capped; the account itself never locks`, async () => {
     const holder = await accountHolder(db, { authenticator: true });
     const clock = fixedClock(T0);
     const waits: number[] = [];
     for (let breach = 0; breach < 3; breach++) {
       // A distributed guesser: every try from a new address.
-      for (let i = 0; i < 10; i++) expect(await rejection(() => attempt(holder.user.email, `guess-${breach}-${i}`, '000000', nextIp(), clock.now()))).toMatchObject({ status: 401 });
-      // Past the limit even the right password and code are refused, so a guesser learns nothing.
+      for (let i = 0; i < perBreach; i++) expect(await rejection(() => attempt(holder.user.email, `guess-${breach}-${i}`, '000000', nextIp(), clock.now()))).toMatchObject({ status: 401 });
+      // Past the bound even the right password and code are refused, so a guesser learns nothing.
       const blocked = await rejection(() => attempt(holder.user.email, PASSWORD, holder.code(clock.now()), nextIp(), clock.now()));
       expect(blocked).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
       waits.push(blocked.retryAfterSeconds!);
@@ -170,6 +188,7 @@ describe('sign-in (rule 14)', () => {
     }
     expect(waits[1]).toBeGreaterThan(waits[0]!);
     expect(waits[2]).toBeGreaterThan(waits[1]!);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(SIGN_IN_FAILURES.perSubject.maxLockSeconds);
     // Once the wait is over the owner signs in: the limit slowed the guesser, it did not lock the account.
     const now = new Date(clock.now().getTime() + 60_000);
     expect((await attempt(holder.user.email, PASSWORD, holder.code(now), nextIp(), now)).userId).toBe(holder.user.id);
@@ -193,11 +212,11 @@ describe('sign-in (rule 14)', () => {
     expect((await attempt(holder.user.email, PASSWORD, holder.code(clock.now()), nextIp(), clock.now())).userId).toBe(holder.user.id);
   });
 
-  it('limits console sign-in failures per agent across addresses (rule 14)', async () => {
+  it(`bounds console sign-in failures per agent across addresses (${perBreach} per breach; rules 14, 23)`, async () => {
     const agent = await db.agent.create({ data: { email: `agent-bf-${Date.now()}@example.com`, name: 'Agent', passwordHash: await sharedPasswordHash() }, select: { email: true } });
     const attemptAgent = (password: string) =>
       signInAgentWithPassword(signInDeps, { email: agent.email, password, secondFactor: { kind: 'totp', code: '000000' }, ip: nextIp(), userAgent: UA, now: T0 });
-    for (let i = 0; i < 10; i++) expect(await rejection(() => attemptAgent(`guess-${i}`))).toMatchObject({ status: 401 });
+    for (let i = 0; i < perBreach; i++) expect(await rejection(() => attemptAgent(`guess-${i}`))).toMatchObject({ status: 401 });
     expect(await rejection(() => attemptAgent(PASSWORD))).toMatchObject({ status: 429 });
   });
 
@@ -228,15 +247,15 @@ describe('two-proof resets (rules 3, 10)', () => {
     const wrong = other(holder.code(T0));
     const resets = [];
     for (let n = 0; n < 2; n++) {
-      const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
-      for (let i = 0; i < RESET_MAX_ATTEMPTS; i++) expect(await rejection(() => proveWithAuthenticator(deps, { resetId, code: wrong }))).toMatchObject({ status: 401 });
+      const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
+      for (let i = 0; i < RESET_MAX_ATTEMPTS; i++) expect(await rejection(() => proveWithAuthenticator(deps, { resetToken, code: wrong }))).toMatchObject({ status: 401 });
       // Dead: the right code no longer counts.
-      expect(await rejection(() => proveWithAuthenticator(deps, { resetId, code: holder.code(T0) }))).toMatchObject({ status: 409 });
-      resets.push(resetId);
+      expect(await rejection(() => proveWithAuthenticator(deps, { resetToken, code: holder.code(T0) }))).toMatchObject({ status: 409 });
+      resets.push(resetToken);
     }
     // A third reset from a third verified code: the account's budget of second proofs is spent.
-    const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
-    expect(await rejection(() => proveWithAuthenticator(deps, { resetId, code: holder.code(T0) }))).toMatchObject({ status: 429 });
+    const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
+    expect(await rejection(() => proveWithAuthenticator(deps, { resetToken, code: holder.code(T0) }))).toMatchObject({ status: 429 });
     const rows = await db.recoveryReset.findMany({ where: { userId: holder.user.id }, select: { proofs: true, completedAt: true } });
     expect(rows.every((r) => r.proofs.length === 1 && r.completedAt === null)).toBe(true);
   });
@@ -261,10 +280,12 @@ describe('ticket status and video-call codes (rules 3, 4)', () => {
   it(`status codes: dead after ${MAX_ATTEMPTS} wrong codes; asking again carries the attempts over and sends nothing`, async () => {
     const { requestStatus, verifyStatus, capture } = ticketCodes();
     const ticket = await rawTicket(db);
-    const first = await requestStatus(ticket.reference, ticket.contactEmail);
+    // One client asking again: its new code carries its attempts over (other clients' codes are their own).
+    const me = nextIp();
+    const first = await requestStatus(ticket.reference, ticket.contactEmail, me);
     const firstCode = capture.lastCode()!;
     for (let i = 0; i < 3; i++) await verifyStatus(first.challengeId, other(firstCode));
-    const second = await requestStatus(ticket.reference, ticket.contactEmail);
+    const second = await requestStatus(ticket.reference, ticket.contactEmail, me);
     expect(second.attemptsLeft).toBe(MAX_ATTEMPTS - 3);
     const secondCode = capture.lastCode()!;
     // The first code died with the new request.
@@ -273,12 +294,12 @@ describe('ticket status and video-call codes (rules 3, 4)', () => {
     expect(await verifyStatus(second.challengeId, other(secondCode))).toEqual({ status: 'locked' });
     expect(await verifyStatus(second.challengeId, secondCode)).toEqual({ status: 'locked' });
     const sentBefore = capture.sent.length;
-    const third = await requestStatus(ticket.reference, ticket.contactEmail);
+    const third = await requestStatus(ticket.reference, ticket.contactEmail, me);
     expect(third.attemptsLeft).toBe(0);
     expect(capture.sent.length).toBe(sentBefore);
   });
 
-  it(`status codes: ${MAX_CONSECUTIVE_FAILURES} consecutive failures lock the ticket's codes across requests`, async () => {
+  it(`status codes: ${MAX_CONSECUTIVE_FAILURES} failures per ticket, then ${CODE_FAILURES.triesWhileLocked} during a time-boxed lock, after which the owner gets in`, async () => {
     const { requestStatus, verifyStatus, capture, clock } = ticketCodes();
     const ticket = await rawTicket(db);
     let challengeId = '';
@@ -290,10 +311,24 @@ describe('ticket status and video-call codes (rules 3, 4)', () => {
       }
       await verifyStatus(challengeId, other(capture.lastCode(ticket.contactEmail)));
     }
+    // Every guess came from a new address: clients with a clean record share a few tries during
+    // the lock, then everyone waits for it to end (rules 3, 23).
     clock.advance(3601);
-    const fresh = await requestStatus(ticket.reference, ticket.contactEmail);
+    let admitted = 0;
+    let refused: ReturnType<typeof publicAnswer> | undefined;
+    for (let n = 0; !refused && n < 50; n++) {
+      if (n % MAX_ATTEMPTS === 0) challengeId = (await requestStatus(ticket.reference, ticket.contactEmail)).challengeId;
+      const result = await outcome(() => verifyStatus(challengeId, other(capture.lastCode(ticket.contactEmail))));
+      if (result.ok) admitted++;
+      else refused = publicAnswer(result.error);
+    }
+    expect(admitted).toBe(CODE_FAILURES.triesWhileLocked);
+    expect(refused).toMatchObject({ status: 429, retryAfterSeconds: CODE_FAILURES.perSubject.lockSeconds });
+    clock.advance(refused!.retryAfterSeconds! + 1);
+    const me = nextIp();
+    const fresh = await requestStatus(ticket.reference, ticket.contactEmail, me);
     expect(fresh.attemptsLeft).toBe(MAX_ATTEMPTS);
-    expect(await verifyStatus(fresh.challengeId, capture.lastCode(ticket.contactEmail)!)).toEqual({ status: 'locked' });
+    expect(await verifyStatus(fresh.challengeId, capture.lastCode(ticket.contactEmail)!, me)).toMatchObject({ status: 'verified' });
   }, 30_000);
 
   it('status code requests are limited per reference, per address and per IP, and a refused request sends nothing', async () => {
@@ -304,11 +339,15 @@ describe('ticket status and video-call codes (rules 3, 4)', () => {
     const sent = capture.sent.length;
     expect(await rejection(() => requestStatus(ticket.reference, ticket.contactEmail))).toMatchObject({ status: 429 });
     expect(capture.sent.length).toBe(sent);
-    // Per reference: ten tries an hour, whichever addresses are typed with it.
+    // Per reference and client: ten tries an hour from one address, whichever contact addresses are
+    // typed with it; strangers elsewhere spend their own budgets, never the owner's (rule 23).
     const target = await rawTicket(db);
-    for (let i = 0; i < SEND_LIMITS.perIdentifier.limit; i++) await requestStatus(target.reference, freshEmail());
-    expect(await rejection(() => requestStatus(target.reference, target.contactEmail))).toMatchObject({ status: 429 });
+    const scanner = nextIp();
+    for (let i = 0; i < SEND_LIMITS.perIdentifier.limit; i++) await requestStatus(target.reference, freshEmail(), scanner);
+    expect(await rejection(() => requestStatus(target.reference, target.contactEmail, scanner))).toMatchObject({ status: 429 });
     expect(capture.sent.filter((m) => m.to === target.contactEmail)).toEqual([]);
+    await requestStatus(target.reference, target.contactEmail);
+    expect(capture.sent.filter((m) => m.to === target.contactEmail)).toHaveLength(1);
     // Per IP: thirty requests an hour, whichever tickets.
     const ip = nextIp();
     for (let i = 0; i < SEND_LIMITS.perIp.limit; i++) {
@@ -327,8 +366,10 @@ describe('ticket status and video-call codes (rules 3, 4)', () => {
     const ticket = await rawTicket(db, { userId: holder.user.id });
     const startsAt = new Date(T0.getTime() + 2 * 60_000);
     await db.videoAppointment.create({ data: { ticketId: ticket.id, agentId: agent.agentId, startsAt, endsAt: new Date(startsAt.getTime() + 30 * 60_000), meetingUrl: 'https://meet.jit.si/regain-bruteforce' } });
+    // One client asking again (a stranger's request elsewhere has its own challenge and count).
+    const me = nextIp();
     const ask = async () => {
-      const r = await requestJoinCode({ db, hmacKey, delivery: capture.delivery, schedule: scheduler.schedule, reference: ticket.reference, ip: nextIp(), now: T0 });
+      const r = await requestJoinCode({ db, hmacKey, delivery: capture.delivery, schedule: scheduler.schedule, reference: ticket.reference, ip: me, now: T0 });
       await scheduler.flush();
       return r;
     };

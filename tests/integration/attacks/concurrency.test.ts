@@ -3,18 +3,17 @@ import { verifyAuthenticatorCode } from '@/lib/authenticator';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { startPasskeySignIn } from '@/lib/passkeys';
 import { approveTicket, claimTicket, confirmApproval } from '@/lib/recovery/console';
-import { beginAuthenticatorRebind, beginReset, finishAuthenticatorRebind, passkeyProofOptions, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
+import { askTrustedDevice, beginAuthenticatorRebind, beginReset, checkTrustedDevice, finishAuthenticatorRebind, passkeyProofOptions, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { issueResetToken, requestStatusCode, transitionTicket, verifyStatusCode } from '@/lib/recovery/tickets';
-import { createTrustedDevice } from '@/lib/sessions/devices';
 import { signInWithPasskey, stepUp } from '@/lib/sessions/sign-in';
 import { decideApproval } from '@/lib/verification/approvals';
-import { completeDeviceApproval, requestDeviceApproval, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
+import { startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
 import { createUser, nextIp } from '../../support/factories';
-import { accountHolder, describeUnexpected, isExpectedError, keys, newAgent, rawTicket, rp, sessionFor, T0, UA, verifiedRecoveryChallenge } from './harness';
+import { accountHolder, approverFor, describeUnexpected, isExpectedError, keys, newAgent, rawTicket, rp, sessionFor, T0, UA, verifiedRecoveryChallenge } from './harness';
 
 /**
  * Concurrency (security.md rules 2, 6, 7, 10, 12): the same action submitted 50 times at once has
@@ -70,28 +69,29 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     expect(new Set(resets.won.map((r) => r.resetId)).size).toBe(1);
   });
 
-  it('a trusted-device approval: one decision stands (approve and deny racing), and it completes once', async () => {
-    const { deps } = verification();
+  it('a signed-in device approval: one decision stands (approve and deny racing), and it becomes a proof once', async () => {
     const user = await createUser(db);
-    const phone = await createTrustedDevice({ db, hmacKey, userId: user.id, name: 'Phone' });
-    const laptop = await createTrustedDevice({ db, hmacKey, userId: user.id, name: 'Laptop' });
-    const { challengeId } = await startRecovery(deps, { identifier: user.email, ip: nextIp(), userAgent: UA });
-    await requestDeviceApproval(deps, { challengeId, ip: nextIp(), userAgent: UA });
+    const phone = await approverFor(db, user.id);
+    const laptop = await approverFor(db, user.id);
+    const resetDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery, now: T0 };
+    const { resetId, resetToken } = await beginReset(resetDeps, { challengeId: await verifiedRecoveryChallenge(db, user.id), lostFactor: 'passkey' });
+    const { number } = await askTrustedDevice(resetDeps, { resetToken, ip: nextIp(), userAgent: UA });
+    const { deviceChallengeId: challengeId } = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId }, select: { deviceChallengeId: true } });
 
     // The owner approves on one device while someone holding the other denies, each many times.
     const decisions = await burst((i) =>
-      decideApproval({ db, hmacKey, deviceToken: i % 2 === 0 ? phone.token : laptop.token, challengeId, approve: i % 2 === 0, now: T0 }),
+      decideApproval({ db, hmacKey, approver: i % 2 === 0 ? phone : laptop, challengeId: challengeId!, decision: i % 2 === 0 ? { approve: true, number } : { approve: false }, now: T0 }),
     );
     expect(decisions.unexpected).toEqual([]);
     expect(decisions.won).toHaveLength(1);
-    const row = await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId }, select: { approvedAt: true, deniedAt: true, approvedByDeviceId: true } });
+    const row = await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId! }, select: { approvedAt: true, deniedAt: true, approvedByDeviceId: true } });
     expect([row.approvedAt, row.deniedAt].filter(Boolean)).toHaveLength(1);
-    expect([phone.device.id, laptop.device.id]).toContain(row.approvedByDeviceId);
+    expect([phone.deviceId, laptop.deviceId]).toContain(row.approvedByDeviceId);
 
-    const completions = await burst(() => completeDeviceApproval(deps, challengeId));
-    expect(completions.unexpected).toEqual([]);
-    expect(completions.won.filter((r) => r.status === 'verified')).toHaveLength(row.approvedAt ? 1 : 0);
-    expect((await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId }, select: { consumedAt: true } })).consumedAt).toEqual(row.approvedAt ? T0 : null);
+    const polls = await burst(() => checkTrustedDevice(resetDeps, { resetToken }));
+    expect(polls.unexpected).toEqual([]);
+    const reset = await db.recoveryReset.findUniqueOrThrow({ where: { id: resetId }, select: { proofs: true, attempts: true } });
+    expect(reset).toEqual(row.approvedAt ? { proofs: ['email_code', 'trusted_device'], attempts: 0 } : { proofs: ['email_code'], attempts: 1 });
   });
 
   it('an authenticator code: accepted once (rule 6), and a step-up with it renews the session once', async () => {
@@ -131,12 +131,12 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     const holder = await accountHolder(db, { authenticator: true, passkey: true });
     const capture = capturingDelivery();
     const deps: ResetDeps = { db, encryptionKey, rp, delivery: capture.delivery, now: T0 };
-    const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'authenticator' });
-    await proveWithPasskey(deps, { resetId, response: holder.device.signIn(await passkeyProofOptions(deps, { resetId }), rp.origin) });
-    const setup = await beginAuthenticatorRebind(deps, { resetId });
+    const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'authenticator' });
+    await proveWithPasskey(deps, { resetToken, response: holder.device.signIn(await passkeyProofOptions(deps, { resetToken }), rp.origin) });
+    const setup = await beginAuthenticatorRebind(deps, { resetToken });
     const code = totp(base32Decode(setup.setupKey), { time: T0 });
 
-    const finished = await burst(() => finishAuthenticatorRebind(deps, { resetId, authenticatorId: setup.authenticatorId, code }));
+    const finished = await burst(() => finishAuthenticatorRebind(deps, { resetToken, authenticatorId: setup.authenticatorId, code }));
     expect(finished.unexpected).toEqual([]);
     expect(finished.won).toHaveLength(1);
     expect(await db.authenticator.findMany({ where: { userId: holder.user.id }, select: { id: true, confirmedAt: true } })).toEqual([{ id: setup.authenticatorId, confirmedAt: T0 }]);

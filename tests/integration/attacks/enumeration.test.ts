@@ -75,7 +75,7 @@ describe('the same answer for existing and unknown accounts (rule 13)', () => {
 
     for (const pair of [byEmail, byPhone]) {
       expect(shapeOf(pair.unknown)).toEqual(shapeOf(pair.known));
-      expect(pair.unknown.view).toMatchObject({ status: 'active', attemptsLeft: MAX_ATTEMPTS, approval: 'none', deliveryProblem: undefined });
+      expect(pair.unknown.view).toMatchObject({ status: 'active', attemptsLeft: MAX_ATTEMPTS, deliveryProblem: undefined });
       expect(masked(pair.unknown, ['challengeId', 'view.destination', 'view.channel'])).toEqual(masked(pair.known, ['challengeId', 'view.destination', 'view.channel']));
     }
     // A phone number starts with SMS either way, and the decoy shows the number that was typed.

@@ -12,12 +12,13 @@ import { completePasskeyRegistration, renameOwnPasskey, signOutDevice, type Acto
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { signInWithPasskey, signInWithPassword } from '@/lib/sessions/sign-in';
 import { decideApproval } from '@/lib/verification/approvals';
-import { completeDeviceApproval, getChallengeView, resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
+import { getChallengeView, resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
 import { nextIp } from '../../support/factories';
 import {
   accountHolder,
+  approverFor,
   describeUnexpected,
   isExpectedError,
   keys,
@@ -178,7 +179,7 @@ describe('hostile input to recovery codes', () => {
     }));
   });
 
-  it('verifyCode(challengeId, code), resendCode, getChallengeView and completeDeviceApproval with any challenge id', async () => {
+  it('verifyCode(challengeId, code), resendCode and getChallengeView with any challenge id', async () => {
     const { deps } = verification();
     const real = (await startRecovery(deps, { identifier: 'fuzz-target@example.com', ip: nextIp(), userAgent: UA })).challengeId;
     await check(fc.asyncProperty(fc.oneof(fc.constant(real), anyId), anyCode, async (challengeId, code) => {
@@ -186,15 +187,18 @@ describe('hostile input to recovery codes', () => {
       await hostileCall(label('verifyCode'), () => verifyCode(deps, { challengeId, code, ip: nextIp() }), { shownToPerson: true });
       await hostileCall(label('resendCode'), () => resendCode(deps, { challengeId, channel: 'email', ip: nextIp() }), { shownToPerson: true });
       await hostileCall(label('getChallengeView'), () => getChallengeView(deps, challengeId), { shownToPerson: true });
-      await hostileCall(label('completeDeviceApproval'), () => completeDeviceApproval(deps, challengeId), { shownToPerson: true });
     }));
   });
 
-  it('decideApproval(device token, challenge id) from a trusted device', async () => {
+  it('decideApproval(device token, challenge id, number) from a signed-in device', async () => {
     const holder = await accountHolder(db);
-    const { token } = await createTrustedDevice({ db, hmacKey, userId: holder.user.id, name: 'Phone' });
-    await check(fc.asyncProperty(fc.oneof(fc.constant(token), anyText), anyId, fc.boolean(), async (deviceToken, challengeId, approve) => {
-      await hostileCall(`decideApproval(${JSON.stringify(deviceToken)}, ${JSON.stringify(challengeId)})`, () => decideApproval({ db, hmacKey, deviceToken, challengeId, approve, now: T0 }));
+    const approver = await approverFor(db, holder.user.id);
+    const anyNumber = fc.oneof(fc.integer(), fc.double(), fc.constant(Number.NaN));
+    await check(fc.asyncProperty(fc.oneof(fc.constant(approver.deviceToken), anyText), anyId, fc.option(anyNumber), async (deviceToken, challengeId, number) => {
+      const decision = number === null ? { approve: false as const } : { approve: true as const, number };
+      await hostileCall(`decideApproval(${JSON.stringify(deviceToken)}, ${JSON.stringify(challengeId)}, ${number})`, () =>
+        decideApproval({ db, hmacKey, approver: { ...approver, deviceToken }, challengeId, decision, now: T0 }),
+      );
     }));
   });
 });
@@ -249,11 +253,11 @@ describe('hostile input to the security center', () => {
 // ───────────────────────────── Resets ─────────────────────────────
 
 describe('hostile input to factor resets', () => {
-  it('beginReset(challengeId, lost factor), getResetView(resetId), checkTrustedDevice(resetId), beginTicketCompletion(token)', async () => {
+  it('beginReset(challengeId, lost factor), getResetView(resetToken), checkTrustedDevice(resetToken), beginTicketCompletion(token)', async () => {
     await check(fc.asyncProperty(anyId, fc.oneof(fc.constantFrom('passkey', 'authenticator', 'phone', 'email'), anyText), anyText, async (id, lostFactor, token) => {
       await hostileCall(`beginReset(${JSON.stringify(id)}, ${JSON.stringify(lostFactor)})`, () => beginReset({ db, now: T0 }, { challengeId: id, lostFactor }));
       await hostileCall(`getResetView(${JSON.stringify(id)})`, () => getResetView({ db, now: T0 }, id), { shownToPerson: true });
-      await hostileCall(`checkTrustedDevice(${JSON.stringify(id)})`, () => checkTrustedDevice({ db, now: T0 }, { resetId: id }));
+      await hostileCall(`checkTrustedDevice(${JSON.stringify(id)})`, () => checkTrustedDevice({ db, now: T0 }, { resetToken: id }));
       await hostileCall(`beginTicketCompletion(${JSON.stringify(token)})`, () => beginTicketCompletion({ db, hmacKey, now: T0 }, { token, ip: nextIp() }));
     }));
   });
@@ -263,9 +267,9 @@ describe('hostile input to factor resets', () => {
       // A fresh reset each run, so the attempt limit never hides what a call would do.
       const holder = await accountHolder(db, { authenticator: true, passkey: true });
       const deps: ResetDeps = { db, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
-      const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
-      await hostileCall(`proveWithAuthenticator(${JSON.stringify(code)})`, () => proveWithAuthenticator(deps, { resetId, code }));
-      await hostileCall('proveWithPasskey', () => proveWithPasskey(deps, { resetId, response }));
+      const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
+      await hostileCall(`proveWithAuthenticator(${JSON.stringify(code)})`, () => proveWithAuthenticator(deps, { resetToken, code }));
+      await hostileCall('proveWithPasskey', () => proveWithPasskey(deps, { resetToken, response }));
     }));
   });
 });
@@ -275,10 +279,10 @@ describe('hostile input to contact replacement', () => {
     await check(fc.asyncProperty(anyText, anyCode, async (value, code) => {
       const holder = await accountHolder(db, { authenticator: true });
       const deps = { db, hmacKey, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
-      const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
-      await proveWithAuthenticator(deps, { resetId, code: holder.code(T0) });
-      await hostileCall(`beginContactRebind(${JSON.stringify(value)})`, () => beginContactRebind(deps, { resetId, value }));
-      await hostileCall(`finishContactRebind(${JSON.stringify(code)})`, () => finishContactRebind(deps, { resetId, code }));
+      const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
+      await proveWithAuthenticator(deps, { resetToken, code: holder.code(T0) });
+      await hostileCall(`beginContactRebind(${JSON.stringify(value)})`, () => beginContactRebind(deps, { resetToken, value }));
+      await hostileCall(`finishContactRebind(${JSON.stringify(code)})`, () => finishContactRebind(deps, { resetToken, code }));
       // Whatever was typed, the account keeps its number unless a code sent to a real new number came back.
       expect((await db.user.findUniqueOrThrow({ where: { id: holder.user.id }, select: { phone: true } })).phone).toBe(holder.user.phone);
     }));
@@ -365,13 +369,12 @@ describe('hostile inputs the fuzzer found (regressions)', () => {
   it('a 36-character string of hex digits and dashes that is not a UUID answers like an unknown challenge, not with a 500', async () => {
     const { deps } = verification();
     const holder = await accountHolder(db);
-    const { token } = await createTrustedDevice({ db, hmacKey, userId: holder.user.id, name: 'Phone' });
+    const approver = await approverFor(db, holder.user.id);
     const uses: [string, (challengeId: string) => Promise<unknown>][] = [
       ['verifyCode', (challengeId) => verifyCode(deps, { challengeId, code: '123456', ip: nextIp() })],
       ['resendCode', (challengeId) => resendCode(deps, { challengeId, channel: 'email', ip: nextIp() })],
       ['getChallengeView', (challengeId) => getChallengeView(deps, challengeId)],
-      ['completeDeviceApproval', (challengeId) => completeDeviceApproval(deps, challengeId)],
-      ['decideApproval', (challengeId) => decideApproval({ db, hmacKey, deviceToken: token, challengeId, approve: true, now: T0 })],
+      ['decideApproval', (challengeId) => decideApproval({ db, hmacKey, approver, challengeId, decision: { approve: true, number: 42 }, now: T0 })],
       ['beginReset', (challengeId) => beginReset({ db, now: T0 }, { challengeId, lostFactor: 'passkey' })],
     ];
     const failures: string[] = [];

@@ -7,7 +7,9 @@ import type { AgentRole, RiskLevel, TicketStatus } from '@/lib/db/generated/enum
 import { AppError, describeError } from '@/lib/errors';
 import { finishPasskeyRegistration, startPasskeyRegistration, type RelyingParty } from '@/lib/passkeys';
 import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
+import { createTrustedDevice } from '@/lib/sessions/devices';
 import { hashPassword } from '@/lib/sessions/password';
+import { type Approver, requestApproval } from '@/lib/verification/approvals';
 import { createUser } from '../../support/factories';
 import { SoftAuthenticator } from '../../support/soft-authenticator';
 import { median, mannWhitneyU } from '../../support/stats';
@@ -66,6 +68,18 @@ export async function sessionFor(db: Db, userId: string, authAt = T0, deviceId: 
   });
 }
 
+/** A browser signed in on a trusted device of the account at `authAt`: one that may approve requests. */
+export async function approverFor(db: Db, userId: string, authAt = T0): Promise<Approver & { deviceId: string }> {
+  const trusted = await createTrustedDevice({ db, hmacKey: keys.hmacKey, userId, name: 'Laptop' });
+  const session = await sessionFor(db, userId, authAt, trusted.device.id);
+  return { userId, sessionId: session.id, deviceToken: trusted.token, deviceId: trusted.device.id };
+}
+
+/** A pending "approve on a signed-in device" request, as a reset with one verified code opens it. */
+export async function pendingApproval(db: Db, userId: string, now = T0) {
+  return requestApproval(db, { userId, subject: new Uint8Array(randomBytes(16)), change: 'passkey', ip: '203.0.113.7', userAgent: UA, now });
+}
+
 export async function newAgent(db: Db, role: AgentRole = 'AGENT') {
   const row = await db.agent.create({
     data: { email: `agent-${randomBytes(5).toString('hex')}@example.com`, name: `Test ${role.toLowerCase()}`, role },
@@ -109,6 +123,7 @@ export async function verifiedRecoveryChallenge(db: Db, userId: string, channel:
       userId,
       identifierHash: new Uint8Array(randomBytes(32)),
       channel,
+      verifiedChannel: channel,
       expiresAt: new Date(now.getTime() + 600_000),
       consumedAt: new Date(now.getTime() - 5_000),
     },

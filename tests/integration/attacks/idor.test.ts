@@ -31,7 +31,7 @@ import { renameOwnPasskey, removePasskey, reportUnrecognisedPasskey, signOutDevi
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { assertRecentAuth, stepUp } from '@/lib/sessions/sign-in';
 import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
-import { requestDeviceApproval, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
+import { startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
 import { createUser, nextIp } from '../../support/factories';
@@ -39,10 +39,12 @@ import { jpeg } from '../../support/images';
 import { SoftAuthenticator } from '../../support/soft-authenticator';
 import {
   accountHolder,
+  approverFor,
   keys,
   MEETING_TEMPLATE,
   newAgent,
   outcome,
+  pendingApproval,
   publicAnswer,
   rawTicket,
   registerPasskey,
@@ -135,18 +137,22 @@ describe('account holders: another owner’s id answers like an unknown id (rule
     expect(await db.session.findUniqueOrThrow({ where: { id: b.session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: null });
   });
 
-  it('deciding a trusted-device approval, and listing requests', async () => {
+  it('deciding a signed-in device approval, and listing requests', async () => {
     const { a, b } = await twoOwners();
-    const capture = capturingDelivery();
-    const deps: VerificationDeps = { db, hmacKey, delivery: capture.delivery, now: () => T0, schedule: collectingScheduler().schedule };
-    const { challengeId } = await startRecovery(deps, { identifier: b.user.email, ip: nextIp(), userAgent: UA });
-    await requestDeviceApproval(deps, { challengeId, ip: nextIp(), userAgent: UA });
+    const { challengeId, number } = await pendingApproval(db, b.user.id);
+    const approver = { userId: a.user.id, sessionId: a.session.id, deviceToken: a.trusted.token };
 
-    expect(await listApprovalRequests({ db, hmacKey, deviceToken: a.trusted.token, now: T0 })).toEqual([]);
+    expect(await listApprovalRequests({ db, hmacKey, approver, now: T0 })).toEqual([]);
     await expectSameAsUnknown(
-      () => decideApproval({ db, hmacKey, deviceToken: a.trusted.token, challengeId, approve: true, now: T0 }),
-      () => decideApproval({ db, hmacKey, deviceToken: a.trusted.token, challengeId: randomUUID(), approve: true, now: T0 }),
+      () => decideApproval({ db, hmacKey, approver, challengeId, decision: { approve: true, number }, now: T0 }),
+      () => decideApproval({ db, hmacKey, approver, challengeId: randomUUID(), decision: { approve: true, number }, now: T0 }),
     );
+    await expectSameAsUnknown(
+      () => decideApproval({ db, hmacKey, approver, challengeId, decision: { approve: false }, now: T0 }),
+      () => decideApproval({ db, hmacKey, approver, challengeId: randomUUID(), decision: { approve: false }, now: T0 }),
+    );
+    // Nor with b's session id beside a's device (a mixed-up cookie pair).
+    await expect(decideApproval({ db, hmacKey, approver: { ...approver, sessionId: b.session.id }, challengeId, decision: { approve: true, number }, now: T0 })).rejects.toMatchObject({ code: 'unauthorized' });
     expect(await db.verificationChallenge.findUniqueOrThrow({ where: { id: challengeId }, select: { approvedAt: true, deniedAt: true } })).toEqual({ approvedAt: null, deniedAt: null });
   });
 
@@ -170,30 +176,30 @@ describe('factor resets: another person’s factor cannot complete my reset', ()
   it('binding someone else’s pending authenticator answers like an unknown one and binds nothing', async () => {
     const { a, b } = await twoOwners();
     const deps: ResetDeps = { db, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
-    const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, a.user.id), lostFactor: 'authenticator' });
-    await proveWithPasskey(deps, { resetId, response: a.device.signIn(await passkeyProofOptions(deps, { resetId }), rp.origin) });
-    await beginAuthenticatorRebind(deps, { resetId });
+    const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, a.user.id), lostFactor: 'authenticator' });
+    await proveWithPasskey(deps, { resetToken, response: a.device.signIn(await passkeyProofOptions(deps, { resetToken }), rp.origin) });
+    await beginAuthenticatorRebind(deps, { resetToken });
     // B is halfway through adding an app of their own; its id and a right code reach the attacker.
     const theirs = await beginAuthenticatorSetup({ db, encryptionKey, owner: { userId: b.user.id }, accountName: b.user.email });
     const theirCode = totp(base32Decode(theirs.setupKey), { time: T0 });
     await expectSameAsUnknown(
-      () => finishAuthenticatorRebind(deps, { resetId, authenticatorId: theirs.authenticatorId, code: theirCode }),
-      () => finishAuthenticatorRebind(deps, { resetId, authenticatorId: randomUUID(), code: theirCode }),
+      () => finishAuthenticatorRebind(deps, { resetToken, authenticatorId: theirs.authenticatorId, code: theirCode }),
+      () => finishAuthenticatorRebind(deps, { resetToken, authenticatorId: randomUUID(), code: theirCode }),
     );
     expect(await db.authenticator.findUniqueOrThrow({ where: { id: theirs.authenticatorId }, select: { userId: true, confirmedAt: true } })).toEqual({ userId: b.user.id, confirmedAt: null });
-    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'bind' });
+    expect(await getResetView(deps, resetToken)).toMatchObject({ step: 'bind' });
   });
 
   it('someone else’s passkey is no proof for my reset', async () => {
     const { a, b } = await twoOwners();
     const deps: ResetDeps = { db, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
-    const { resetId } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, a.user.id), lostFactor: 'authenticator' });
-    const options = await passkeyProofOptions(deps, { resetId });
+    const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, a.user.id), lostFactor: 'authenticator' });
+    const options = await passkeyProofOptions(deps, { resetToken });
     // A browser would not offer B's passkey (allowCredentials lists only A's); an attacker's client would.
-    const foreign = await refusal(() => proveWithPasskey(deps, { resetId, response: b.device.signIn(options, rp.origin, { ignoreAllowList: true }) }));
-    const garbage = await refusal(() => proveWithPasskey(deps, { resetId, response: { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: {} } }));
+    const foreign = await refusal(() => proveWithPasskey(deps, { resetToken, response: b.device.signIn(options, rp.origin, { ignoreAllowList: true }) }));
+    const garbage = await refusal(() => proveWithPasskey(deps, { resetToken, response: { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: {} } }));
     expect([foreign.status, foreign.body.error.code]).toEqual([garbage.status, garbage.body.error.code]);
-    expect(await getResetView(deps, resetId)).toMatchObject({ step: 'prove', proved: ['email_code'] });
+    expect(await getResetView(deps, resetToken)).toMatchObject({ step: 'prove', proved: ['email_code'] });
   });
 
   it('ids that are bearer capabilities in a cookie (challenges, resets) are random UUIDv4, not time-ordered', async () => {
@@ -201,9 +207,11 @@ describe('factor resets: another person’s factor cannot complete my reset', ()
     const deps: VerificationDeps = { db, hmacKey, delivery: capture.delivery, now: () => T0, schedule: collectingScheduler().schedule };
     const holder = await accountHolder(db, { authenticator: true });
     const { challengeId } = await startRecovery(deps, { identifier: holder.user.email, ip: nextIp(), userAgent: UA });
-    const { resetId } = await beginReset({ db, now: T0 }, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
+    const { resetToken } = await beginReset({ db, now: T0 }, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'passkey' });
     const status = await requestStatusCode({ db, hmacKey, delivery: capture.delivery, reference: (await rawTicket(db)).reference, email: 'x@example.com', ip: nextIp(), now: T0 });
-    for (const id of [challengeId, resetId, status.challengeId]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of [challengeId, status.challengeId]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A reset's cookie holds a 256-bit secret; its id is a public reference (rule 26).
+    expect(resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
 

@@ -3,16 +3,25 @@
 import { cookies } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
-import { runAction, type ActionResult } from '@/lib/errors';
+import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { requestNow } from '@/lib/http/request';
+import { currentUser } from '@/lib/sessions/auth';
 import { DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { decideApproval } from '@/lib/verification/approvals';
 
-export type DecisionState = ActionResult<'approved' | 'denied'> | undefined;
-
-export async function decideAction(challengeId: string, approve: boolean, _previous: DecisionState, _form: FormData): Promise<DecisionState> {
+/** One request, one decision: approving names the number picked; denying names nothing. */
+export async function decideAction(challengeId: string, choice: number | 'deny'): Promise<ActionResult<'approved' | 'denied'>> {
   return runAction(async () => {
-    const deviceToken = (await cookies()).get(DEVICE_COOKIE)?.value;
-    await decideApproval({ db: getPrisma(), hmacKey: getConfig().hmacKey, deviceToken, challengeId, approve, now: new Date() });
-    return approve ? ('approved' as const) : ('denied' as const);
+    const user = await currentUser();
+    if (!user) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Sign in again to approve.' });
+    const jar = await cookies();
+    return decideApproval({
+      db: getPrisma(),
+      hmacKey: getConfig().hmacKey,
+      approver: { userId: user.userId, sessionId: user.sessionId, deviceToken: jar.get(DEVICE_COOKIE)?.value },
+      challengeId: String(challengeId),
+      decision: choice === 'deny' ? { approve: false } : { approve: true, number: Number(choice) },
+      now: requestNow(jar),
+    });
   }, { action: 'approval.decide' });
 }

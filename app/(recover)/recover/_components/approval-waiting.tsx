@@ -3,16 +3,16 @@
 import { useEffect, useState } from 'react';
 import { Alert } from '../../../_components/ui';
 
-export type ApprovalState = 'pending' | 'denied' | 'approved' | 'none' | 'ended';
+export type ApprovalState = 'pending' | 'denied' | 'ended';
 
 /**
- * Waits for a signed-in device to approve: `check` (a server action) is asked every few seconds and
- * moves the page on by itself once the approval is in.
+ * Waits for a signed-in device to approve: shows the number to pick there (number matching), and
+ * asks `check` (a server action) every few seconds; it moves the page on by itself once approved.
  */
-export function ApprovalWaiting({ initial, check, endedText }: { initial: ApprovalState; check: () => Promise<ApprovalState>; endedText: string }) {
-  const [state, setState] = useState<ApprovalState>(initial);
+export function ApprovalWaiting({ number, check, endedText }: { number: number; check: () => Promise<ApprovalState>; endedText: string }) {
+  const [state, setState] = useState<ApprovalState>('pending');
   useEffect(() => {
-    if (state !== 'pending' && state !== 'approved') return;
+    if (state !== 'pending') return;
     const timer = setInterval(async () => {
       try {
         setState(await check());
@@ -26,7 +26,7 @@ export function ApprovalWaiting({ initial, check, endedText }: { initial: Approv
   if (state === 'denied') {
     return (
       <Alert tone="warning" title="The request was denied on your device">
-        If that wasn&apos;t you, no action is needed. Otherwise choose another way below.
+        It was denied, or a different number was picked there. Send a new request, or choose another way.
       </Alert>
     );
   }
@@ -34,13 +34,18 @@ export function ApprovalWaiting({ initial, check, endedText }: { initial: Approv
     return <Alert tone="warning" title="The request has ended">{endedText}</Alert>;
   }
   return (
-    <div role="status" className="flex items-start gap-3 rounded-lg border border-accent/30 bg-accent-soft p-4 text-sm">
-      <span className="mt-0.5 inline-block h-4 w-4 shrink-0 animate-spin rounded-full border-2 border-accent border-t-transparent" aria-hidden="true" />
-      <div>
-        <p className="font-semibold">Waiting for approval on your signed-in device</p>
+    <div className="space-y-3 rounded-lg border border-accent/30 bg-accent-soft p-4 text-sm">
+      <div className="flex items-center gap-4">
+        <p className="text-4xl font-bold tabular-nums tracking-wider" data-testid="approval-number" aria-label={`Your number is ${number}`}>
+          {number}
+        </p>
+        <p className="font-semibold">Pick this number on your signed-in device</p>
+      </div>
+      <div role="status" className="flex items-start gap-3">
+        <span className="mt-0.5 inline-block h-4 w-4 shrink-0 animate-spin rounded-full border-2 border-accent border-t-transparent" aria-hidden="true" />
         <p className="text-muted">
-          Open the app or our website on a phone or computer where you are still signed in, go to <strong>Account › Approvals</strong>, check
-          the details and approve. This page moves on by itself.
+          On a phone or computer where you are signed in, open <strong>Account › Approvals</strong>, check the details, and choose{' '}
+          <strong className="text-fg">{number}</strong>. This page moves on by itself once you do.
         </p>
       </div>
     </div>

@@ -1,12 +1,30 @@
 'use client';
 
-import { useActionState } from 'react';
-import { Alert, Button, CodeInput } from '../../../_components/ui';
+import { useRouter } from 'next/navigation';
+import { useActionState, useEffect } from 'react';
+import { Alert, Button, ButtonLink, CodeInput } from '../../../_components/ui';
 import { verifyAction, type FormState } from '../actions';
 
 export function CodeForm({ attemptsLeft }: { attemptsLeft: number }) {
   const [state, action, pending] = useActionState<FormState, FormData>(verifyAction, undefined);
   const error = state && !state.ok ? state.error : undefined;
+  const router = useRouter();
+  // A closed request (too many wrong codes, expired, used) says so once, with the way forward, and
+  // never beside an attempts count; the page is reloaded into its own closed state.
+  const closed = error?.code === 'conflict';
+  useEffect(() => {
+    if (closed) router.refresh();
+  }, [closed, state, router]);
+  if (closed) {
+    return (
+      <div className="space-y-4" aria-live="polite">
+        <Alert tone="error" title="This code request has ended">
+          {error.message}
+        </Alert>
+        <ButtonLink href="/recover">Start again</ButtonLink>
+      </div>
+    );
+  }
   return (
     <form action={action} className="space-y-4" noValidate>
       {error && !error.fieldErrors && (
@@ -18,8 +36,9 @@ export function CodeForm({ attemptsLeft }: { attemptsLeft: number }) {
         id="code"
         name="code"
         label="6-digit code"
-        // After a wrong code the error below carries the up-to-date count.
-        hint={error?.fieldErrors ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`}
+        // After a wrong code the error below carries the up-to-date count; after any other refusal
+        // (a wait, say) the count is beside the point.
+        hint={error ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`}
         required
         autoFocus
         error={error?.fieldErrors?.code?.[0]}

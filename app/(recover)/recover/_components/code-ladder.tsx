@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useActionState, useEffect } from 'react';
 import { Alert } from '../../../_components/ui';
-import { approvalAction, resendAction, type FormState } from '../actions';
+import { resendAction, type FormState } from '../actions';
 import { formatSeconds, useSecondsLeft } from './countdown';
 
 const sentLabel = { sms: 'a text message', voice: 'a phone call', email: 'email' } as const;
@@ -23,7 +23,8 @@ function LadderButton({ children, disabled, label }: { children: React.ReactNode
 
 /**
  * "Didn't get the code?": opens after a cooldown that grows with every send; offers another text,
- * a phone call that reads the code, email, or approval on a trusted device.
+ * a phone call that reads the code, or email. Approval on a signed-in device is never a first
+ * proof: it is offered only after a code, as the second proof of a reset (security.md rule 22).
  */
 export function CodeLadder({ resendAvailableAt }: { resendAvailableAt: string }) {
   const router = useRouter();
@@ -32,15 +33,14 @@ export function CodeLadder({ resendAvailableAt }: { resendAvailableAt: string })
   const [sms, smsAction, smsPending] = useActionState<FormState, FormData>(resendAction.bind(null, 'sms'), undefined);
   const [voice, voiceAction, voicePending] = useActionState<FormState, FormData>(resendAction.bind(null, 'voice'), undefined);
   const [email, emailAction, emailPending] = useActionState<FormState, FormData>(resendAction.bind(null, 'email'), undefined);
-  const [device, deviceAction, devicePending] = useActionState<FormState, FormData>(approvalAction, undefined);
-  const pending = smsPending || voicePending || emailPending || devicePending;
-  const latest = [sms, voice, email, device].find((s) => s !== undefined && !s.ok) ?? undefined;
-  const succeeded = [sms, voice, email, device].some((s) => s?.ok);
+  const pending = smsPending || voicePending || emailPending;
+  const latest = [sms, voice, email].find((s) => s !== undefined && !s.ok) ?? undefined;
+  const succeeded = [sms, voice, email].some((s) => s?.ok);
 
-  // A new code or an approval request changes the page above (destination, expiry): reload it.
+  // A new code changes the page above (destination, expiry): reload it.
   useEffect(() => {
     if (succeeded) router.refresh();
-  }, [sms, voice, email, device, succeeded, router]);
+  }, [sms, voice, email, succeeded, router]);
 
   return (
     <section aria-labelledby="ladder-heading" className="space-y-3 rounded-xl border border-line bg-surface-muted/50 p-4">
@@ -72,9 +72,6 @@ export function CodeLadder({ resendAvailableAt }: { resendAvailableAt: string })
         </form>
         <form action={emailAction}>
           <LadderButton disabled={waiting || pending} label="Email">Email me a code</LadderButton>
-        </form>
-        <form action={deviceAction}>
-          <LadderButton disabled={waiting || pending} label="Device">Approve on a trusted device</LadderButton>
         </form>
       </div>
     </section>

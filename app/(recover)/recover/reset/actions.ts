@@ -25,7 +25,7 @@ import {
   type ResetDeps,
 } from '@/lib/recovery/resets';
 import type { ApprovalState } from '../_components/approval-waiting';
-import { currentChallengeId, currentReset, requestContext, RESET_COOKIE } from '../context';
+import { currentChallengeId, currentReset, rememberReset, requestContext } from '../context';
 
 async function resetDeps(): Promise<ResetDeps & { hmacKey: Buffer }> {
   const config = getConfig();
@@ -40,55 +40,55 @@ async function resetDeps(): Promise<ResetDeps & { hmacKey: Buffer }> {
   };
 }
 
-async function currentResetId() {
-  const id = await currentReset();
-  if (!id) throw new AppError({ code: 'conflict', userMessage: 'This recovery has ended. Start again from “Can’t sign in?”.' });
-  return id;
+async function currentResetToken() {
+  const token = await currentReset();
+  if (!token) throw new AppError({ code: 'conflict', userMessage: 'This recovery has ended. Start again from “Can’t sign in?”.' });
+  return token;
 }
 
 export async function chooseLostFactorAction(form: FormData) {
   const result = await runAction(async () => {
     const challengeId = await currentChallengeId();
     if (!challengeId) throw new AppError({ code: 'conflict', userMessage: 'Start again from “Can’t sign in?”.' });
-    const { resetId } = await beginReset(await resetDeps(), { challengeId, lostFactor: String(form.get('lost') ?? '') });
-    (await cookies()).set(RESET_COOKIE, resetId, { httpOnly: true, sameSite: 'lax', secure: getConfig().isProduction, path: '/recover', maxAge: RESET_TTL_SECONDS });
+    const { resetToken } = await beginReset(await resetDeps(), { challengeId, lostFactor: String(form.get('lost') ?? '') });
+    await rememberReset(resetToken);
   }, { action: 'recover.reset.begin' });
   redirect(result.ok ? '/recover/reset' : '/recover');
 }
 
 export async function authenticatorProofAction(code: string) {
-  return runAction(async () => proveWithAuthenticator(await resetDeps(), { resetId: await currentResetId(), code }), { action: 'recover.reset.prove_totp' });
+  return runAction(async () => proveWithAuthenticator(await resetDeps(), { resetToken: await currentResetToken(), code }), { action: 'recover.reset.prove_totp' });
 }
 
 export async function passkeyProofOptionsAction() {
-  return runAction(async () => passkeyProofOptions(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.passkey_options' });
+  return runAction(async () => passkeyProofOptions(await resetDeps(), { resetToken: await currentResetToken() }), { action: 'recover.reset.passkey_options' });
 }
 
 export async function passkeyProofAction(response: string) {
-  return runAction(async () => proveWithPasskey(await resetDeps(), { resetId: await currentResetId(), response: parse(response) }), { action: 'recover.reset.prove_passkey' });
+  return runAction(async () => proveWithPasskey(await resetDeps(), { resetToken: await currentResetToken(), response: parse(response) }), { action: 'recover.reset.prove_passkey' });
 }
 
 export async function askDeviceAction() {
-  return runAction(async () => askTrustedDevice(await resetDeps(), { resetId: await currentResetId(), ...(await requestContext()) }), { action: 'recover.reset.ask_device' });
+  return runAction(async () => askTrustedDevice(await resetDeps(), { resetToken: await currentResetToken(), ...(await requestContext()) }), { action: 'recover.reset.ask_device' });
 }
 
 /** Polled while a signed-in device decides; an approval moves the page on to the binding step. */
 export async function deviceProofStatusAction(): Promise<ApprovalState> {
-  const resetId = await currentReset();
-  if (!resetId) return 'ended';
-  const state = await checkTrustedDevice(await resetDeps(), { resetId }).catch(() => 'ended' as const);
+  const resetToken = await currentReset();
+  if (!resetToken) return 'ended';
+  const state = await checkTrustedDevice(await resetDeps(), { resetToken }).catch(() => 'ended' as const);
   if (state === 'proved') redirect('/recover/reset');
   return state === 'pending' || state === 'denied' ? state : 'ended';
 }
 
 export async function beginAuthenticatorRebindAction() {
-  return runAction(async () => beginAuthenticatorRebind(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.authenticator_begin' });
+  return runAction(async () => beginAuthenticatorRebind(await resetDeps(), { resetToken: await currentResetToken() }), { action: 'recover.reset.authenticator_begin' });
 }
 
 export async function finishAuthenticatorRebindAction(input: { authenticatorId: string; code: string }) {
   return runAction(
     async () => {
-      const { holdEndsAt } = await finishAuthenticatorRebind(await resetDeps(), { resetId: await currentResetId(), ...input });
+      const { holdEndsAt } = await finishAuthenticatorRebind(await resetDeps(), { resetToken: await currentResetToken(), ...input });
       return { holdEndsAt: holdEndsAt.toISOString() };
     },
     { action: 'recover.reset.authenticator_finish' },
@@ -96,13 +96,13 @@ export async function finishAuthenticatorRebindAction(input: { authenticatorId: 
 }
 
 export async function beginPasskeyRebindAction() {
-  return runAction(async () => beginPasskeyRebind(await resetDeps(), { resetId: await currentResetId() }), { action: 'recover.reset.passkey_begin' });
+  return runAction(async () => beginPasskeyRebind(await resetDeps(), { resetToken: await currentResetToken() }), { action: 'recover.reset.passkey_begin' });
 }
 
 export async function finishPasskeyRebindAction(response: string) {
   return runAction(
     async () => {
-      const { holdEndsAt } = await finishPasskeyRebind(await resetDeps(), { resetId: await currentResetId(), response: parse(response) });
+      const { holdEndsAt } = await finishPasskeyRebind(await resetDeps(), { resetToken: await currentResetToken(), response: parse(response) });
       return { holdEndsAt: holdEndsAt.toISOString() };
     },
     { action: 'recover.reset.passkey_finish' },
@@ -110,13 +110,13 @@ export async function finishPasskeyRebindAction(response: string) {
 }
 
 export async function beginContactRebindAction(value: string) {
-  return runAction(async () => beginContactRebind(await resetDeps(), { resetId: await currentResetId(), value }), { action: 'recover.reset.contact_begin' });
+  return runAction(async () => beginContactRebind(await resetDeps(), { resetToken: await currentResetToken(), value }), { action: 'recover.reset.contact_begin' });
 }
 
 export async function finishContactRebindAction(code: string) {
   return runAction(
     async () => {
-      const { holdEndsAt } = await finishContactRebind(await resetDeps(), { resetId: await currentResetId(), code });
+      const { holdEndsAt } = await finishContactRebind(await resetDeps(), { resetToken: await currentResetToken(), code });
       return { holdEndsAt: holdEndsAt.toISOString() };
     },
     { action: 'recover.reset.contact_finish' },

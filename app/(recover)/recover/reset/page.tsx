@@ -17,8 +17,8 @@ const NEW_LABEL = { passkey: 'passkey', authenticator: 'authenticator app', phon
 const when = (iso: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
 
 export default async function ResetPage() {
-  const resetId = await currentReset();
-  const view = resetId ? await getResetView({ db: getPrisma(), now: requestNow(await cookies()) }, resetId) : undefined;
+  const resetToken = await currentReset();
+  const view = resetToken ? await getResetView({ db: getPrisma(), now: requestNow(await cookies()) }, resetToken) : undefined;
   if (!view) redirect('/recover');
 
   return (
@@ -34,7 +34,7 @@ export default async function ResetPage() {
                 took over your email or phone number out.
               </p>
             </div>
-            <ProveStep options={view.options} attemptsLeft={view.attemptsLeft} deviceRequestPending={view.deviceRequestPending} />
+            <ProveStep options={view.options} attemptsLeft={view.attemptsLeft} deviceRequest={view.deviceRequest} />
             <p className="text-sm text-muted">
               Can&apos;t use any of these?{' '}
               <Link href="/recover/documents" className="font-semibold text-accent underline">

@@ -23,12 +23,12 @@ import {
 
 type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
 
-export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { options: SecondProof[]; attemptsLeft: number; deviceRequestPending: boolean }) {
+export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }) {
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   // Each request gets its own waiting panel (a new key), so asking again starts a fresh wait.
-  const [deviceRequest, setDeviceRequest] = useState(deviceRequestPending ? 1 : 0);
+  const [deviceRequest, setDeviceRequest] = useState(pending ? { key: 1, number: pending.number } : undefined);
 
   async function askDevice() {
     setBusy(true);
@@ -36,7 +36,7 @@ export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { opt
     const result = await askDeviceAction();
     setBusy(false);
     if (!result.ok) return setError(result.error.message);
-    setDeviceRequest((n) => n + 1);
+    setDeviceRequest((previous) => ({ key: (previous?.key ?? 0) + 1, number: result.data.number }));
   }
 
   async function withCode(form: FormData) {
@@ -88,17 +88,20 @@ export function ProveStep({ options, attemptsLeft, deviceRequestPending }: { opt
       {options.includes('trusted_device') && (
         <div className="space-y-2">
           {options.length > 1 && <p className="text-sm font-semibold text-muted">Or</p>}
-          {deviceRequest > 0 && (
+          {deviceRequest && (
             <ApprovalWaiting
-              key={deviceRequest}
-              initial="pending"
+              key={deviceRequest.key}
+              number={deviceRequest.number}
               check={deviceProofStatusAction}
               endedText="Nobody approved it in time. Send a new request, or choose another way."
             />
           )}
-          <Button type="button" variant={options.length > 1 || deviceRequest > 0 ? 'secondary' : 'primary'} disabled={busy} onClick={() => void askDevice()}>
-            {deviceRequest > 0 ? 'Send a new request' : 'Approve on a device where I’m signed in'}
+          <Button type="button" variant={options.length > 1 || deviceRequest ? 'secondary' : 'primary'} disabled={busy} onClick={() => void askDevice()}>
+            {deviceRequest ? 'Send a new request' : 'Approve on a device where I’m signed in'}
           </Button>
+          {!deviceRequest && (
+            <p className="text-sm text-muted">The device must be signed in to your account. You will see a number here to pick on that device.</p>
+          )}
         </div>
       )}
     </div>

@@ -57,7 +57,7 @@ export async function requestStatusCodeAction(_previous: FormState, form: FormDa
 const codeProblems = {
   expired: 'This code has expired. Ask for a new one.',
   used: 'This code was already used. Ask for a new one.',
-  locked: 'Too many wrong codes, so this code no longer works. Ask for a new one in a few minutes.',
+  locked: 'Too many wrong codes, so this request is closed. Wait 10 minutes, then start again to get a new code.',
 } as const;
 
 export async function verifyStatusCodeAction(_previous: FormState, form: FormData): Promise<FormState> {
@@ -77,6 +77,8 @@ export async function verifyStatusCodeAction(_previous: FormState, form: FormDat
         const left = `${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left`;
         throw new AppError({ code: 'validation_failed', userMessage: 'That code is not right.', fieldErrors: { code: [`That code is not right. ${left}.`] } });
       }
+      // The page shows a closed request as closed (one message, "Start again"), not as tries left.
+      if (outcome.status === 'locked') await rememberPendingCode('status', { ...pending, attemptsLeft: 0 });
       throw new AppError({ code: 'conflict', userMessage: codeProblems[outcome.status] });
     },
     { action: 'recover.status.verify_code' },

@@ -6,7 +6,7 @@ import { AlertIcon } from '../../../_components/icons';
 import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
 import { PhotoPicker } from '../_components/photo-picker';
 import { ReferenceField } from '../_components/reference-field';
-import { replyAction, requestStatusCodeAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
+import { replyAction, requestStatusCodeAction, startOverAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
 
 export function StatusStartForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(requestStatusCodeAction, undefined);
@@ -36,9 +36,24 @@ export function StatusStartForm() {
   );
 }
 
+/** What a closed code request says: one message and the way forward, never a count of tries. */
+export function StatusCodeClosed({ message }: { message: string }) {
+  return (
+    <div className="space-y-4" aria-live="polite">
+      <Alert tone="error" title="This code no longer works">
+        {message}
+      </Alert>
+      <form action={startOverAction}>
+        <Button type="submit">Start again</Button>
+      </form>
+    </div>
+  );
+}
+
 export function StatusCodeForm({ attemptsLeft }: { attemptsLeft: number }) {
   const [state, action, pending] = useActionState<FormState, FormData>(verifyStatusCodeAction, undefined);
   const error = state && !state.ok ? state.error : undefined;
+  if (error?.code === 'conflict') return <StatusCodeClosed message={error.message} />;
   return (
     <form action={action} className="space-y-4" noValidate>
       {error && !error.fieldErrors && (
@@ -50,7 +65,7 @@ export function StatusCodeForm({ attemptsLeft }: { attemptsLeft: number }) {
         id="code"
         name="code"
         label="6-digit code from the email"
-        hint={error?.fieldErrors ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
+        hint={error ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
         required
         autoFocus
         error={error?.fieldErrors?.code?.[0]}

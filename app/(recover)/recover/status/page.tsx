@@ -13,7 +13,7 @@ import { readPendingCode, readTicketGrant } from '../_components/ticket-access';
 import { utcText } from '../_components/utc';
 import { UtcWindow } from '../_components/utc-time';
 import { closeStatusAction, startOverAction } from './actions';
-import { ExtraImage, ReplyForm, StatusCodeForm, StatusStartForm } from './forms';
+import { ExtraImage, ReplyForm, StatusCodeClosed, StatusCodeForm, StatusStartForm } from './forms';
 
 export const metadata: Metadata = { title: 'Check a recovery request' };
 
@@ -24,6 +24,15 @@ export default async function StatusPage() {
   if (view) return <StatusView view={view} />;
 
   const pending = await readPendingCode('status');
+  if (pending && new Date(pending.expiresAt) > now && pending.attemptsLeft <= 0) {
+    // Too many wrong codes (or a request that inherited them): closed, with one way forward.
+    return (
+      <Narrow>
+        <h1 className="text-2xl font-bold tracking-tight">Check your email</h1>
+        <StatusCodeClosed message="Too many wrong codes, so this request is closed. Wait 10 minutes, then start again to get a new code." />
+      </Narrow>
+    );
+  }
   if (pending && new Date(pending.expiresAt) > now) {
     return (
       <Narrow>

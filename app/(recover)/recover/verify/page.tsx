@@ -2,8 +2,6 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getChallengeView } from '@/lib/verification/challenges';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
-import { approvalStatusAction } from '../actions';
-import { ApprovalWaiting } from '../_components/approval-waiting';
 import { CodeForm } from '../_components/code-form';
 import { CodeLadder } from '../_components/code-ladder';
 import { ExpiryCountdown } from '../_components/countdown';
@@ -12,7 +10,7 @@ import { currentChallengeId, verificationDeps } from '../context';
 
 export const metadata: Metadata = { title: 'Enter your code' };
 
-const how = { sms: 'by text message to', voice: 'by phone call to', email: 'by email to', trusted_device: 'to' } as const;
+const how = { sms: 'by text message to', voice: 'by phone call to', email: 'by email to' } as const;
 
 export default async function VerifyPage() {
   const challengeId = await currentChallengeId();
@@ -26,17 +24,13 @@ export default async function VerifyPage() {
       <Card className="mx-auto max-w-xl space-y-5 p-6 sm:p-8">
         <div className="space-y-2">
           <p className="text-sm font-semibold uppercase tracking-wide text-accent">Step 2 of 2</p>
-          <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">
-            {view.channel === 'trusted_device' ? 'Approve on your device' : 'Enter your code'}
-          </h1>
-          {view.channel !== 'trusted_device' && (
-            <p className="text-muted">
-              We sent a 6-digit code {how[view.channel]} <strong className="whitespace-nowrap text-fg">{view.destination}</strong>.
-            </p>
-          )}
+          <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">Enter your code</h1>
+          <p className="text-muted">
+            We sent a 6-digit code {how[view.channel]} <strong className="whitespace-nowrap text-fg">{view.destination}</strong>.
+          </p>
         </div>
 
-        {!view.deliveryProblem && !ended && view.channel !== 'trusted_device' && <DeliveryWatch sentAt={view.resendAvailableAt} />}
+        {!view.deliveryProblem && !ended && <DeliveryWatch sentAt={view.resendAvailableAt} />}
         {view.deliveryProblem && (
           <Alert tone="warning" title="The code may not have arrived">
             {view.deliveryProblem}
@@ -54,14 +48,8 @@ export default async function VerifyPage() {
           </div>
         ) : (
           <>
-            {view.channel === 'trusted_device' ? (
-              <ApprovalWaiting initial={view.approval} check={approvalStatusAction} endedText="Start again to get a new code." />
-            ) : (
-              <>
-                <ExpiryCountdown until={view.expiresAt} />
-                <CodeForm attemptsLeft={view.attemptsLeft} />
-              </>
-            )}
+            <ExpiryCountdown until={view.expiresAt} />
+            <CodeForm attemptsLeft={view.attemptsLeft} />
             <CodeLadder resendAvailableAt={view.resendAvailableAt} />
           </>
         )}

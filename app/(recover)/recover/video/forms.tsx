@@ -6,7 +6,7 @@ import { VideoIcon } from '../../../_components/icons';
 import { Alert, Button, CodeInput } from '../../../_components/ui';
 import { UtcTime, UtcWindow } from '../_components/utc-time';
 import { ReferenceField } from '../_components/reference-field';
-import { joinAction, newJoinCodeAction, requestJoinCodeAction, type FormState, type JoinOutcome } from './actions';
+import { joinAction, newJoinCodeAction, requestJoinCodeAction, startOverAction, type FormState, type JoinOutcome } from './actions';
 
 export function ReferenceForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(requestJoinCodeAction, undefined);
@@ -65,13 +65,21 @@ export function JoinForm({ attemptsLeft, intro, footer }: { attemptsLeft: number
   const refusal = result && !result.joined ? result : undefined;
   const fieldErrors = error?.fieldErrors;
   const left = refusal?.attemptsLeft ?? attemptsLeft;
-  const spent = refusal && (refusal.reason === 'used' || refusal.reason === 'expired' || refusal.reason === 'locked');
+  // Too many wrong codes: one message and "Start again", never a count of tries beside it. A new
+  // code from this browser would inherit the spent tries for a while, so it is not offered.
+  const closed = refusal?.reason === 'locked' || (!refusal && left <= 0);
+  const spent = refusal && (refusal.reason === 'used' || refusal.reason === 'expired');
 
   return (
     <div className="space-y-4">
       {intro}
       <div aria-live="polite" className="space-y-2">
         {error && !fieldErrors && <Alert tone="error">{error.message}</Alert>}
+        {closed && !refusal && (
+          <Alert tone="error" title="We couldn’t let you in">
+            Too many wrong codes. Wait 10 minutes, then start again.
+          </Alert>
+        )}
         {refusal?.reason === 'outside_window' && refusal.window ? (
           <Alert tone="warning" title={refusal.window.ended ? 'This appointment has ended' : 'It’s not time for your call yet'}>
             <p>
@@ -92,7 +100,11 @@ export function JoinForm({ attemptsLeft, intro, footer }: { attemptsLeft: number
           )
         )}
       </div>
-      {spent ? (
+      {closed ? (
+        <form action={startOverAction}>
+          <Button type="submit">Start again</Button>
+        </form>
+      ) : spent ? (
         <NewCodeButton />
       ) : (
         <form action={action} className="space-y-4" noValidate>
@@ -113,15 +125,17 @@ export function JoinForm({ attemptsLeft, intro, footer }: { attemptsLeft: number
             required
             error={fieldErrors?.authenticatorCode?.[0]}
           />
-          <p className="text-sm text-muted">
-            {left} {left === 1 ? 'try' : 'tries'} left with this email code.
-          </p>
+          {!error && (
+            <p className="text-sm text-muted">
+              {left} {left === 1 ? 'try' : 'tries'} left with this email code.
+            </p>
+          )}
           <Button type="submit" disabled={pending} className="w-full sm:w-auto">
             {pending ? 'Checking…' : 'Get my meeting link'}
           </Button>
         </form>
       )}
-      {footer}
+      {!closed && footer}
     </div>
   );
 }
