@@ -5,8 +5,7 @@ import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn } from '@/lib/passkeys';
 import { hashPassword, verifyPassword } from './password';
-import { succeeded } from '@/lib/verification/failures';
-import { admitPasswordSignIn, AGENT_SESSION_HOURS, type SecondFactor, type SignInDeps, throttle } from './sign-in';
+import { admitPasswordSignIn, AGENT_SESSION_HOURS, type SecondFactor, type SignInDeps, signInSucceeded, throttle } from './sign-in';
 import { plausibleEmail } from '@/lib/verification/identifiers';
 
 /**
@@ -43,7 +42,7 @@ export async function signInAgentWithPassword(deps: SignInDeps, input: RequestIn
     throw failed();
   }
   const signedIn = await openAgentSession(deps.db, input, agent.id, method);
-  await succeeded(deps.db, admission);
+  await signInSucceeded(deps.db, admission, input.ip);
   return signedIn;
 }
 
@@ -56,7 +55,9 @@ export async function signInAgentWithPasskey(deps: SignInDeps, input: RequestInf
     await audit(deps.db, input, { agentId, action: 'agent.sign_in_failed', method: 'passkey' });
     throw new AppError({ code: 'unauthorized', userMessage: "That passkey didn't work. Try again, or use your password." });
   }
-  return openAgentSession(deps.db, input, agentId, 'passkey');
+  const signedIn = await openAgentSession(deps.db, input, agentId, 'passkey');
+  await signInSucceeded(deps.db, undefined, input.ip);
+  return signedIn;
 }
 
 async function openAgentSession(db: Db, input: RequestInfo, agentId: string, method: string): Promise<AgentSignedIn> {

@@ -6,7 +6,7 @@ import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn, startPasskeySignIn, type PasskeySignInResult, type RelyingParty } from '@/lib/passkeys';
 import { type Admission, admitAttempt, succeeded } from '@/lib/verification/failures';
 import { SIGN_IN_FAILURES, SIGN_IN_PER_IP } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { consumeRateLimit, rateLimited, refundRateLimit } from '@/lib/verification/rate-limit';
 import { describeUserAgent } from '@/lib/verification/approvals';
 import { createTrustedDevice, findTrustedDevice } from './devices';
 import { hashPassword, verifyPassword } from './password';
@@ -62,6 +62,16 @@ export async function admitPasswordSignIn(db: Db, input: { subject: string; ip: 
   return admission;
 }
 
+/**
+ * A right sign-in costs nothing: the client's failure record is clean again, and its try is given
+ * back to the per-IP budget, which counts failures (rule 14). Otherwise a busy office behind one
+ * address would lock its own people out after 30 sign-ins.
+ */
+export async function signInSucceeded(db: Db, admission: Extract<Admission, { allowed: true }> | undefined, ip: string) {
+  if (admission) await succeeded(db, admission);
+  await refundRateLimit(db, `signin:ip:${ip}`);
+}
+
 export async function signInWithPassword(
   deps: SignInDeps,
   input: RequestInfo & { email: string; password: string; secondFactor: SecondFactor },
@@ -87,7 +97,7 @@ export async function signInWithPassword(
     throw failed();
   }
   const signedIn = await openSession(deps, { ...input, userId: user.id, method });
-  await succeeded(deps.db, admission);
+  await signInSucceeded(deps.db, admission, input.ip);
   return signedIn;
 }
 
@@ -128,7 +138,9 @@ export async function signInWithPasskey(deps: SignInDeps, input: RequestInfo & {
     });
     throw passkeyFailed();
   }
-  return openSession(deps, { ...input, userId: result.owner.userId, method: 'passkey' });
+  const signedIn = await openSession(deps, { ...input, userId: result.owner.userId, method: 'passkey' });
+  await signInSucceeded(deps.db, undefined, input.ip);
+  return signedIn;
 }
 
 /** Rule 8: a signature counter that went backwards may mean a cloned authenticator. */

@@ -1,5 +1,6 @@
 import type { Db } from '@/lib/db/client';
 import type { FailurePolicy, FailureTier } from './policy';
+import { refundRateLimit } from './rate-limit';
 
 /**
  * The one home of failure limits for secrets a person types: recovery codes, ticket codes and
@@ -108,18 +109,14 @@ export async function admitAttempt(db: Db, policy: FailurePolicy, scope: Failure
   });
 }
 
-async function refund(db: Db, key: string) {
-  await db.$executeRaw`UPDATE "RateLimitBucket" SET "count" = GREATEST("count" - 1, 0) WHERE "key" = ${key}`;
-}
-
 /** The right secret: this client's record is clean again, and the subject gets its try back. */
 export async function succeeded(db: Db, admission: Extract<Admission, { allowed: true }>) {
   await db.rateLimitBucket.deleteMany({ where: { key: admission.clientKey } });
-  await refund(db, admission.subjectKey);
+  await refundRateLimit(db, admission.subjectKey);
 }
 
 /** The try was not a guess after all (the challenge had already ended): nothing is counted. */
 export async function released(db: Db, admission: Extract<Admission, { allowed: true }>) {
-  await refund(db, admission.clientKey);
-  await refund(db, admission.subjectKey);
+  await refundRateLimit(db, admission.clientKey);
+  await refundRateLimit(db, admission.subjectKey);
 }

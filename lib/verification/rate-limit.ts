@@ -44,6 +44,11 @@ export async function resetRateLimit(db: Db, key: string) {
   await db.rateLimitBucket.deleteMany({ where: { key } });
 }
 
+/** Gives back one counted try: it turned out to be a success, and only failures should add up. */
+export async function refundRateLimit(db: Db, key: string) {
+  await db.$executeRaw`UPDATE "RateLimitBucket" SET "count" = GREATEST("count" - 1, 0) WHERE "key" = ${key}`;
+}
+
 export function rateLimited(retryAfterSeconds: number, what = 'requests') {
   const minutes = Math.ceil(retryAfterSeconds / 60);
   return new AppError({

@@ -321,9 +321,9 @@ test.describe('IDOR: account holders’ server actions', () => {
     expectRefused(await replayServerAction(anonymous, signOut.request, { body: rewriteBody(signOut.request, aOldPhone.device.id, bPhone.device.id) }), 'unauthorized');
 
     await page.goto('/account/approvals');
-    const approve = await captureServerAction(page, page.getByRole('button', { name: /approve/i }));
+    const approve = await captureServerAction(page, page.getByRole('button', { name: `Approve with number ${aApproval.approvalNumber}` }));
     expect(approve.answer.result).toEqual({ ok: true, data: 'approved' });
-    // Without A's device cookie, B's request cannot be decided either.
+    // Without A's session and device cookies, B's request cannot be decided either.
     expectRefused(await replayServerAction(anonymous, approve.request, { body: rewriteBody(approve.request, aApproval.id, bApproval.id) }), 'unauthorized');
 
     expect(await state(b.id)).toEqual(bBefore);

@@ -5,7 +5,7 @@ import { totp } from '@/lib/authenticator/totp';
 import { findTrustedDevice } from '@/lib/sessions/devices';
 import { hashPassword } from '@/lib/sessions/password';
 import { signInWithPassword, signOutSession, USER_IDLE_MINUTES, validateSession } from '@/lib/sessions/sign-in';
-import { SIGN_IN_FAILURES } from '@/lib/verification/policy';
+import { SIGN_IN_FAILURES, SIGN_IN_PER_IP } from '@/lib/verification/policy';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
@@ -80,6 +80,16 @@ describe('sign-in with password and authenticator code', () => {
     await expect(attempt(user.email, { now, ip: failedOnce })).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
     // ...while the owner's right password and code from a clean client still work (rule 23).
     expect((await attempt(user.email, { now })).userId).toBe(user.id);
+  });
+
+  it('counts failures per address, not people: an office behind one address signs in 40 times, a guesser there is still stopped', async () => {
+    const office = nextIp();
+    const people = await Promise.all(Array.from({ length: 40 }, () => accountWithAuthenticator()));
+    for (const person of people) expect((await attempt(person.email, { ip: office })).userId).toBe(person.id);
+    const guesses = [];
+    for (const person of people) guesses.push(await attempt(person.email, { ip: office, password: 'wrong guess' }).catch((error: { code: string }) => error.code));
+    expect(guesses.filter((code) => code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(guesses.filter((code) => code === 'unauthorized').length).toBe(SIGN_IN_PER_IP.limit);
   });
 
   it('ends sessions that are signed out, idle too long, or older than a "sign out everywhere"', async () => {
