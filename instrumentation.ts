@@ -10,7 +10,7 @@ export async function register() {
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
   const [{ getPrisma }, { getDelivery }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/delivery'), import('@/lib/maintenance')]);
-  startMaintenanceTimer({ db: getPrisma(), delivery: getDelivery(), hmacKey: getConfig().hmacKey, appUrl: getConfig().appUrl });
+  startMaintenanceTimer({ db: getPrisma(), delivery: getDelivery(), hmacKey: getConfig().hmacKey, appUrl: getConfig().appUrl, cancelWindowHours: getConfig().ticketCancelWindowHours });
   // Without a host URL there is nowhere to post: deliveries wait in their table until one is set.
   const endpoint = getConfig().hostWebhook;
   if (endpoint) {

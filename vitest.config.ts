@@ -18,6 +18,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/support/global-database.ts'],
+          setupFiles: ['tests/support/audit-key.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

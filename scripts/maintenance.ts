@@ -7,11 +7,11 @@ import { runMaintenance } from '@/lib/maintenance';
 
 const db = getPrisma();
 const config = getConfig();
-const summary = await runMaintenance({ db, delivery: getDelivery(), hmacKey: config.hmacKey, appUrl: config.appUrl, now: new Date() });
+const summary = await runMaintenance({ db, delivery: getDelivery(), hmacKey: config.hmacKey, appUrl: config.appUrl, cancelWindowHours: config.ticketCancelWindowHours, now: new Date() });
 await db.$disconnect();
 console.log(
   `Maintenance: ${summary.approvalsRetried} stuck approvals completed, ${summary.ticketsExpired} tickets expired, ${summary.documentsPurged} documents deleted (90 days after closing), ` +
-    `${summary.challengesPurged} passkey challenges and ${summary.resetsPurged} old resets removed.`,
+    `${summary.challengesPurged} passkey challenges and ${summary.resetsPurged} old resets removed, audit head anchored: ${summary.auditAnchored ? 'yes' : 'no'}.`,
 );
 if (summary.failed.length) {
   console.error(`Failed steps: ${summary.failed.join(', ')} (see the log above).`);

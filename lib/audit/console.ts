@@ -3,7 +3,7 @@ import type { Db } from '@/lib/db/client';
 import type { ActorType } from '@/lib/db/generated/client';
 import type { FieldErrors } from '@/lib/errors';
 import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
-import { type AuditChainReport, type AuditFilters, recordAudit, searchAudit, verifyAuditChain } from './index';
+import { type AuditAnchorInfo, type AuditBreakReason, type AuditChainReport, type AuditFilters, anchorAuditHead, recordAudit, searchAudit, verifyAuditChain } from './index';
 import { isUuid } from '@/lib/db/ids';
 
 /**
@@ -120,13 +120,17 @@ export async function searchAuditLog({
   };
 }
 
+/** An anchor as the console shows it (strings: it crosses to the browser). */
+export type AnchorView = { id: string; headSeq: string; anchoredAt: string; reason: string };
+
 export type ChainVerification =
-  | { ok: true; checked: number; verifiedAt: string }
-  | { ok: false; checked: number; firstBrokenSeq: string; reason: 'hash_mismatch' | 'prev_mismatch'; verifiedAt: string };
+  | { ok: true; checked: number; verifiedAt: string; lastAnchor: AnchorView | null }
+  | { ok: false; checked: number; firstBrokenSeq: string; reason: AuditBreakReason; verifiedAt: string; anchor: AnchorView | null; explanation: string };
 
 /**
- * Recomputes the whole hash chain and records `audit.verified` with the outcome, so a broken chain
- * seen by someone is on record even if they say nothing. Same roles as searching.
+ * Recomputes the whole hash chain against its anchors and records `audit.verified` with the
+ * outcome, so a broken chain seen by someone is on record even if they say nothing. Same roles as
+ * searching.
  */
 export async function verifyAuditLogChain({
   db,
@@ -149,14 +153,56 @@ export async function verifyAuditLogChain({
     ip: actor!.ip,
     userAgent: actor!.userAgent,
     data: report.ok
-      ? { intact: true, checked: report.checked }
-      : { intact: false, checked: report.checked, firstBrokenSeq: report.firstBrokenSeq.toString(), reason: report.reason },
+      ? { intact: true, checked: report.checked, lastAnchorId: report.lastAnchor?.id.toString() ?? null }
+      : { intact: false, checked: report.checked, firstBrokenSeq: report.firstBrokenSeq.toString(), reason: report.reason, anchorId: report.anchor?.id.toString() ?? null },
     occurredAt: now,
   });
   const verifiedAt = now.toISOString();
   return report.ok
-    ? { ok: true, checked: report.checked, verifiedAt }
-    : { ok: false, checked: report.checked, firstBrokenSeq: report.firstBrokenSeq.toString(), reason: report.reason, verifiedAt };
+    ? { ok: true, checked: report.checked, verifiedAt, lastAnchor: anchorView(report.lastAnchor) }
+    : {
+        ok: false,
+        checked: report.checked,
+        firstBrokenSeq: report.firstBrokenSeq.toString(),
+        reason: report.reason,
+        verifiedAt,
+        anchor: anchorView(report.anchor),
+        explanation: explainBreak(report),
+      };
+}
+
+/**
+ * Anchors the head now (the on-demand twin of the hourly anchor): records `audit.anchored` first,
+ * so the anchor covers the request for it, then pins the head and sends the `audit.anchor` webhook.
+ */
+export async function anchorAuditLog({ db, actor, now }: { db: Db; actor: ConsoleActor | undefined; now: Date }): Promise<AnchorView & { headHash: string }> {
+  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'anchor the audit chain');
+  await recordAudit(db, { actorType: 'AGENT', actorId: agent.id, action: 'audit.anchored', subjectType: 'audit_log', ip: actor!.ip, userAgent: actor!.userAgent, occurredAt: now });
+  const anchor = await anchorAuditHead({ db, now, reason: 'manual' });
+  return { ...anchorView(anchor)!, headHash: anchor.headHash };
+}
+
+function anchorView(anchor: AuditAnchorInfo | null): AnchorView | null {
+  return anchor && { id: anchor.id.toString(), headSeq: anchor.headSeq.toString(), anchoredAt: anchor.anchoredAt.toISOString(), reason: anchor.reason };
+}
+
+/** One sentence for a supervisor: what broke, measured against the last anchor that still holds. */
+export function explainBreak(report: Extract<AuditChainReport, { ok: false }>): string {
+  const seq = report.firstBrokenSeq.toString();
+  const a = report.anchor;
+  const at = a ? `anchor #${a.id} (${a.anchoredAt.toISOString()}, event #${a.headSeq})` : '';
+  switch (report.reason) {
+    case 'anchor_missing':
+      return `The log ends before the head pinned by ${at}: its newest events were cut off.`;
+    case 'anchor_mismatch':
+      return `The head no longer matches ${at}: event #${seq} was altered or removed.`;
+    case 'anchor_forged':
+      return `${at} does not carry a valid MAC: someone without the audit key wrote it.`;
+    default: {
+      const what = report.reason === 'prev_mismatch' ? 'an event was deleted or inserted' : report.reason === 'unkeyed_row' ? 'an unkeyed event was written' : 'an event was altered';
+      return a ? `Events after ${at} were altered: at #${seq} ${what}.` : `At #${seq} ${what} (no anchor precedes it).`;
+    }
+  }
 }
 
 /**

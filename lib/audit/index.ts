@@ -1,16 +1,26 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { getAuditKey } from '@/lib/config';
 import type { Db } from '@/lib/db/client';
 import type { ActorType, Prisma } from '@/lib/db/generated/client';
+import { enqueueWebhook } from '@/lib/platform/webhooks';
 
 /**
  * The audit log (security.md rule 20; product.md C: "append-only and tamper-evident, searchable").
  *
  * Each row carries the hash of the row before it, and its own hash covers that link plus every
- * field of the event: hash = SHA-256(prevHash || canonical JSON of the event). Editing a row breaks
- * its own hash; deleting or inserting one breaks the link of the row after it. Two changes are
- * only caught by comparing the newest hash with a copy kept elsewhere (an anchor), which this
- * module does not keep yet: cutting off the newest rows, and rewriting a row together with every
- * row after it.
+ * field of the event. Since chain version 2 the hash is keyed: HMAC-SHA-256(AUDIT_KEY, prevHash ||
+ * canonical JSON of the event). The key lives outside the database (lib/config), so someone who can
+ * only write the table can no longer delete or edit a row and re-hash the rest: the MACs they would
+ * need cannot be computed without the key.
+ *
+ * Two changes no chain can catch on its own, cutting off the newest rows and rewriting the whole
+ * table as old unkeyed rows, are caught by anchors: copies of the head (seq and hash) taken every
+ * hour and on demand, MAC'd with the same key, kept in an append-only table and sent to the host
+ * platform in a signed `audit.anchor` webhook. Verification checks the chain against every anchor.
+ *
+ * Rows from before the key (version 1, plain SHA-256) stay verifiable. They are accepted only up to
+ * the "legacy seal", an anchor written when the first keyed row follows them; version 1 rows after
+ * the seal, or with no seal at all, are a break (README, "Audit log").
  */
 
 export type AuditActorType = ActorType;
@@ -60,6 +70,7 @@ const AUDIT_CHAIN_LOCK = 0x7265_6761_696e_4175n;
  * transaction ends, so keep such transactions short.
  */
 export async function recordAudit(db: AuditClient, event: AuditEventInput): Promise<{ seq: bigint; hash: Uint8Array }> {
+  const key = getAuditKey();
   if (!event.action) throw new Error('recordAudit: action is required');
   if (Number.isNaN(event.occurredAt.getTime())) throw new Error('recordAudit: occurredAt is not a valid date');
   const data = event.data === undefined ? {} : toJsonValue(event.data);
@@ -87,11 +98,14 @@ export async function recordAudit(db: AuditClient, event: AuditEventInput): Prom
     if (state?.isolation !== 'read committed') {
       throw new Error(`recordAudit needs a READ COMMITTED transaction, not ${state?.isolation ?? 'unknown'}`);
     }
-    const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
+    const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true, chainVersion: true } });
+    // The first keyed row after unkeyed ones seals them: from now on an unkeyed row is accepted only
+    // at or before this anchor, so nobody can rewrite the table as unkeyed rows later.
+    if (last && last.chainVersion === 1) await writeAnchor(tx, key, { headSeq: last.seq, headHash: last.hash, reason: 'legacy_seal', now: event.occurredAt });
     const prevHash = last ? new Uint8Array(last.hash) : GENESIS_HASH;
-    const hash = chainHash(prevHash, fields);
+    const hash = chainHash(prevHash, fields, key);
     const row = await tx.auditEvent.create({
-      data: { ...fields, data: data as Prisma.InputJsonValue, prevHash, hash },
+      data: { ...fields, data: data as Prisma.InputJsonValue, prevHash, hash, chainVersion: KEYED_CHAIN_VERSION },
       select: { seq: true },
     });
     return { seq: row.seq, hash };
@@ -104,26 +118,75 @@ export async function recordAudit(db: AuditClient, event: AuditEventInput): Prom
   return append(db);
 }
 
+/** An anchor as verification reports it: which head it pinned and when. */
+export type AuditAnchorInfo = { id: bigint; headSeq: bigint; anchoredAt: Date; reason: string };
+
+export type AuditBreakReason =
+  /** A row's MAC (or, for legacy rows, hash) does not match its fields: edited, or re-hashed without the key. */
+  | 'hash_mismatch'
+  /** A row does not point at the row before it: a row was deleted or inserted. */
+  | 'prev_mismatch'
+  /** An unkeyed row where only keyed rows may be: after the legacy seal, or with no seal at all. */
+  | 'unkeyed_row'
+  /** The row an anchor pinned is gone or no longer has the anchored hash. */
+  | 'anchor_mismatch'
+  /** An anchor pins a head the log no longer reaches: rows were cut off the end. */
+  | 'anchor_missing'
+  /** An anchor whose MAC is wrong: written by someone without the key. */
+  | 'anchor_forged';
+
 export type AuditChainReport =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; firstBrokenSeq: bigint; reason: 'hash_mismatch' | 'prev_mismatch' };
+  | { ok: true; checked: number; anchors: number; lastAnchor: AuditAnchorInfo | null }
+  | {
+      ok: false;
+      checked: number;
+      firstBrokenSeq: bigint;
+      reason: AuditBreakReason;
+      /**
+       * For an anchor_* reason the anchor that no longer holds; otherwise the last anchor the chain
+       * still matched before the break ("rows after anchor N were altered"), null if none.
+       */
+      anchor: AuditAnchorInfo | null;
+    };
 
 /**
  * Re-computes the chain from the first row, `batchSize` rows at a time in seq order, so memory stays
- * flat however long the log is. `checked` counts the rows found intact before the first break.
- * Rows appended while it runs are checked too (they extend the chain).
+ * flat however long the log is, and checks it against every anchor. `checked` counts the rows found
+ * intact before the first break. Rows appended while it runs are checked too (they extend the chain).
+ * `key` defaults to AUDIT_KEY; tests pass another to play an attacker who does not have it.
  */
 export async function verifyAuditChain({
   db,
   batchSize = 1_000,
+  key = getAuditKey(),
 }: {
-  db: Pick<Db, 'auditEvent'>;
+  db: Pick<Db, 'auditEvent' | 'auditAnchor'>;
   batchSize?: number;
+  key?: Buffer;
 }): Promise<AuditChainReport> {
   const take = Math.max(1, Math.floor(batchSize));
+  // Read before the rows, so every anchor read here pins a head the walk below can reach.
+  const anchorRows = await db.auditAnchor.findMany({ orderBy: [{ headSeq: 'asc' }, { id: 'asc' }] });
+  const anchors = anchorRows.map((a) => ({ ...a, info: { id: a.id, headSeq: a.headSeq, anchoredAt: a.anchoredAt, reason: a.reason } }));
+  for (const anchor of anchors) {
+    if (!sameBytes(anchor.mac, anchorMac(key, anchor))) {
+      return { ok: false, checked: 0, firstBrokenSeq: anchor.headSeq, reason: 'anchor_forged', anchor: anchor.info };
+    }
+  }
+  const seal = anchors.filter((a) => a.reason === 'legacy_seal').at(-1);
+  let next = 0;
+  let lastGood: AuditAnchorInfo | null = null;
+  const broken = (seq: bigint, reason: AuditBreakReason, anchor: AuditAnchorInfo | null = lastGood) =>
+    ({ ok: false as const, checked, firstBrokenSeq: seq, reason, anchor });
+
   let expectedPrev: Uint8Array = GENESIS_HASH;
   let after: bigint | undefined;
   let checked = 0;
+  // Anchors of an empty log pin the genesis hash.
+  while (next < anchors.length && anchors[next]!.headSeq === 0n) {
+    if (!sameBytes(anchors[next]!.headHash, GENESIS_HASH)) return broken(0n, 'anchor_mismatch', anchors[next]!.info);
+    lastGood = anchors[next++]!.info;
+  }
 
   for (;;) {
     const rows = await db.auditEvent.findMany({
@@ -143,13 +206,23 @@ export async function verifyAuditChain({
         data: true,
         prevHash: true,
         hash: true,
+        chainVersion: true,
       },
     });
     for (const row of rows) {
-      if (!sameBytes(row.prevHash, expectedPrev)) return { ok: false, checked, firstBrokenSeq: row.seq, reason: 'prev_mismatch' };
-      const { seq: _seq, prevHash, hash, ...fields } = row;
-      if (!sameBytes(hash, chainHash(prevHash, fields as ChainedFields))) {
-        return { ok: false, checked, firstBrokenSeq: row.seq, reason: 'hash_mismatch' };
+      // An anchor pinned a seq the walk has stepped over: that row is gone.
+      if (next < anchors.length && anchors[next]!.headSeq < row.seq) return broken(anchors[next]!.headSeq, 'anchor_mismatch', anchors[next]!.info);
+      if (!sameBytes(row.prevHash, expectedPrev)) return broken(row.seq, 'prev_mismatch');
+      const { seq: _seq, prevHash, hash, chainVersion, ...fields } = row;
+      if (chainVersion === LEGACY_CHAIN_VERSION) {
+        if (!seal || row.seq > seal.headSeq) return broken(row.seq, 'unkeyed_row');
+        if (!sameBytes(hash, chainHash(prevHash, fields as ChainedFields))) return broken(row.seq, 'hash_mismatch');
+      } else if (chainVersion !== KEYED_CHAIN_VERSION || !sameBytes(hash, chainHash(prevHash, fields as ChainedFields, key))) {
+        return broken(row.seq, 'hash_mismatch');
+      }
+      while (next < anchors.length && anchors[next]!.headSeq === row.seq) {
+        if (!sameBytes(anchors[next]!.headHash, hash)) return broken(row.seq, 'anchor_mismatch', anchors[next]!.info);
+        lastGood = anchors[next++]!.info;
       }
       expectedPrev = new Uint8Array(hash);
       after = row.seq;
@@ -157,7 +230,72 @@ export async function verifyAuditChain({
     }
     if (rows.length < take) break;
   }
-  return { ok: true, checked };
+  if (next < anchors.length) return broken(anchors[next]!.headSeq, 'anchor_missing', anchors[next]!.info);
+  return { ok: true, checked, anchors: anchors.length, lastAnchor: lastGood };
+}
+
+/**
+ * Pins the current head: an append-only anchor row (MAC'd with AUDIT_KEY) and an `audit.anchor`
+ * webhook to the host carrying the same facts, in one transaction under the chain lock, so the
+ * anchored head is exactly the last committed row. Run hourly by housekeeping and on demand.
+ */
+export async function anchorAuditHead({
+  db,
+  now,
+  reason,
+  key = getAuditKey(),
+}: {
+  db: Db;
+  now: Date;
+  reason: 'schedule' | 'manual';
+  key?: Buffer;
+}): Promise<AuditAnchorInfo & { headHash: string }> {
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
+      const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true, chainVersion: true } });
+      // A log still ending in unkeyed rows is sealed now rather than at its next append.
+      if (last?.chainVersion === LEGACY_CHAIN_VERSION && !(await tx.auditAnchor.findFirst({ where: { reason: 'legacy_seal', headSeq: { gte: last.seq } }, select: { id: true } }))) {
+        await writeAnchor(tx, key, { headSeq: last.seq, headHash: last.hash, reason: 'legacy_seal', now });
+      }
+      const anchor = await writeAnchor(tx, key, { headSeq: last?.seq ?? 0n, headHash: last?.hash ?? GENESIS_HASH, reason, now });
+      const headHash = Buffer.from(last?.hash ?? GENESIS_HASH).toString('hex');
+      // The host keeps its own copy: someone who can rewrite our database cannot rewrite theirs.
+      await enqueueWebhook(tx, {
+        event: 'audit.anchor',
+        payload: { anchorId: anchor.id.toString(), headSeq: anchor.headSeq.toString(), headHash, anchoredAt: now.toISOString(), reason },
+        now,
+      });
+      return { ...anchor, headHash };
+    },
+    { maxWait: 10_000, timeout: 15_000 },
+  );
+}
+
+/** The newest anchor, for the console. */
+export async function lastAuditAnchor(db: Pick<Db, 'auditAnchor'>): Promise<AuditAnchorInfo | null> {
+  return db.auditAnchor.findFirst({
+    where: { reason: { not: 'legacy_seal' } },
+    orderBy: { id: 'desc' },
+    select: { id: true, headSeq: true, anchoredAt: true, reason: true },
+  });
+}
+
+async function writeAnchor(
+  tx: Prisma.TransactionClient,
+  key: Buffer,
+  { headSeq, headHash, reason, now }: { headSeq: bigint; headHash: Uint8Array; reason: string; now: Date },
+): Promise<AuditAnchorInfo> {
+  const hash = new Uint8Array(headHash);
+  return tx.auditAnchor.create({
+    data: { headSeq, headHash: hash, reason, anchoredAt: now, mac: anchorMac(key, { headSeq, headHash: hash, reason, anchoredAt: now }) },
+    select: { id: true, headSeq: true, anchoredAt: true, reason: true },
+  });
+}
+
+function anchorMac(key: Buffer, a: { headSeq: bigint; headHash: Uint8Array; reason: string; anchoredAt: Date }): Uint8Array<ArrayBuffer> {
+  const body = canonicalJson({ kind: 'audit.anchor', v: 1, headSeq: a.headSeq.toString(), headHash: Buffer.from(a.headHash).toString('hex'), reason: a.reason, anchoredAt: a.anchoredAt });
+  return new Uint8Array(createHmac('sha256', key).update(body, 'utf8').digest());
 }
 
 export type AuditFilters = {
@@ -234,10 +372,19 @@ type ChainedFields = {
   data: unknown;
 };
 
-/** SHA-256(prevHash || canonical JSON). A version field lets the encoding change without ambiguity. */
-export function chainHash(prevHash: Uint8Array, fields: ChainedFields): Uint8Array<ArrayBuffer> {
+/** Rows written before AUDIT_KEY: plain SHA-256, verified only up to the legacy seal. */
+export const LEGACY_CHAIN_VERSION = 1;
+/** HMAC-SHA-256 with AUDIT_KEY: every row written since. */
+export const KEYED_CHAIN_VERSION = 2;
+
+/**
+ * With a key: HMAC-SHA-256(key, prevHash || canonical JSON), chain version 2. Without: the legacy
+ * SHA-256 of version 1, kept only to verify old rows. The version is inside the hashed body too, so
+ * one encoding can never be read as the other.
+ */
+export function chainHash(prevHash: Uint8Array, fields: ChainedFields, key?: Buffer): Uint8Array<ArrayBuffer> {
   const body = canonicalJson({
-    v: 1,
+    v: key ? KEYED_CHAIN_VERSION : LEGACY_CHAIN_VERSION,
     occurredAt: fields.occurredAt,
     actorType: fields.actorType,
     actorId: fields.actorId,
@@ -248,7 +395,7 @@ export function chainHash(prevHash: Uint8Array, fields: ChainedFields): Uint8Arr
     userAgent: fields.userAgent,
     data: fields.data,
   });
-  const digest = createHash('sha256').update(prevHash).update(body, 'utf8').digest();
+  const digest = (key ? createHmac('sha256', key) : createHash('sha256')).update(prevHash).update(body, 'utf8').digest();
   return new Uint8Array(digest);
 }
 

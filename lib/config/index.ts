@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseCidr, type Cidr, type ProxyTrust } from '@/lib/http/client-address';
 import { setLogLevel } from '@/lib/log';
+import { DEFAULT_CANCEL_WINDOW_HOURS } from '@/lib/recovery/policy';
 
 /**
  * The only module that reads process.env. Everything else asks for `getConfig()`.
@@ -32,6 +33,9 @@ const schema = z
     APP_URL: z.url({ message: 'must be the public base URL, e.g. http://localhost:3000' }).default('http://localhost:3000'),
     AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters of random data' }),
     HMAC_KEY: base64Key(32),
+    // security.md rule 20: keys the audit hash chain. Kept apart from HMAC_KEY so it can live only
+    // where the log is written and verified, never in the database (README, "Audit log").
+    AUDIT_KEY: base64Key(32),
     ENCRYPTION_KEY: base64Key(32),
     MEILISEARCH_URL: optionalUrl,
     MEILISEARCH_API_KEY: z.string().optional().transform((v) => v || undefined),
@@ -81,6 +85,16 @@ const schema = z
       .pipe(z.string().regex(/^\d{1,2}$/, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }))
       .transform(Number)
       .refine((n) => n <= 10, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }),
+    // security.md rule 27: how long an approval made on identity documents alone waits for the
+    // account owner's "This wasn't me" before it changes anything (README, "Identity documents").
+    TICKET_CANCEL_WINDOW_HOURS: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || String(DEFAULT_CANCEL_WINDOW_HOURS))
+      .pipe(z.string().regex(/^\d{1,3}$/, { message: 'must be a whole number of hours (0-168), e.g. 24' }))
+      .transform(Number)
+      .refine((n) => n <= 168, { message: 'must be a whole number of hours (0-168), e.g. 24' }),
     TRUSTED_PROXIES: z
       .string()
       .optional()
@@ -103,6 +117,11 @@ const schema = z
       for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when SMS_TRANSPORT is twilio' });
       }
+    }
+    // security.md rule 27: in production an approval on documents alone always waits for the owner;
+    // only the browser-test server (test clock, localhost only) may run without the wait.
+    if (env.NODE_ENV === 'production' && env.TICKET_CANCEL_WINDOW_HOURS < 1 && !env.ENABLE_TEST_CLOCK) {
+      ctx.addIssue({ code: 'custom', path: ['TICKET_CANCEL_WINDOW_HOURS'], message: 'must be at least 1 in production: the account owner needs time to cancel' });
     }
     // In production a code that only lands in the development outbox is a code nobody receives.
     if (env.NODE_ENV === 'production') {
@@ -141,6 +160,8 @@ export type Config = Readonly<{
   appUrl: string;
   authSecret: string;
   hmacKey: Buffer;
+  /** Keys the audit chain and its anchors (security.md rule 20). */
+  auditKey: Buffer;
   encryptionKey: Buffer;
   search: { engine: 'embedded' } | { engine: 'meilisearch'; url: string; apiKey: string | undefined };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -158,6 +179,8 @@ export type Config = Readonly<{
   outboxPage: boolean;
   /** Which X-Forwarded-For entries to believe (security.md rule 24); `none` = the socket address. */
   trustedProxy: ProxyTrust;
+  /** security.md rule 27: hours an approval on documents alone waits for the owner to cancel it. */
+  ticketCancelWindowHours: number;
 }>;
 
 export class ConfigError extends Error {
@@ -182,6 +205,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     appUrl: env.APP_URL.replace(/\/$/, ''),
     authSecret: env.AUTH_SECRET,
     hmacKey: Buffer.from(env.HMAC_KEY, 'base64'),
+    auditKey: Buffer.from(env.AUDIT_KEY, 'base64'),
     encryptionKey: Buffer.from(env.ENCRYPTION_KEY, 'base64'),
     search: env.MEILISEARCH_URL
       ? { engine: 'meilisearch' as const, url: env.MEILISEARCH_URL, apiKey: env.MEILISEARCH_API_KEY }
@@ -210,6 +234,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         : env.TRUSTED_PROXY_HOPS > 0
           ? { mode: 'hops' as const, hops: env.TRUSTED_PROXY_HOPS }
           : { mode: 'none' as const },
+    ticketCancelWindowHours: env.TICKET_CANCEL_WINDOW_HOURS,
   });
 }
 
@@ -218,6 +243,21 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+let cachedAuditKey: Buffer | undefined;
+
+/**
+ * AUDIT_KEY alone, validated by the same rule as in the full schema. Every audit append needs it,
+ * including from code paths (and tests) that never load the rest of the configuration; a missing or
+ * malformed key throws, so nothing is ever written to the chain unkeyed.
+ */
+export function getAuditKey(): Buffer {
+  if (cachedAuditKey) return cachedAuditKey;
+  const parsed = base64Key(32).safeParse(process.env.AUDIT_KEY ?? '');
+  if (!parsed.success) throw new ConfigError([`AUDIT_KEY ${parsed.error.issues[0]?.message ?? 'is required'}`]);
+  cachedAuditKey = Buffer.from(parsed.data, 'base64');
+  return cachedAuditKey;
 }
 
 /** Called once at server start-up; prints what is wrong and exits rather than serving broken. */

@@ -35,6 +35,7 @@ export function readRunnerSettings(cwd = process.cwd()): RunnerSettings {
 const GENERATED_SECRETS = {
   AUTH_SECRET: () => randomBytes(32).toString('base64url'),
   HMAC_KEY: () => randomBytes(32).toString('base64'),
+  AUDIT_KEY: () => randomBytes(32).toString('base64'),
   ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
 } as const;
 

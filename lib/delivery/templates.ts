@@ -167,6 +167,8 @@ export const SECURITY_CHANGES = [
   'sessions_ended',
   'recovery_completed',
   'contact_changed',
+  'recovery_ticket_opened',
+  'recovery_ticket_approved',
 ] as const;
 
 export type SecurityChange = (typeof SECURITY_CHANGES)[number];
@@ -180,6 +182,14 @@ export type SecurityNoticeContext = {
   requestedFrom?: string | undefined;
   /** End of the withdrawal/P2P hold the change started (security.md rule 11). */
   holdEndsAt?: Date | undefined;
+  /**
+   * security.md rule 27: the single-use "This wasn't me" link of a recovery ticket. The one link a
+   * notice carries: it can only stop a recovery, never change the account, so an attacker's copy of
+   * the mail gains nothing from it.
+   */
+  cancelUrl?: string | undefined;
+  /** When an approved recovery will go ahead unless it is cancelled (the cancel window). */
+  proceedsAt?: Date | undefined;
 };
 
 type NoticeWords = {
@@ -252,6 +262,18 @@ const NOTICE_WORDS: Record<SecurityChange, NoticeWords> = {
     headline: () => 'The contact details on your account changed',
     detail: 'The email address or phone number we use to reach you was changed.',
   },
+  recovery_ticket_opened: {
+    subject: `Someone asked to recover your ${PRODUCT} account with an identity document`,
+    sms: 'ID recovery was requested',
+    headline: () => 'Someone asked to recover your account with an identity document',
+    detail: 'Our security team will review the request. If it is approved, the sign-in methods it names will be replaced.',
+  },
+  recovery_ticket_approved: {
+    subject: `A recovery of your ${PRODUCT} account goes ahead unless you cancel`,
+    sms: 'ID recovery was approved',
+    headline: () => 'A request to recover your account with an identity document was approved',
+    detail: 'Nothing has changed yet. Unless you cancel, the person who asked will get a link to replace your sign-in methods.',
+  },
 };
 
 export type SecurityNoticeEmail = { subject: string; text: string; html: string };
@@ -273,6 +295,8 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
   const support = `Then contact ${PRODUCT} Support from the help center at that same address. Don't use links or phone numbers from messages you didn't expect.`;
   const never = `Nobody from ${PRODUCT} Support will ever ask for your password or your codes.`;
   const holdHelps = 'The hold gives you time to act before anyone can move funds.';
+  const proceeds = context.proceedsAt ? `It goes ahead at ${utcDateTime(context.proceedsAt)} unless you cancel it before then.` : undefined;
+  const cancel = context.cancelUrl ? `If this wasn't you, cancel the request here: ${context.cancelUrl}` : undefined;
 
   const text = [
     `${PRODUCT} security notice`,
@@ -283,6 +307,8 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
     `When: ${when}`,
     ...(from ? [`From: ${from}`] : []),
     ...(hold ? ['', hold] : []),
+    ...(proceeds ? ['', proceeds] : []),
+    ...(cancel ? ['', cancel] : []),
     '',
     ifYou,
     '',
@@ -314,6 +340,13 @@ ${
 </td></tr>
 `
     : ''
+}${
+  context.cancelUrl
+    ? `<tr><td class="pad" style="padding:8px 28px 8px;">
+${proceeds ? `<p style="${p}">${escapeHtml(proceeds)}</p>` : ''}<p style="${p}"><a href="${escapeHtml(context.cancelUrl)}" style="display:inline-block;padding:12px 20px;background-color:#b91c1c;color:#ffffff;font-weight:700;text-decoration:none;border-radius:8px;">This wasn&#39;t me: cancel the request</a></p>
+</td></tr>
+`
+    : ''
 }<tr><td class="pad" style="padding:8px 28px 8px;">
 <p style="${p}">${escapeHtml(ifYou)}</p>
 </td></tr>
@@ -342,12 +375,14 @@ export function securityNoticeSms(options: { change: SecurityChange; at: Date; c
   const { change, at, context = {} } = options;
   const when = utcDateTime(at, { short: true });
   const hold = context.holdEndsAt ? ` Withdrawals and P2P held until ${utcDateTime(context.holdEndsAt, { short: true })}.` : '';
-  const action = " Not you? Open the app, tap Can't sign in?";
+  // A recovery ticket's notice carries its cancel link even past one segment: for an owner who can
+  // only be reached by phone it is the only way to stop the request (security.md rule 27).
+  const action = context.cancelUrl ? ` Not you? Cancel: ${context.cancelUrl}` : " Not you? Open the app, tap Can't sign in?";
   const from = asciiText(context.requestedFrom, 40);
   const compose = (withFrom: boolean) =>
     `${PRODUCT}: ${NOTICE_WORDS[change].sms} on ${when}${withFrom && from ? ` from ${from}` : ''}.${hold}${action}`;
   const full = compose(true);
-  return { text: full.length <= SMS_SEGMENT ? full : compose(false) };
+  return { text: full.length <= SMS_SEGMENT || context.cancelUrl ? compose(!context.cancelUrl) : compose(false) };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { validationError } from '@/lib/errors';
+import { ARTICLE_VOTE_LIMITS } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
 
 /**
  * Views, helpfulness votes and the search log. No IP address or user agent is stored: a view is
@@ -70,7 +72,11 @@ function voterHash(hmacKey: Buffer, voterId: string) {
   return keyedHash(hmacKey, 'article-vote', voterId).toString('base64url');
 }
 
-/** One vote per visitor per article; voting again changes it. A comment is kept only with "no". */
+/**
+ * One vote per visitor per article; voting again changes it. A comment is kept only with "no".
+ * The visitor id is a cookie the client can drop, so votes are also limited per client address
+ * (ARTICLE_VOTE_LIMITS); over the limit nothing is stored and the answer is 429.
+ */
 export async function voteOnArticle(options: {
   db: Db;
   hmacKey: Buffer;
@@ -78,8 +84,20 @@ export async function voteOnArticle(options: {
   voterId: string;
   helpful: boolean;
   comment?: string | undefined;
+  /** The client address (lib/http/request clientIp); keyed before it reaches the limiter table. */
+  ip: string;
+  now?: Date | undefined;
 }) {
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(options.voterId)) throw validationError({ voterId: ['Invalid visitor id.'] });
+  const now = options.now ?? new Date();
+  const client = keyedHash(options.hmacKey, 'article-vote-client', options.ip).toString('base64url');
+  for (const [key, limit] of [
+    [`vote:ip:${client}`, ARTICLE_VOTE_LIMITS.perClient],
+    [`vote:ip:${client}:${options.slug}`, ARTICLE_VOTE_LIMITS.perClientPerArticle],
+  ] as const) {
+    const decision = await consumeRateLimit(options.db, key, limit, now);
+    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'votes');
+  }
   const visitorHash = voterHash(options.hmacKey, options.voterId);
   const comment = options.helpful ? null : (options.comment ?? null);
   await options.db.articleVote.upsert({

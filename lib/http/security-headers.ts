@@ -20,6 +20,22 @@ export function contentSecurityPolicy(nonce: string, options: { development: boo
   ].join('; ');
 }
 
+/**
+ * The policy for an identity document served to the console (rules 19 and 29): whatever the bytes
+ * are, nothing in them runs, loads anything, or is framed. A response's own policy must reach the
+ * browser as is, so the proxy sends this one, not the page policy, for these paths (a header the
+ * proxy sets on NextResponse.next() replaces the one the route handler set).
+ */
+export const DOCUMENT_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'";
+
+/** /console/tickets/<id>/documents/<documentId>: the route handler that serves a document. */
+const DOCUMENT_PATH = /^\/console\/tickets\/[^/]+\/documents\/[^/]+\/?$/;
+
+/** The policy the response for `pathname` carries: the document sandbox, or the page policy. */
+export function contentSecurityPolicyFor(pathname: string, nonce: string, options: { development: boolean }) {
+  return DOCUMENT_PATH.test(pathname) ? DOCUMENT_CONTENT_SECURITY_POLICY : contentSecurityPolicy(nonce, options);
+}
+
 // Pages under these prefixes show or change private data; they must never be cached.
 const PRIVATE_PREFIXES = ['/account', '/console', '/recover', '/signin', '/dev', '/api'];
 

@@ -1,3 +1,4 @@
+import { anchorAuditHead } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import type { Delivery } from '@/lib/delivery/types';
 import { log } from '@/lib/log';
@@ -13,21 +14,23 @@ import { expireStaleTickets } from '@/lib/recovery/tickets';
  * and old resets are removed, and an approval whose reset did not finish is run again. Each step is
  * independent: one failing never stops the rest.
  */
-export type MaintenanceSummary = { approvalsRetried: number; ticketsExpired: number; documentsPurged: number; challengesPurged: number; resetsPurged: number; failed: string[] };
+export type MaintenanceSummary = { approvalsRetried: number; ticketsExpired: number; documentsPurged: number; challengesPurged: number; resetsPurged: number; auditAnchored: number; failed: string[] };
 
 /** What housekeeping needs besides the database: a retried reset mails its link (config values). */
-export type MaintenanceDeps = { db: Db; delivery: Delivery; hmacKey: Buffer; appUrl: string };
+export type MaintenanceDeps = { db: Db; delivery: Delivery; hmacKey: Buffer; appUrl: string; cancelWindowHours?: number | undefined };
 
-export async function runMaintenance({ db, delivery, hmacKey, appUrl, now }: MaintenanceDeps & { now: Date }): Promise<MaintenanceSummary> {
-  const summary: MaintenanceSummary = { approvalsRetried: 0, ticketsExpired: 0, documentsPurged: 0, challengesPurged: 0, resetsPurged: 0, failed: [] };
+export async function runMaintenance({ db, delivery, hmacKey, appUrl, cancelWindowHours, now }: MaintenanceDeps & { now: Date }): Promise<MaintenanceSummary> {
+  const summary: MaintenanceSummary = { approvalsRetried: 0, ticketsExpired: 0, documentsPurged: 0, challengesPurged: 0, resetsPurged: 0, auditAnchored: 0, failed: [] };
   const steps: [keyof Omit<MaintenanceSummary, 'failed'>, () => Promise<number>][] = [
     // Before expiry: a stuck approval gets its link rather than lapsing unseen.
-    ['approvalsRetried', () => retryUnappliedApprovals({ db, delivery, hmacKey, appUrl, now })],
+    ['approvalsRetried', () => retryUnappliedApprovals({ db, delivery, hmacKey, appUrl, cancelWindowHours, now })],
     // Expire first, so a ticket closed now starts its retention clock in the same run.
     ['ticketsExpired', () => expireStaleTickets({ db, now })],
     ['documentsPurged', () => purgeExpiredDocuments({ db, now })],
     ['challengesPurged', () => purgeStaleChallenges(db, now)],
     ['resetsPurged', () => purgeStaleResets(db, now)],
+    // Last, so the hourly anchor pins everything this run wrote (security.md rule 20).
+    ['auditAnchored', () => anchorAuditHead({ db, now, reason: 'schedule' }).then(() => 1)],
   ];
   for (const [name, step] of steps) {
     try {

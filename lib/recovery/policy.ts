@@ -74,3 +74,23 @@ export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: 
   }
   return [...next];
 }
+
+/**
+ * Identity-document tickets opened without a verified recovery code, across the whole service, per
+ * hour. Each costs a reviewer's time and sends a code to a typed address, so a flood must not fill
+ * the queue or turn the form into a mail relay; when the budget is spent the form says so and
+ * /api/health reports "degraded" (README, "Identity documents").
+ */
+export const UNVERIFIED_TICKETS_PER_HOUR = 100;
+
+/**
+ * How long a new ticket waits for its contact address to be confirmed with a code before
+ * housekeeping expires it. It is not in the queue meanwhile.
+ */
+export const CONTACT_CONFIRM_MINUTES = 60;
+
+/**
+ * security.md rule 27: hours an approval made on identity documents alone waits for the account
+ * owner's "This wasn't me" before it changes anything. The default of TICKET_CANCEL_WINDOW_HOURS.
+ */
+export const DEFAULT_CANCEL_WINDOW_HOURS = 24;

@@ -11,8 +11,8 @@ import { notifySecurityChange } from '@/lib/notifications';
 import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/platform/webhooks';
 import { endSessionsAndUntrustDevices } from '@/lib/sessions/devices';
-import { issueResetToken, redeemResetToken } from './tickets';
-import { LOST_FACTORS } from './policy';
+import { issueResetToken, notifyTicketOwner, redeemResetToken } from './tickets';
+import { DEFAULT_CANCEL_WINDOW_HOURS, LOST_FACTORS } from './policy';
 import { newResetKey, RESET_TTL_SECONDS } from './resets';
 
 /**
@@ -30,6 +30,16 @@ export type TicketResetDeps = {
   appUrl: string;
   now: Date;
   schedule?: (work: () => Promise<void>) => void;
+  /** security.md rule 27: hours an approval waits for the owner's cancel (config TICKET_CANCEL_WINDOW_HOURS). */
+  cancelWindowHours?: number | undefined;
+};
+
+export type TicketResetEffect = {
+  removed: string[];
+  holdEndsAt: Date | null;
+  linkExpiresAt: Date | null;
+  /** Set while the approval waits out the cancel window: when it goes ahead unless cancelled. */
+  proceedsAt: Date | null;
 };
 
 /**
@@ -37,10 +47,10 @@ export type TicketResetDeps = {
  * ticket that is APPROVED with no link is one whose reset did not finish: `retryUnappliedApprovals`
  * (scheduled housekeeping) runs it again. Every step before the link can run twice without harm.
  */
-export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string; retry?: boolean }) {
+export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string; retry?: boolean }): Promise<TicketResetEffect> {
   const ticket = await deps.db.recoveryTicket.findFirst({
     where: { id: input.ticketId, status: 'APPROVED', userId: { not: null } },
-    select: { userId: true, lostFactors: true, reference: true, contactEmail: true },
+    select: { userId: true, lostFactors: true, reference: true, contactEmail: true, applyNotBefore: true },
   });
   if (!ticket) {
     throw new AppError({
@@ -50,6 +60,37 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
     });
   }
   const userId = ticket.userId!;
+
+  // security.md rule 27: an approval made on documents alone changes nothing until the account's
+  // verified contacts have had the cancel window to say "This wasn't me". Every approval waits:
+  // no ticket records a proof of a factor the person still holds, and each one either replaces a
+  // contact, removes a factor, or hands out a link to bind one. The window starts once (the first
+  // run sets applyNotBefore and sends the owner's notice); housekeeping runs the reset after it.
+  const windowHours = deps.cancelWindowHours ?? DEFAULT_CANCEL_WINDOW_HOURS;
+  let proceedsAt = ticket.applyNotBefore;
+  if (!proceedsAt) {
+    proceedsAt = new Date(deps.now.getTime() + windowHours * 3_600_000);
+    const { count } = await deps.db.recoveryTicket.updateMany({ where: { id: input.ticketId, status: 'APPROVED', applyNotBefore: null }, data: { applyNotBefore: proceedsAt } });
+    if (count === 1) {
+      const notice = () => notifyTicketOwner({ db: deps.db, delivery: deps.delivery, hmacKey: deps.hmacKey, appUrl: deps.appUrl, ticketId: input.ticketId, event: 'approved', now: deps.now, proceedsAt: windowHours > 0 ? proceedsAt! : undefined });
+      if (deps.schedule) deps.schedule(notice);
+      else await notice();
+    } else {
+      proceedsAt = (await deps.db.recoveryTicket.findUnique({ where: { id: input.ticketId }, select: { applyNotBefore: true } }))?.applyNotBefore ?? proceedsAt;
+    }
+  }
+  if (proceedsAt.getTime() > deps.now.getTime()) {
+    return { removed: [], holdEndsAt: null, linkExpiresAt: null, proceedsAt };
+  }
+  return runTicketReset(deps, input, { userId, lostFactors: ticket.lostFactors, reference: ticket.reference, contactEmail: ticket.contactEmail });
+}
+
+async function runTicketReset(
+  deps: TicketResetDeps,
+  input: { ticketId: string; agentId: string; retry?: boolean },
+  ticket: { userId: string; lostFactors: string[]; reference: string; contactEmail: string },
+): Promise<TicketResetEffect> {
+  const userId = ticket.userId;
   const owner = { userId };
   const removed: string[] = [];
   if (ticket.lostFactors.includes('authenticator') && (await removeAuthenticators({ db: deps.db, owner })) > 0) removed.push('authenticator');
@@ -98,7 +139,7 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
   };
   if (deps.schedule) deps.schedule(send);
   else await send();
-  return { removed, holdEndsAt: hold.endsAt, linkExpiresAt: expiresAt };
+  return { removed, holdEndsAt: hold.endsAt, linkExpiresAt: expiresAt, proceedsAt: null };
 }
 
 /**
@@ -139,14 +180,23 @@ export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | '
 export const STUCK_APPROVAL_MINUTES = 10;
 
 /**
- * Housekeeping: runs the reset again for every approved ticket that has had no link for
- * STUCK_APPROVAL_MINUTES (the reset after the approval failed, e.g. the database went away midway),
- * in the name of the agent whose approval made it final. Returns how many were completed; one that
- * fails again is logged and left for the next run.
+ * Housekeeping: runs the reset for every approved ticket whose cancel window has passed (security.md
+ * rule 27), and again for every one that has had no link for STUCK_APPROVAL_MINUTES (the reset after
+ * the approval failed, e.g. the database went away midway), in the name of the agent whose approval
+ * made it final. Returns how many were completed; one that fails again is logged and left for the
+ * next run.
  */
 export async function retryUnappliedApprovals(deps: Omit<TicketResetDeps, 'schedule'>): Promise<number> {
   const stuck = await deps.db.recoveryTicket.findMany({
-    where: { status: 'APPROVED', userId: { not: null }, resetTokenHash: null, updatedAt: { lt: new Date(deps.now.getTime() - STUCK_APPROVAL_MINUTES * 60_000) } },
+    where: {
+      status: 'APPROVED',
+      userId: { not: null },
+      resetTokenHash: null,
+      // Setting applyNotBefore touched updatedAt, so a window that started long ago passes this too;
+      // an approval changed in the last minutes may still be running and is left alone.
+      updatedAt: { lt: new Date(deps.now.getTime() - STUCK_APPROVAL_MINUTES * 60_000) },
+      OR: [{ applyNotBefore: null }, { applyNotBefore: { lte: deps.now } }],
+    },
     select: { id: true, approvedById: true, confirmedById: true },
     orderBy: { updatedAt: 'asc' },
     take: 50,
@@ -156,8 +206,8 @@ export async function retryUnappliedApprovals(deps: Omit<TicketResetDeps, 'sched
     const agentId = ticket.confirmedById ?? ticket.approvedById;
     if (!agentId) continue;
     try {
-      await applyApprovedTicket(deps, { ticketId: ticket.id, agentId, retry: true });
-      applied++;
+      const effect = await applyApprovedTicket(deps, { ticketId: ticket.id, agentId, retry: true });
+      if (!effect.proceedsAt) applied++;
     } catch (error) {
       log.error('ticket_reset_retry_failed', { ticketId: ticket.id, error });
     }

@@ -7,6 +7,7 @@ import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { log } from '@/lib/log';
 import { type AgentSignedIn, loadAgent, signInAgentWithPasskey, signInAgentWithPassword } from './agent-sign-in';
+import { authCookies } from './cookies';
 import { DEVICE_COOKIE } from './devices';
 import { type SignedIn, type SignInDeps, signInWithPasskey, signInWithPassword, stepUp, USER_SESSION_DAYS, validateSession } from './sign-in';
 
@@ -28,9 +29,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     secret: config.authSecret,
     trustHost: true,
     session: { strategy: 'jwt', maxAge: USER_SESSION_DAYS * 86_400 },
-    cookies: {
-      sessionToken: { name: secure ? '__Host-regain.session' : 'regain.session', options: { httpOnly: true, sameSite: 'lax', path: '/', secure } },
-    },
+    useSecureCookies: secure,
+    cookies: authCookies(secure),
     pages: { signIn: '/signin' },
     // A refused sign-in is an expected outcome (already recorded as a SignInEvent), not an error
     // with a stack trace; everything else goes to our structured log.

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { keyedHash } from '@/lib/crypto';
+import { recordAudit } from '@/lib/audit';
+import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
+import type { Prisma } from '@/lib/db/generated/client';
 import { isUuid } from '@/lib/db/ids';
 import { AppError } from '@/lib/errors';
 import { findApprover } from '@/lib/sessions/devices';
@@ -41,7 +43,7 @@ const MATCH_MAX = 99;
  * same flow. Runs inside the caller's transaction.
  */
 export async function requestApproval(
-  db: Pick<Db, 'verificationChallenge'>,
+  db: Prisma.TransactionClient,
   input: { userId: string; subject: Uint8Array<ArrayBuffer>; change: ApprovalChange; ip: string | null; userAgent: string | null; now: Date; withdraw?: string | null },
 ): Promise<{ challengeId: string; number: number }> {
   if (input.withdraw) {
@@ -64,6 +66,18 @@ export async function requestApproval(
       createdAt: input.now,
     },
     select: { id: true },
+  });
+  // Rule 20: the person asking (not yet anyone, so anonymous, with their address and browser) is
+  // the actor; the account is the subject. The request id is a bearer value and stays out (rule 26).
+  await recordAudit(db, {
+    actorType: 'ANONYMOUS',
+    action: 'approval.requested',
+    subjectType: 'user',
+    subjectId: input.userId,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    data: { change: input.change, withdrewEarlier: Boolean(input.withdraw) },
+    occurredAt: input.now,
   });
   return { challengeId: request.id, number };
 }
@@ -126,15 +140,38 @@ export type Decision = { approve: true; number: number } | { approve: false };
  * wins. Approving needs a sign-in or step-up in the last 15 minutes; a wrong number denies the
  * request, which counts as a failed try on the requesting side.
  */
-export async function decideApproval(options: { db: Db; hmacKey: Buffer; approver: Approver; challengeId: string; decision: Decision; now: Date }): Promise<'approved' | 'denied'> {
+export async function decideApproval(options: {
+  db: Db;
+  hmacKey: Buffer;
+  approver: Approver;
+  challengeId: string;
+  decision: Decision;
+  now: Date;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+}): Promise<'approved' | 'denied'> {
   const { db, now } = options;
   const approver = await findApprover(db, options.hmacKey, { ...options.approver, now });
   if (!approver) throw notThisDevice();
   if (!isUuid(options.challengeId)) throw gone();
   const pending = { id: options.challengeId, ...pendingWhere(approver.userId, now) };
+  // Rule 20: each decision is on record, the signed-in approver as actor, its device named.
+  const audit = (outcome: 'approved' | 'denied' | 'wrong_number') =>
+    recordAudit(db, {
+      actorType: 'USER',
+      actorId: approver.userId,
+      action: `approval.${outcome}`,
+      subjectType: 'user',
+      subjectId: approver.userId,
+      ip: options.ip ?? null,
+      userAgent: options.userAgent?.slice(0, 300) ?? null,
+      data: { deviceId: approver.deviceId, requestRef: logReference(options.hmacKey, options.challengeId) },
+      occurredAt: now,
+    });
   if (!options.decision.approve) {
     const { count } = await db.verificationChallenge.updateMany({ where: pending, data: { deniedAt: now, approvedByDeviceId: approver.deviceId } });
     if (count !== 1) throw gone();
+    await audit('denied');
     return 'denied';
   }
   if (now.getTime() - approver.authAt.getTime() > APPROVER_FRESH_MINUTES * 60_000) {
@@ -147,9 +184,13 @@ export async function decideApproval(options: { db: Db; hmacKey: Buffer; approve
     where: { ...pending, approvalNumber: number },
     data: { approvedAt: now, approvedByDeviceId: approver.deviceId },
   });
-  if (approved.count === 1) return 'approved';
+  if (approved.count === 1) {
+    await audit('approved');
+    return 'approved';
+  }
   const denied = await db.verificationChallenge.updateMany({ where: pending, data: { deniedAt: now, approvedByDeviceId: approver.deviceId } });
   if (denied.count !== 1) throw gone();
+  await audit('wrong_number');
   throw new AppError({
     code: 'validation_failed',
     userMessage: 'That number is not the one on the other screen, so the request was denied. If you are trying to recover your account, ask again and pick the number shown there.',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordAudit } from '@/lib/audit';
 import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import type { Channel } from '@/lib/db/generated/enums';
@@ -243,6 +244,19 @@ export async function startRecovery(deps: VerificationDeps, input: { identifier:
       requestUserAgent: input.userAgent?.slice(0, 300) ?? null,
     },
   });
+  // Rule 20: every recovery start is on record, known account or not, with the requester as the
+  // actor. One append of the same shape either way, so the log costs a known identifier no more
+  // time than an unknown one (rule 13). Only keyed references, never the challenge id (rule 26).
+  await recordAudit(deps.db, {
+    actorType: 'ANONYMOUS',
+    action: 'recovery.started',
+    subjectType: 'user',
+    subjectId: user?.id ?? null,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    data: { challengeRef: logReference(deps.hmacKey, challengeId), identifierRef: logReference(deps.hmacKey, `identifier:${identifier.value}`), identifierKind: identifier.kind, channel },
+    occurredAt: now,
+  });
   sendCode(deps, channel, destination.to, code, challengeId);
   return { challengeId, view: await getChallengeView(deps, challengeId) };
 }
@@ -414,7 +428,7 @@ function sameKindMasked(previous: string | null, channel: 'sms' | 'voice' | 'ema
 }
 
 /** Checks a code. Of N simultaneous correct submissions exactly one succeeds (ASVS 6.5.1, 6.6.2). */
-export async function verifyCode(deps: VerificationDeps, input: { challengeId: string; code: string; ip: string }): Promise<VerifyResult> {
+export async function verifyCode(deps: VerificationDeps, input: { challengeId: string; code: string; ip: string; userAgent?: string | null | undefined }): Promise<VerifyResult> {
   const code = normalizeCode(input.code);
   if (!code) throw validationError({ code: ['Enter the 6-digit code.'] });
   const now = (deps.now ?? (() => new Date()))();
@@ -461,12 +475,36 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
       return { status: 'used' };
     }
     await succeeded(deps.db, admission);
+    await auditCodeAttempt(deps, input, now, attempt.userId, 'recovery.code_verified', { attemptsLeft: attempt.maxAttempts - attempt.attempts });
     return { status: 'verified', userId: attempt.userId };
   }
 
   // The failure stays counted (admitAttempt reserved it); a resend never gives it back (rule 3).
   const attemptsLeft = attempt.maxAttempts - attempt.attempts;
+  // A decoy's wrong code is recorded exactly like a real one's (rule 13): same append, same shape.
+  await auditCodeAttempt(deps, input, now, attempt.userId, attemptsLeft > 0 ? 'recovery.code_failed' : 'recovery.challenge_locked', { attemptsLeft });
   return attemptsLeft > 0 ? { status: 'wrong', attemptsLeft } : { status: 'locked' };
+}
+
+/** Rule 20: a code try on record, the requester as actor, the challenge only by keyed reference (rule 26). */
+function auditCodeAttempt(
+  deps: VerificationDeps,
+  input: { challengeId: string; ip: string; userAgent?: string | null | undefined },
+  now: Date,
+  userId: string | null,
+  action: 'recovery.code_verified' | 'recovery.code_failed' | 'recovery.challenge_locked',
+  facts: { attemptsLeft: number },
+) {
+  return recordAudit(deps.db, {
+    actorType: 'ANONYMOUS',
+    action,
+    subjectType: 'user',
+    subjectId: userId,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    data: { challengeRef: logReference(deps.hmacKey, input.challengeId), ...facts },
+    occurredAt: now,
+  });
 }
 
 /** How long a verified recovery challenge may start a factor reset (issue 6). */

@@ -1,3 +1,4 @@
+import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import type { FailurePolicy, FailureTier } from './policy';
 import { refundRateLimit } from './rate-limit';
@@ -88,15 +89,34 @@ export async function admitAttempt(db: Db, policy: FailurePolicy, scope: Failure
     };
     const nowMs = now.getTime();
 
+    // Rule 20: a lock is on record, committed with it; the client that drove it is the actor. The
+    // subject is already a keyed hash (never an identifier or a bearer value, rule 26).
+    const auditLock = (tier: 'client' | 'subject', bucket: Bucket) =>
+      recordAudit(tx, {
+        actorType: 'ANONYMOUS',
+        action: 'failures.locked',
+        subjectType: 'failure_subject',
+        subjectId: scope.subject.slice(0, 80),
+        ip: scope.client,
+        data: { tier, strikes: bucket.strikes, lockedUntil: bucket.blockedUntil!.toISOString() },
+        occurredAt: now,
+      });
+
     // The guessing client: its own budget, its own growing wait.
-    if (!lockedAt(client, nowMs) && client.count >= policy.perClient.limit) client = lock(client, policy.perClient, now);
+    if (!lockedAt(client, nowMs) && client.count >= policy.perClient.limit) {
+      client = lock(client, policy.perClient, now);
+      await auditLock('client', client);
+    }
     if (lockedAt(client, nowMs)) {
       await save();
       return { allowed: false as const, retryAfterSeconds: retryAfter(client, now), scope: 'client' as const };
     }
 
     // Everyone together: a time-boxed lock, during which only clients with a clean record try.
-    if (!lockedAt(subject, nowMs) && subject.count >= policy.perSubject.limit) subject = lock(subject, policy.perSubject, now);
+    if (!lockedAt(subject, nowMs) && subject.count >= policy.perSubject.limit) {
+      subject = lock(subject, policy.perSubject, now);
+      await auditLock('subject', subject);
+    }
     const whileLocked = lockedAt(subject, nowMs);
     if (whileLocked && (client.count > 0 || subject.count >= policy.triesWhileLocked)) {
       await save();

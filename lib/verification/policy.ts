@@ -95,3 +95,13 @@ export const SIGN_IN_FAILURES: FailurePolicy = {
 
 /** Sign-in attempts per IP address across accounts (rule 14): counts every try, right or wrong. */
 export const SIGN_IN_PER_IP: Limit = { limit: 30, windowSeconds: 15 * MINUTE };
+
+/**
+ * Help-center votes and their comments, per client address: without a limit a script that drops
+ * its cookie casts as many votes as it likes. Three per article and 30 in all an hour leave room for
+ * a household or office behind one address and none for stuffing.
+ */
+export const ARTICLE_VOTE_LIMITS = {
+  perClientPerArticle: { limit: 3, windowSeconds: HOUR },
+  perClient: { limit: 30, windowSeconds: HOUR },
+} as const satisfies Record<string, Limit>;

@@ -21,6 +21,7 @@ const PAGES = [
   '/recover/status',
   '/recover/video',
   '/recover/complete',
+  '/recover/cancel',
   '/console/signin',
   '/no-such-page',
 ];
@@ -148,6 +149,10 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
     await expect(page.getByRole('heading', { name: 'Recover your account with an identity document' })).toBeVisible();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('6-digit code from the email').fill(await latestCodeSentTo(account.email));
+    await page.getByRole('button', { name: 'Confirm and continue' }).click();
     await expect(page.getByRole('heading', { name: 'Add your photos' })).toBeVisible();
     await page.getByLabel('Choose a file for the front of your document').setInputFiles(await image(1200, 800));
     await expect(page.getByRole('region', { name: '1. Front of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();

@@ -73,12 +73,13 @@ test.describe('console: audit log, analytics, administration', () => {
     const agentPage = await newPage(browser);
     await consoleSignIn(agentPage, agent);
     await expect(agentPage.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' })).toHaveCount(0);
-    await agentPage.goto('/console/analytics');
+    // Refused pages answer 403, not 200 with a refusal drawn on them (security.md rule 12).
+    expect((await agentPage.goto('/console/analytics'))?.status()).toBe(403);
     await expect(agentPage.getByText('403 · Not available to your role')).toBeVisible();
     await expect(agentPage.getByRole('heading', { level: 1 })).toHaveText('Help-center analytics is for supervisors and admins');
     await expect(agentPage.getByRole('img', { name: /Article views per day/ })).toHaveCount(0);
     await expectNoSeriousA11yViolations(agentPage);
-    await agentPage.goto('/console/audit');
+    expect((await agentPage.goto('/console/audit'))?.status()).toBe(403);
     await expect(agentPage.getByRole('heading', { level: 1 })).toHaveText('The audit log is for supervisors and admins');
     await agentPage.context().close();
   });

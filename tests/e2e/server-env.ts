@@ -16,6 +16,9 @@ export function appServerEnv(ports: { app: number; postgres: number }): Record<s
     NODE_ENV: 'production',
     APP_URL: `http://localhost:${ports.app}`,
     ENABLE_TEST_CLOCK: 'true',
+    // The journeys through approval finish in one sitting; the owner's cancel window (security.md
+    // rule 27) is tested in tests/integration/ticket-owner.test.ts.
+    TICKET_CANCEL_WINDOW_HOURS: '0',
     MEILISEARCH_URL: '',
     EMAIL_TRANSPORT: 'smtp',
     SMTP_URL: `smtp://127.0.0.1:${E2E_PORTS.smtpSink}`,
@@ -26,6 +29,7 @@ export function appServerEnv(ports: { app: number; postgres: number }): Record<s
     TWILIO_API_BASE_URL: `http://127.0.0.1:${E2E_PORTS.httpSink}`,
     // Same keys as tests/e2e/support.ts (E2E), so tests can create fixtures this server accepts.
     HMAC_KEY: 'ZTJlLXRlc3RzLW9ubHktaG1hYy1rZXktMzItYnl0ZXM=',
+    AUDIT_KEY: 'ZTJlLXRlc3RzLW9ubHktYXVkaXQtY2hhaW4ta2V5MzI=',
     ENCRYPTION_KEY: 'ZTJlLXRlc3RzLW9ubHktYWVzLWtleS0wMDAzMi1ieXQ=',
     // Webhooks go to the sinks; the same secret is E2E.webhookSecret, so tests can verify signatures.
     HOST_WEBHOOK_URL: `http://127.0.0.1:${E2E_PORTS.httpSink}/sinks/webhooks`,

@@ -92,7 +92,7 @@ test.describe('site shell', () => {
   test('health reports the database and search engine', async ({ request }) => {
     const response = await request.get('/api/health');
     expect(response.status()).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', db: 'ok', search: 'embedded' });
+    expect(await response.json()).toEqual({ status: 'ok', db: 'ok', search: 'embedded', documentTickets: 'ok' });
     expect(response.headers()['cache-control']).toContain('no-store');
   });
 });

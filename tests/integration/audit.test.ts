@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditSecretError, GENESIS_HASH, recordAudit, searchAudit, verifyAuditChain } from '@/lib/audit';
+import { randomBytes } from 'node:crypto';
+import { anchorAuditHead, AuditSecretError, chainHash, GENESIS_HASH, recordAudit, searchAudit, verifyAuditChain } from '@/lib/audit';
+import type { Db } from '@/lib/db/client';
 import { useTestDatabase } from '../support/db';
 
 const { db } = await useTestDatabase();
@@ -8,7 +10,7 @@ const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 // Tampering breaks a chain for good, so tests that tamper (or need an empty log) each take a
 // database of their own. Created here, at file level, so useTestDatabase's cleanup is registered.
-const spares = await Promise.all(Array.from({ length: 6 }, () => useTestDatabase()));
+const spares = await Promise.all(Array.from({ length: 16 }, () => useTestDatabase()));
 function freshDb() {
   const spare = spares.pop();
   if (!spare) throw new Error('audit.test.ts: add a spare database');
@@ -42,13 +44,14 @@ describe('audit chain (security.md rule 20)', () => {
     expect(rows[0]!.hash).toHaveLength(32);
     expect(rows[0]!.data).toEqual({ z: 1, a: { y: [1, 'two', null], b: true }, at: minutes(-1).toISOString() });
 
-    expect(await verifyAuditChain({ db })).toEqual({ ok: true, checked: 4 });
-    expect(await verifyAuditChain({ db, batchSize: 1 })).toEqual({ ok: true, checked: 4 });
-    expect(await verifyAuditChain({ db, batchSize: 3 })).toEqual({ ok: true, checked: 4 });
+    expect(rows.every((r) => r.chainVersion === 2)).toBe(true);
+    expect(await verifyAuditChain({ db })).toMatchObject({ ok: true, checked: 4 });
+    expect(await verifyAuditChain({ db, batchSize: 1 })).toMatchObject({ ok: true, checked: 4 });
+    expect(await verifyAuditChain({ db, batchSize: 3 })).toMatchObject({ ok: true, checked: 4 });
   });
 
   it('an empty log verifies', async () => {
-    expect(await verifyAuditChain({ db: freshDb() })).toEqual({ ok: true, checked: 0 });
+    expect(await verifyAuditChain({ db: freshDb() })).toEqual({ ok: true, checked: 0, anchors: 0, lastAnchor: null });
   });
 
   it('30 concurrent appends form one valid chain', async () => {
@@ -62,7 +65,7 @@ describe('audit chain (security.md rule 20)', () => {
     // One chain: every prevHash is used exactly once, and verification walks all of it.
     const rows = await db.auditEvent.findMany({ select: { prevHash: true } });
     expect(new Set(rows.map((r) => Buffer.from(r.prevHash).toString('hex'))).size).toBe(rows.length);
-    expect(await verifyAuditChain({ db, batchSize: 7 })).toEqual({ ok: true, checked: before + 30 });
+    expect(await verifyAuditChain({ db, batchSize: 7 })).toMatchObject({ ok: true, checked: before + 30 });
   });
 
   it('concurrent appends inside callers’ transactions still form one chain', async () => {
@@ -75,7 +78,7 @@ describe('audit chain (security.md rule 20)', () => {
         }),
       ),
     );
-    expect(await verifyAuditChain({ db })).toEqual({ ok: true, checked: before + 10 });
+    expect(await verifyAuditChain({ db })).toMatchObject({ ok: true, checked: before + 10 });
   });
 
   it('an audit row rolls back with the transaction that wrote it', async () => {
@@ -111,7 +114,7 @@ describe('tampering is detected', () => {
   it('an edited data field is reported at that row', async () => {
     const { db: fresh, seqs } = await chainOf(5);
     await fresh.$executeRaw`UPDATE "AuditEvent" SET data = '{"note":"changed"}'::jsonb WHERE seq = ${seqs[2]!}`;
-    expect(await verifyAuditChain({ db: fresh, batchSize: 2 })).toEqual({ ok: false, checked: 2, firstBrokenSeq: seqs[2]!, reason: 'hash_mismatch' });
+    expect(await verifyAuditChain({ db: fresh, batchSize: 2 })).toEqual({ ok: false, checked: 2, firstBrokenSeq: seqs[2]!, reason: 'hash_mismatch', anchor: null });
   });
 
   it('an edited column outside data is reported too', async () => {
@@ -123,13 +126,144 @@ describe('tampering is detected', () => {
   it('a deleted row in the middle is reported at the row after it', async () => {
     const { db: fresh, seqs } = await chainOf(5);
     await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[2]!}`;
-    expect(await verifyAuditChain({ db: fresh })).toEqual({ ok: false, checked: 2, firstBrokenSeq: seqs[3]!, reason: 'prev_mismatch' });
+    expect(await verifyAuditChain({ db: fresh })).toEqual({ ok: false, checked: 2, firstBrokenSeq: seqs[3]!, reason: 'prev_mismatch', anchor: null });
   });
 
   it('a deleted first row is reported', async () => {
     const { db: fresh, seqs } = await chainOf(3);
     await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[0]!}`;
-    expect(await verifyAuditChain({ db: fresh })).toEqual({ ok: false, checked: 0, firstBrokenSeq: seqs[1]!, reason: 'prev_mismatch' });
+    expect(await verifyAuditChain({ db: fresh })).toEqual({ ok: false, checked: 0, firstBrokenSeq: seqs[1]!, reason: 'prev_mismatch', anchor: null });
+  });
+});
+
+/**
+ * The attacker below can read and write every table (a leaked database password, a backup restored
+ * elsewhere, a rogue DBA) but does not hold AUDIT_KEY, which lives in the server's environment.
+ */
+describe('an attacker with table access (security.md rule 20)', () => {
+  async function chainOf(count: number, from = 0) {
+    const fresh = freshDb();
+    const seqs: bigint[] = [];
+    for (let i = 0; i < count; i++) {
+      const { seq } = await recordAudit(fresh, { actorType: 'AGENT', actorId: 'agent-7', action: 'ticket.approved', subjectId: `t-${i}`, data: { note: `n${i}` }, occurredAt: minutes(from + i) });
+      seqs.push(seq);
+    }
+    return { db: fresh, seqs };
+  }
+
+  /** Re-links and re-hashes every row after `afterSeq`, the way the attacker repairs the chain. */
+  async function rehashAfter(fresh: Db, afterSeq: bigint, hasher: (prev: Uint8Array, row: Parameters<typeof chainHash>[1]) => Uint8Array, version: number) {
+    const rows = await fresh.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    let prev: Uint8Array = GENESIS_HASH;
+    for (const row of rows) {
+      if (row.seq > afterSeq) {
+        const { seq, prevHash: _p, hash: _h, chainVersion: _v, ...fields } = row;
+        const hash = hasher(prev, fields);
+        await fresh.auditEvent.update({ where: { seq }, data: { prevHash: new Uint8Array(prev), hash: new Uint8Array(hash), chainVersion: version } });
+        prev = hash;
+      } else {
+        prev = row.hash;
+      }
+    }
+  }
+
+  it('deleting a row and re-hashing the rest with plain SHA-256 no longer verifies', async () => {
+    const { db: fresh, seqs } = await chainOf(6);
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[2]!}`;
+    await rehashAfter(fresh, seqs[1]!, (prev, fields) => chainHash(prev, fields), 1);
+    const report = await verifyAuditChain({ db: fresh });
+    expect(report).toMatchObject({ ok: false, firstBrokenSeq: seqs[3]!, checked: 2 });
+  });
+
+  it('deleting a row and re-hashing the rest with a guessed key no longer verifies', async () => {
+    const { db: fresh, seqs } = await chainOf(6);
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[2]!}`;
+    const guess = randomBytes(32);
+    await rehashAfter(fresh, seqs[1]!, (prev, fields) => chainHash(prev, fields, guess), 2);
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, firstBrokenSeq: seqs[3]!, reason: 'hash_mismatch', checked: 2 });
+  });
+
+  it('rewriting the whole log as unkeyed rows is refused once the log is keyed', async () => {
+    const { db: fresh, seqs } = await chainOf(4);
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[1]!}`;
+    await rehashAfter(fresh, 0n, (prev, fields) => chainHash(prev, fields), 1);
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, firstBrokenSeq: seqs[0]!, reason: 'unkeyed_row' });
+  });
+
+  it('cutting off the newest rows is reported against the last anchor', async () => {
+    const { db: fresh, seqs } = await chainOf(5);
+    const anchor = await anchorAuditHead({ db: fresh, now: minutes(30), reason: 'schedule' });
+    expect(anchor.headSeq).toBe(seqs[4]!);
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: true, checked: 5, lastAnchor: { id: anchor.id, headSeq: seqs[4]! } });
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq >= ${seqs[3]!}`;
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, reason: 'anchor_missing', firstBrokenSeq: seqs[4]!, anchor: { id: anchor.id, anchoredAt: minutes(30) } });
+  });
+
+  it('even with the key, rewriting rows before an anchor shows the head no longer matches it', async () => {
+    const { db: fresh, seqs } = await chainOf(5);
+    const anchor = await anchorAuditHead({ db: fresh, now: minutes(30), reason: 'manual' });
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq = ${seqs[1]!}`;
+    await rehashAfter(fresh, seqs[0]!, (prev, fields) => chainHash(prev, fields, Buffer.from(process.env.AUDIT_KEY!, 'base64')), 2);
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, reason: 'anchor_mismatch', firstBrokenSeq: seqs[4]!, anchor: { id: anchor.id } });
+  });
+
+  it('a break after an anchor names that anchor: rows after it were altered', async () => {
+    const { db: fresh, seqs } = await chainOf(3);
+    const anchor = await anchorAuditHead({ db: fresh, now: minutes(30), reason: 'schedule' });
+    const more = [];
+    for (let i = 0; i < 3; i++) more.push((await recordAudit(fresh, { actorType: 'SYSTEM', action: 'later', data: { i }, occurredAt: minutes(40 + i) })).seq);
+    await fresh.$executeRaw`UPDATE "AuditEvent" SET data = '{"i":9}'::jsonb WHERE seq = ${more[1]!}`;
+    expect(await verifyAuditChain({ db: fresh })).toEqual({
+      ok: false,
+      checked: 4,
+      firstBrokenSeq: more[1]!,
+      reason: 'hash_mismatch',
+      anchor: { id: anchor.id, headSeq: seqs[2]!, anchoredAt: minutes(30), reason: 'schedule' },
+    });
+  });
+
+  it('anchors cannot be edited or deleted, and a forged one is reported', async () => {
+    const { db: fresh } = await chainOf(2);
+    const anchor = await anchorAuditHead({ db: fresh, now: minutes(30), reason: 'schedule' });
+    await expect(fresh.$executeRaw`UPDATE "AuditAnchor" SET "headSeq" = 1 WHERE id = ${anchor.id}`).rejects.toThrow(/append-only/);
+    await expect(fresh.$executeRaw`DELETE FROM "AuditAnchor" WHERE id = ${anchor.id}`).rejects.toThrow(/append-only/);
+    await fresh.auditAnchor.create({ data: { anchoredAt: minutes(31), headSeq: anchor.headSeq, headHash: new Uint8Array(32), mac: new Uint8Array(randomBytes(32)), reason: 'schedule' } });
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, reason: 'anchor_forged' });
+  });
+
+  it('an anchor goes to the host as a signed audit.anchor webhook with the head hash', async () => {
+    const { db: fresh, seqs } = await chainOf(2);
+    const anchor = await anchorAuditHead({ db: fresh, now: minutes(30), reason: 'schedule' });
+    const head = await fresh.auditEvent.findUniqueOrThrow({ where: { seq: seqs[1]! } });
+    const webhook = await fresh.webhookDelivery.findFirstOrThrow({ where: { event: 'audit.anchor' } });
+    expect(webhook.payload).toEqual({
+      anchorId: anchor.id.toString(),
+      headSeq: seqs[1]!.toString(),
+      headHash: Buffer.from(head.hash).toString('hex'),
+      anchoredAt: minutes(30).toISOString(),
+      reason: 'schedule',
+    });
+  });
+
+  it('unkeyed rows from before the key verify up to the seal the first keyed row writes', async () => {
+    const fresh = freshDb();
+    let prev: Uint8Array = GENESIS_HASH;
+    for (let i = 0; i < 3; i++) {
+      const fields = { occurredAt: minutes(i), actorType: 'SYSTEM' as const, actorId: null, action: 'legacy', subjectType: null, subjectId: null, ip: null, userAgent: null, data: { i } };
+      const hash = chainHash(prev, fields);
+      await fresh.auditEvent.create({ data: { ...fields, prevHash: new Uint8Array(prev), hash, chainVersion: 1 } });
+      prev = hash;
+    }
+    // Not sealed yet: nothing proves these rows were there before the key.
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, reason: 'unkeyed_row' });
+    await recordAudit(fresh, { actorType: 'SYSTEM', action: 'keyed', occurredAt: minutes(10) });
+    expect(await fresh.auditAnchor.count({ where: { reason: 'legacy_seal' } })).toBe(1);
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: true, checked: 4 });
+    // An unkeyed row after the seal is a break, even with a correct SHA-256 link.
+    const last = await fresh.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' } });
+    const fields = { occurredAt: minutes(11), actorType: 'SYSTEM' as const, actorId: null, action: 'slipped.in', subjectType: null, subjectId: null, ip: null, userAgent: null, data: {} };
+    const slipped = await fresh.auditEvent.create({ data: { ...fields, prevHash: last.hash, hash: chainHash(last.hash, fields), chainVersion: 1 } });
+    expect(await verifyAuditChain({ db: fresh })).toMatchObject({ ok: false, reason: 'unkeyed_row', firstBrokenSeq: slipped.seq });
   });
 });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordAudit } from '@/lib/audit';
-import { auditActionNames, type ConsoleActor, searchAuditLog, shortenIp, summarizeData, verifyAuditLogChain } from '@/lib/audit/console';
+import { anchorAuditLog, auditActionNames, type ConsoleActor, searchAuditLog, shortenIp, summarizeData, verifyAuditLogChain } from '@/lib/audit/console';
 import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { getHelpAnalytics } from '@/lib/help/analytics';
@@ -22,6 +22,7 @@ import { nextIp } from '../support/factories';
 const { db } = await useTestDatabase();
 // Tampering breaks a chain for good; that test gets a database of its own.
 const { db: tamperDb } = await useTestDatabase();
+const { db: anchorDb } = await useTestDatabase();
 const hmacKey = randomBytes(32);
 const library = loadArticles(path.resolve(import.meta.dirname, '../../content'));
 const NOW = new Date('2026-05-20T12:00:00Z');
@@ -53,6 +54,7 @@ const who: Record<Who, () => Promise<ConsoleActor | undefined>> = {
 const useCases: Record<string, (actor: ConsoleActor | undefined) => Promise<unknown>> = {
   'search the audit log': (actor) => searchAuditLog({ db, actor, params: {}, now: NOW }),
   'verify the audit chain': (actor) => verifyAuditLogChain({ db, actor, now: NOW }),
+  'anchor the audit chain': (actor) => anchorAuditLog({ db, actor, now: NOW }),
   'list audit event types': (actor) => auditActionNames({ db, actor }),
   'see help analytics': (actor) => getHelpAnalytics({ db, actor, library, now: NOW }),
   'list agents': (actor) => listAgents({ db, actor }),
@@ -228,16 +230,34 @@ describe('audit chain verification through the console', () => {
       seqs.push((await recordAudit(tamperDb, { actorType: 'USER', actorId: 'u-1', action: 'passkey.added', subjectId: 'u-1', data: { i }, occurredAt: NOW })).seq);
     }
     const intact = await verifyAuditLogChain({ db: tamperDb, actor, now: NOW, batchSize: 2 });
-    expect(intact).toEqual({ ok: true, checked: 5, verifiedAt: NOW.toISOString() });
+    expect(intact).toEqual({ ok: true, checked: 5, verifiedAt: NOW.toISOString(), lastAnchor: null });
     const recorded = await tamperDb.auditEvent.findFirst({ where: { action: 'audit.verified' }, orderBy: { seq: 'desc' } });
     expect(recorded).toMatchObject({ actorId: supervisor.id, data: { intact: true, checked: 5 } });
 
     // Someone with database access rewrites what a user did.
     await tamperDb.$executeRaw`UPDATE "AuditEvent" SET "actorId" = 'someone-else' WHERE seq = ${seqs[2]!}`;
     const broken = await verifyAuditLogChain({ db: tamperDb, actor, now: NOW });
-    expect(broken).toEqual({ ok: false, checked: 2, firstBrokenSeq: seqs[2]!.toString(), reason: 'hash_mismatch', verifiedAt: NOW.toISOString() });
+    expect(broken).toMatchObject({ ok: false, checked: 2, firstBrokenSeq: seqs[2]!.toString(), reason: 'hash_mismatch', verifiedAt: NOW.toISOString(), anchor: null });
     const flagged = await tamperDb.auditEvent.findFirst({ where: { action: 'audit.verified' }, orderBy: { seq: 'desc' } });
-    expect(flagged?.data).toEqual({ intact: false, checked: 2, firstBrokenSeq: seqs[2]!.toString(), reason: 'hash_mismatch' });
+    expect(flagged?.data).toEqual({ intact: false, checked: 2, firstBrokenSeq: seqs[2]!.toString(), reason: 'hash_mismatch', anchorId: null });
+  });
+
+  it('a supervisor anchors the head on demand; rows cut off after it are reported against that anchor', async () => {
+    const fresh = anchorDb;
+    const supervisor = await agent('SUPERVISOR', { on: fresh });
+    const actor = actorOf(supervisor)!;
+    for (let i = 0; i < 3; i++) await recordAudit(fresh, { actorType: 'USER', actorId: 'u-1', action: 'passkey.added', data: { i }, occurredAt: NOW });
+    const anchor = await anchorAuditLog({ db: fresh, actor, now: NOW });
+    const head = await fresh.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' } });
+    // The anchor covers the request for it.
+    expect(head).toMatchObject({ action: 'audit.anchored', actorId: supervisor.id });
+    expect(anchor).toMatchObject({ headSeq: head.seq.toString(), reason: 'manual', headHash: Buffer.from(head.hash).toString('hex') });
+    expect(await fresh.webhookDelivery.count({ where: { event: 'audit.anchor' } })).toBe(1);
+
+    await fresh.$executeRaw`DELETE FROM "AuditEvent" WHERE seq >= ${head.seq - 1n}`;
+    const broken = await verifyAuditLogChain({ db: fresh, actor, now: NOW });
+    expect(broken).toMatchObject({ ok: false, reason: 'anchor_missing', anchor: { id: anchor.id, headSeq: anchor.headSeq } });
+    expect(broken.ok === false && broken.explanation).toMatch(new RegExp(`anchor #${anchor.id} .*cut off`));
   });
 });
 
@@ -262,7 +282,7 @@ describe('help analytics', () => {
     // Older than the 30-day window: not counted.
     await fresh.searchQuery.create({ data: { query: 'ancient', hits: 0, engine: 'embedded', createdAt: new Date(now.getTime() - 40 * 86_400_000) } });
 
-    const vote = (slug: string, helpful: boolean) => voteOnArticle({ db: fresh, hmacKey, slug, voterId: randomBytes(16).toString('base64url'), helpful });
+    const vote = (slug: string, helpful: boolean) => voteOnArticle({ db: fresh, hmacKey, slug, voterId: randomBytes(16).toString('base64url'), helpful, ip: nextIp() });
     const votes = async (slug: string, yes: number, no: number) => {
       for (let i = 0; i < yes; i++) await vote(slug, true);
       for (let i = 0; i < no; i++) await vote(slug, false);

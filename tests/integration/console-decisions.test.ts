@@ -27,7 +27,9 @@ const T0 = new Date(Math.floor((Date.now() + 30 * 86_400_000) / 1000) * 1000);
 function harness() {
   const capture = capturingDelivery();
   const scheduler = collectingScheduler();
-  const deps = { db, delivery: capture.delivery, hmacKey, appUrl: APP_URL, schedule: scheduler.schedule, now: T0, ip: nextIp(), userAgent: 'Vitest' };
+  // No cancel window here: these tests are about the decision and its reset; the window (security.md
+  // rule 27) is tested in ticket-owner.test.ts.
+  const deps = { db, delivery: capture.delivery, hmacKey, appUrl: APP_URL, schedule: scheduler.schedule, now: T0, ip: nextIp(), userAgent: 'Vitest', cancelWindowHours: 0 };
   return { capture, scheduler, deps };
 }
 

@@ -11,6 +11,8 @@ import {
   inspectUpload,
   manualReviewFaceCheck,
   MAX_UPLOAD_BYTES,
+  MAX_PIXELS,
+  createDecodePool,
   purgeExpiredDocuments,
   readDocument,
   recordFaceCheckAttempt,
@@ -20,8 +22,9 @@ import {
   type InspectedFile,
   type Inspection,
 } from '@/lib/recovery/documents';
+import { documentDigest } from '@/lib/recovery/documents/store';
 import { useTestDatabase } from '../support/db';
-import { exifIfd0Tags, jpeg, objectStream, pdf, photo, pngClaimingSize, solid } from '../support/images';
+import { exifIfd0Tags, jpeg, objectStream, pdf, photo, png, pngClaimingSize, solid } from '../support/images';
 
 const { db } = await useTestDatabase();
 const masterKey = randomBytes(32);
@@ -164,6 +167,42 @@ describe('upload checks: size, pixels and damage', () => {
     expect(refusal(await inspectUpload({ bytes: pngClaimingSize(1000, 1000), kind: 'ID_FRONT' })).reason).toBe('corrupt');
   });
 
+  // Decompression-bomb guard: pixels per byte, from the header (FREE_PIXELS, MAX_PIXELS_PER_BYTE).
+  it('refuses a tiny PNG of 49 megapixels from its header, without a decode', async () => {
+    const bomb = await solid(7000, 7000, '#ffffff').png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer();
+    expect(7000 * 7000).toBeLessThan(MAX_PIXELS); // under the flat pixel limit: only the ratio stops it
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    // A pool that refuses every decode: a refusal for the ratio proves no decode was asked for.
+    const noDecodes = createDecodePool({ concurrency: 0, queue: 0 });
+    const result = refusal(await inspectUpload({ bytes: bomb, kind: 'ID_FRONT', pool: noDecodes }));
+    expect(result.reason).toBe('too_compressed');
+    expect(result.message).toContain('original photo');
+  });
+
+  it.each([
+    ['a 12-megapixel phone JPEG', () => jpeg(4032, 3024)],
+    ['a 20-megapixel camera JPEG', () => jpeg(5472, 3648)],
+    ['a 150-dpi A4 PNG scan', () => png(1240, 1754)],
+    ['a white 300-dpi A4 PNG scan (about 260 pixels a byte, inside the allowance)', () => solid(2480, 3508, '#ffffff').png().toBuffer()],
+    ['a blank 800 x 1000 PNG (a retake warning, not a refusal)', () => solid(800, 1000, '#fafafa').png().toBuffer()],
+  ])('lets real photos and scans through the pixel-to-byte guard: %s', async (_name, make) => {
+    const bytes = await make();
+    const result = await inspectUpload({ bytes, kind: 'ID_FRONT' });
+    expect(result.ok ? 'accepted' : result.reason).toBe('accepted');
+  });
+
+  it('refuses with a retry message when the decode queue is full, instead of queueing without end', async () => {
+    const pool = createDecodePool({ concurrency: 1, queue: 0 });
+    let release!: () => void;
+    const busy = pool.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const error = await inspectUpload({ bytes: await jpeg(800, 1000), kind: 'ID_FRONT', pool }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'rate_limited', retryAfterSeconds: expect.any(Number) });
+    release();
+    await busy;
+    expect((await inspectUpload({ bytes: await jpeg(800, 1000), kind: 'ID_FRONT', pool })).ok).toBe(true);
+  });
+
   it('refuses a truncated JPEG', async () => {
     const full = await jpeg(800, 1000);
     const result = refusal(await inspectUpload({ bytes: full.subarray(0, Math.floor(full.length * 0.6)), kind: 'ID_FRONT' }));
@@ -239,13 +278,18 @@ describe('upload checks: metadata is stripped (EXIF GPS)', () => {
 });
 
 describe('upload checks: PDF scans of the document sides', () => {
-  it('accepts a plain PDF for the front and back and keeps it as sent', async () => {
+  // Rule 29: a PDF is rendered to page images and only those are kept (documents-pdf.test.ts has
+  // the hostile files).
+  it('accepts a plain PDF for the front and back as an image of its page, never as sent', async () => {
     const file = pdf();
     for (const kind of ['ID_FRONT', 'ID_BACK'] as const) {
-      const { image } = await accepted(file, kind);
-      expect(image.mimeType).toBe('application/pdf');
-      expect(image.data.equals(file)).toBe(true);
-      expect([image.width, image.height]).toEqual([null, null]);
+      const { image, pages, checkResult } = await accepted(file, kind);
+      expect(pages).toHaveLength(1);
+      expect(image.mimeType).toMatch(/^image\/(png|jpeg)$/);
+      expect(image.data.includes('%PDF')).toBe(false);
+      expect(image.width).toBeGreaterThan(600);
+      expect(image.height).toBeGreaterThan(600);
+      expect(checkResult.source).toEqual({ format: 'pdf', page: 1, pages: 1 });
     }
   });
 
@@ -292,7 +336,10 @@ describe('encrypted storage (security.md rule 19)', () => {
     const { image, checkResult } = await accepted(await jpeg(800, 1000));
     const doc = await storeDocument({ db, masterKey, ticketId: ticket.id, kind: 'ID_FRONT', image, checkResult, now: NOW });
     expect(doc).toMatchObject({ ticketId: ticket.id, kind: 'ID_FRONT', mimeType: 'image/jpeg', width: 800, height: 1000, byteSize: image.data.length, createdAt: NOW });
-    expect(doc.sha256).toBe(createHash('sha256').update(image.data).digest('hex'));
+    // Keyed (only the server can confirm a guess about the file), never the plain SHA-256.
+    expect(doc.sha256).toBe(documentDigest(masterKey, image.data));
+    expect(doc.sha256).not.toContain(createHash('sha256').update(image.data).digest('hex'));
+    expect(doc.sha256).not.toBe(documentDigest(randomBytes(32), image.data));
 
     const row = await db.ticketDocument.findUniqueOrThrow({ where: { id: doc.id } });
     expect(row.iv).toHaveLength(12);

@@ -8,7 +8,7 @@ const { db } = await useTestDatabase();
 
 describe('health check', () => {
   it('reports ok when the database answers', async () => {
-    expect(await checkHealth({ db, searchEngine: 'embedded' })).toEqual({ status: 'ok', db: 'ok', search: 'embedded' });
+    expect(await checkHealth({ db, searchEngine: 'embedded' })).toEqual({ status: 'ok', db: 'ok', search: 'embedded', documentTickets: 'ok' });
   });
 
   it('names the database when it is unreachable', async () => {
@@ -18,6 +18,7 @@ describe('health check', () => {
         status: 'degraded',
         db: 'unreachable',
         search: 'embedded',
+        documentTickets: 'unknown',
       });
     } finally {
       await nobody.$disconnect();

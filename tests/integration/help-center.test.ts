@@ -54,9 +54,9 @@ describe('helpfulness votes', () => {
   const voterId = randomBytes(16).toString('base64url');
 
   it('keep one vote per visitor, changeable, with a comment only on "no"', async () => {
-    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: false, comment: 'Steps for iOS are missing' });
+    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: false, comment: 'Steps for iOS are missing', ip: '192.0.2.10' });
     expect(await currentVote(db, hmacKey, 'rename-passkey', voterId)).toEqual({ helpful: false, comment: 'Steps for iOS are missing' });
-    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: true, comment: 'ignored' });
+    await voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId, helpful: true, comment: 'ignored', ip: '192.0.2.10' });
     expect(await currentVote(db, hmacKey, 'rename-passkey', voterId)).toEqual({ helpful: true, comment: null });
     expect(await db.articleVote.count({ where: { slug: 'rename-passkey' } })).toBe(1);
   });
@@ -65,13 +65,30 @@ describe('helpfulness votes', () => {
     const input = voteInput.parse({ helpful: 'no', comment: ' Steps\u0000 for\u0007 iOS\nare missing ' });
     expect(input).toEqual({ helpful: false, comment: 'Steps for iOS\nare missing' });
     const voter = randomBytes(16).toString('base64url');
-    await voteOnArticle({ db, hmacKey, slug: 'what-is-a-passkey', voterId: voter, ...input });
+    await voteOnArticle({ db, hmacKey, slug: 'what-is-a-passkey', voterId: voter, ...input, ip: '192.0.2.11' });
     expect(await currentVote(db, hmacKey, 'what-is-a-passkey', voter)).toEqual({ helpful: false, comment: 'Steps for iOS\nare missing' });
     expect(voteInput.parse({ helpful: 'no', comment: '\u0000\u0001 ' })).toEqual({ helpful: false, comment: undefined });
   });
 
+  it('are limited per client address: ten cookie-less votes from one client do not all count', async () => {
+    const ip = '198.51.100.77';
+    const now = new Date('2026-06-01T12:00:00Z');
+    const outcomes = [];
+    for (let i = 0; i < 10; i++) {
+      // A fresh visitor id each time, as a script that drops the cookie would send.
+      const voterId = randomBytes(16).toString('base64url');
+      outcomes.push(await voteOnArticle({ db, hmacKey, slug: 'recover-account', voterId, helpful: false, comment: `spam ${i}`, ip, now }).then(() => 'counted', (e: AppError) => e.code));
+    }
+    expect(outcomes.filter((o) => o === 'counted')).toHaveLength(3);
+    expect(outcomes.slice(3).every((o) => o === 'rate_limited')).toBe(true);
+    expect(await db.articleVote.count({ where: { slug: 'recover-account' } })).toBe(3);
+    // Someone else, elsewhere, still votes.
+    await voteOnArticle({ db, hmacKey, slug: 'recover-account', voterId: randomBytes(16).toString('base64url'), helpful: true, ip: '203.0.113.200', now });
+    expect(await db.articleVote.count({ where: { slug: 'recover-account' } })).toBe(4);
+  });
+
   it('refuse a malformed visitor id', async () => {
-    await expect(voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId: 'x', helpful: true })).rejects.toBeInstanceOf(AppError);
+    await expect(voteOnArticle({ db, hmacKey, slug: 'rename-passkey', voterId: 'x', helpful: true, ip: '192.0.2.12' })).rejects.toBeInstanceOf(AppError);
   });
 });
 

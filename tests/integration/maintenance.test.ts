@@ -4,10 +4,11 @@ import { hasAuthenticator } from '@/lib/authenticator';
 import { seal } from '@/lib/crypto';
 import { runMaintenance } from '@/lib/maintenance';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
-import { openDocumentTicket, transitionTicket } from '@/lib/recovery/tickets';
+import { transitionTicket } from '@/lib/recovery/tickets';
 import { capturingDelivery } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
+import { openConfirmedTicket } from '../support/tickets';
 
 const { db } = await useTestDatabase();
 const DAY = 86_400_000;
@@ -59,10 +60,12 @@ describe('scheduled housekeeping', () => {
     const approvedWithoutReset = async (minutesAgo: number) => {
       const user = await createUser(db);
       await db.authenticator.create({ data: { userId: user.id, encryptedSecret: seal(randomBytes(32), randomBytes(20), `totp:user:${user.id}`), confirmedAt: now } });
-      const { ticketId } = await openDocumentTicket({ db, ...capturingDelivery(), hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now, schedule: (w) => void w() });
+      const { ticketId } = await openConfirmedTicket({ db, ...capturingDelivery(), hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now, schedule: (w) => void w() });
       await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
       await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
-      await db.$executeRaw`UPDATE "RecoveryTicket" SET "updatedAt" = ${new Date(now.getTime() - minutesAgo * MINUTE)} WHERE "id" = ${ticketId}::uuid`;
+      // Its owner's cancel window (security.md rule 27) passed as long ago as the failure.
+      const then = new Date(now.getTime() - minutesAgo * MINUTE);
+      await db.$executeRaw`UPDATE "RecoveryTicket" SET "updatedAt" = ${then}, "applyNotBefore" = ${then} WHERE "id" = ${ticketId}::uuid`;
       return { ticketId, user };
     };
     const stuck = await approvedWithoutReset(30);

@@ -10,9 +10,9 @@ describe('migrations', () => {
     const tables = rows.map((r) => r.table_name).sort();
     expect(tables).toEqual(
       [
-        'Agent', 'ApiKey', 'ArticleView', 'ArticleVote', 'AuditEvent', 'Authenticator', 'OutboundMessage',
+        'Agent', 'ApiKey', 'ArticleView', 'ArticleVote', 'AuditAnchor', 'AuditEvent', 'Authenticator', 'OutboundMessage',
         'PasskeyCredential', 'RateLimitBucket', 'RecoveryReset', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
-        'SignInEvent', 'TicketDocument', 'TicketMessage', 'TrustedDevice', 'VerificationChallenge',
+        'SignInEvent', 'TicketCancelToken', 'TicketDocument', 'TicketMessage', 'TrustedDevice', 'VerificationChallenge',
         'User', 'VideoAppointment', 'WebAuthnChallenge', 'WebhookDelivery', '_prisma_migrations',
       ].sort(),
     );

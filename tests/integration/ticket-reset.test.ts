@@ -6,11 +6,15 @@ import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
 import { beginAuthenticatorRebind, beginContactRebind, finishAuthenticatorRebind, finishContactRebind, getResetView } from '@/lib/recovery/resets';
 import { applyApprovedTicket, beginTicketCompletion } from '@/lib/recovery/ticket-reset';
-import { openDocumentTicket, transitionTicket } from '@/lib/recovery/tickets';
+import { transitionTicket } from '@/lib/recovery/tickets';
 import { createTrustedDevice, hasApproverDevice } from '@/lib/sessions/devices';
 import { capturingDelivery } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
+import { openConfirmedTicket } from '../support/tickets';
+
+/** Approved a day ago: the owner's cancel window (security.md rule 27, 24 h by default) has passed now. */
+const dayBefore = (now: Date) => new Date(now.getTime() - 24 * 3600_000);
 
 const { db } = await useTestDatabase();
 const hmacKey = randomBytes(32);
@@ -26,10 +30,14 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
     const { delivery, sent } = capturingDelivery();
     const now = new Date();
-    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now, schedule: (w) => void w() });
-    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
-    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
+    const approvedAt = dayBefore(now);
+    const { ticketId } = await openConfirmedTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now: approvedAt, schedule: (w) => void w() });
+    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
+    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
 
+    // At approval nothing changes yet: the owner's cancel window starts (security.md rule 27).
+    expect(await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: approvedAt }, { ticketId, agentId: agent.id })).toMatchObject({ removed: [], proceedsAt: now });
+    expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(true);
     const applied = await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id });
     expect(applied.removed).toEqual(['authenticator']);
     expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(false);
@@ -59,7 +67,7 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     const user = await createUser(db);
     const { delivery } = capturingDelivery();
     const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
-    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PASSKEY_RESET', lostFactors: ['passkey'], ip: nextIp(), now: new Date(), schedule: (w) => void w() });
+    const { ticketId } = await openConfirmedTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PASSKEY_RESET', lostFactors: ['passkey'], ip: nextIp(), now: new Date(), schedule: (w) => void w() });
     await expect(applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: new Date() }, { ticketId, agentId: agent.id })).rejects.toMatchObject({ code: 'conflict' });
     await expect(beginTicketCompletion({ db, hmacKey, now: new Date() }, { token: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'conflict' });
   });
@@ -69,9 +77,13 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     const agent = await db.agent.create({ data: { email: `a-${randomBytes(3).toString('hex')}@example.com`, name: 'Agent' } });
     const { delivery, sent } = capturingDelivery();
     const now = new Date();
-    const { ticketId } = await openDocumentTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PHONE_CHANGE', lostFactors: ['phone'], ip: nextIp(), now, schedule: (w) => void w() });
-    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
-    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
+    const approvedAt = dayBefore(now);
+    const { ticketId } = await openConfirmedTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PHONE_CHANGE', lostFactors: ['phone'], ip: nextIp(), now: approvedAt, schedule: (w) => void w() });
+    await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
+    await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
+    // A contact change waits out the owner's cancel window (security.md rule 27): no link before it.
+    await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: approvedAt }, { ticketId, agentId: agent.id });
+    expect(sent.some((m) => m.purpose === 'ticket-approved')).toBe(false);
     expect((await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id })).removed).toEqual([]);
 
     const token = sent.find((m) => m.purpose === 'ticket-approved')!.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;

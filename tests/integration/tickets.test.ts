@@ -8,6 +8,7 @@ import type { OutgoingMessage } from '@/lib/delivery/types';
 import { JOIN_EARLY_MINUTES, JoinRefused, joinAppointment, requestJoinCode, scheduleAppointment } from '@/lib/recovery/tickets/appointments';
 import {
   REPLY_MAX_LENGTH,
+  confirmTicketContact,
   RESET_TOKEN_TTL_HOURS,
   TICKET_SLA_HOURS,
   TransitionRefused,
@@ -44,7 +45,7 @@ const ALLOWED: Record<TicketStatus, TicketStatus[]> = {
   SUBMITTED: ['IN_REVIEW', 'REJECTED', 'EXPIRED'],
   IN_REVIEW: ['MORE_INFO_REQUESTED', 'APPROVED', 'REJECTED'],
   MORE_INFO_REQUESTED: ['IN_REVIEW', 'REJECTED', 'EXPIRED'],
-  APPROVED: ['COMPLETED', 'EXPIRED'],
+  APPROVED: ['COMPLETED', 'REJECTED', 'EXPIRED'],
   REJECTED: [],
   COMPLETED: [],
   EXPIRED: [],
@@ -160,13 +161,13 @@ describe('ticket transitions against the database (issue 6)', () => {
 // ───────────────────────────── Opening a ticket ─────────────────────────────
 
 describe('opening an identity-document ticket', () => {
-  it('stores the ticket, and emails the reference to the contact address without any link', async () => {
+  it('stores the ticket, sends only a code to the contact address, and emails the reference without any link once the code comes back', async () => {
     const { deps, capture, scheduler } = harness();
     const user = await createUser(db);
     const result = await openDocumentTicket({ ...deps, userId: null, contactEmail: `  ${user.email.toUpperCase()} `, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now: T0 });
     await scheduler.flush();
 
-    expect(Object.keys(result).sort()).toEqual(['reference', 'ticketId']);
+    expect(Object.keys(result).sort()).toEqual(['code', 'reference', 'ticketId']);
     expect(result.reference).toMatch(/^RG-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/);
     const ticket = await db.recoveryTicket.findUniqueOrThrow({ where: { id: result.ticketId } });
     expect(ticket).toMatchObject({
@@ -180,9 +181,14 @@ describe('opening an identity-document ticket', () => {
       slaDueAt: at(TICKET_SLA_HOURS * 3600_000),
     });
     expect(TICKET_SLA_HOURS).toBe(48);
+    expect(ticket.contactUnconfirmedUntil).not.toBeNull();
 
-    expect(capture.sent).toHaveLength(1);
-    const mail = capture.sent[0]!;
+    // Until the address is confirmed it gets its code and nothing else.
+    expect(capture.sent.map((m) => m.purpose)).toEqual(['ticket-contact-code']);
+    const confirmed = await confirmTicketContact({ ...deps, appUrl: 'https://help.example.com', ticketId: result.ticketId, challengeId: result.code.challengeId, code: capture.lastCode(user.email)!, ip: nextIp(), now: T0 });
+    expect(confirmed).toEqual({ status: 'confirmed', ticketId: result.ticketId, reference: result.reference });
+    await scheduler.flush();
+    const mail = capture.sent.find((m) => m.purpose === 'ticket-received')!;
     expect(mail).toMatchObject({ channel: 'email', to: user.email, purpose: 'ticket-received' });
     expect(mail.text).toContain(result.reference);
     expect(mail.html).toContain(result.reference);
@@ -207,11 +213,12 @@ describe('opening an identity-document ticket', () => {
     expect(row).toMatchObject({ userId: null, status: 'SUBMITTED', contactEmail: stranger });
     expect(row.riskSignals).toEqual([expect.objectContaining({ signal: 'no_matching_account' })]);
 
+    // Both get the same code mail, differing only in the code.
     expect(capture.sent.map((m) => m.to)).toEqual([user.email, stranger]);
     const [a, b] = capture.sent as [OutgoingMessage, OutgoingMessage];
     expect(b.subject).toBe(a.subject);
-    expect(b.text.replace(unknown.reference, 'REF')).toBe(a.text.replace(known.reference, 'REF'));
-    expect(b.html!.replaceAll(unknown.reference, 'REF')).toBe(a.html!.replaceAll(known.reference, 'REF'));
+    expect(b.text.replace(b.sensitive![0]!, 'CODE')).toBe(a.text.replace(a.sensitive![0]!, 'CODE'));
+    expect(b.html!.replaceAll(b.sensitive![0]!, 'CODE')).toBe(a.html!.replaceAll(a.sensitive![0]!, 'CODE'));
   });
 
   it('marks a ticket HIGH risk for a high-value account or a contact or factor change in the last 7 days', async () => {

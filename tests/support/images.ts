@@ -127,3 +127,111 @@ export function objectStream(objects: string): Buffer {
     Buffer.from('\nendstream', 'latin1'),
   ]);
 }
+
+/**
+ * A PDF of `pages` pages, each with a line of text and a filled box, so a rendering shows something.
+ * `catalogExtra` and `pageExtra` go into the catalog and every page dictionary. `hidden` objects
+ * (numbered by the caller, from 50 up) are put in a predictor-encoded object stream and found
+ * through a cross-reference stream, the way PDF 1.5 writers compress their dictionaries.
+ */
+export function pdfPages(pages: number, options: { catalogExtra?: string; pageExtra?: string; hidden?: { number: number; body: string }[] } = {}): Buffer {
+  const content = (n: number) => {
+    const text = `BT /F1 36 Tf 72 650 Td (Passport scan, page ${n}) Tj ET 0.1 0.3 0.8 rg 72 120 300 200 re f`;
+    return `<< /Length ${text.length} >>\nstream\n${text}\nendstream`;
+  };
+  // Objects: 1 catalog, 2 pages, 3 font, then per page a page and its content.
+  const pageIds = Array.from({ length: pages }, (_, i) => 4 + i * 2);
+  const bodies: (string | Buffer)[] = [
+    `<< /Type /Catalog /Pages 2 0 R ${options.catalogExtra ?? ''}>>`,
+    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages} >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ...pageIds.flatMap((id, i) => [
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${id + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> ${options.pageExtra ?? ''}>>`,
+      content(i + 1),
+    ]),
+  ];
+
+  const parts: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  let length = parts[0]!.length;
+  const offsets = new Map<number, number>();
+  const add = (number: number, body: string | Buffer) => {
+    offsets.set(number, length);
+    const chunk = Buffer.concat([Buffer.from(`${number} 0 obj\n`, 'latin1'), typeof body === 'string' ? Buffer.from(body, 'latin1') : body, Buffer.from('\nendobj\n', 'latin1')]);
+    parts.push(chunk);
+    length += chunk.length;
+  };
+  bodies.forEach((body, index) => add(index + 1, body));
+
+  const hidden = options.hidden ?? [];
+  if (hidden.length === 0) {
+    const xref =
+      `xref\n0 ${bodies.length + 1}\n0000000000 65535 f \n` +
+      [...offsets.values()].map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('') +
+      `trailer\n<< /Size ${bodies.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`;
+    return Buffer.concat([...parts, Buffer.from(xref, 'latin1')]);
+  }
+
+  // ISO 32000-1 §7.5.8: a cross-reference stream; type 1 = offset, type 2 = (object stream, index).
+  const streamNumber = bodies.length + 1;
+  add(streamNumber, predictorObjectStream(hidden));
+  const xrefNumber = streamNumber + 1;
+  const xrefOffset = length;
+  const size = Math.max(xrefNumber, ...hidden.map((h) => h.number)) + 1;
+  const rows = Buffer.alloc(size * 7);
+  for (let n = 0; n < size; n++) {
+    const at = n * 7;
+    const inStream = hidden.findIndex((h) => h.number === n);
+    if (n === xrefNumber) {
+      rows[at] = 1;
+      rows.writeUInt32BE(xrefOffset, at + 1);
+    } else if (offsets.has(n)) {
+      rows[at] = 1;
+      rows.writeUInt32BE(offsets.get(n)!, at + 1);
+    } else if (inStream >= 0) {
+      rows[at] = 2;
+      rows.writeUInt32BE(streamNumber, at + 1);
+      rows.writeUInt16BE(inStream, at + 5);
+    } else {
+      rows.writeUInt16BE(n === 0 ? 65535 : 0, at + 5);
+    }
+  }
+  const xrefData = deflateSync(rows);
+  add(
+    xrefNumber,
+    Buffer.concat([
+      Buffer.from(`<< /Type /XRef /Size ${size} /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length ${xrefData.length} >>\nstream\n`, 'latin1'),
+      xrefData,
+      Buffer.from('\nendstream', 'latin1'),
+    ]),
+  );
+  return Buffer.concat([...parts, Buffer.from(`startxref\n${xrefOffset}\n%%EOF\n`, 'latin1')]);
+}
+
+/**
+ * An object stream whose data is Flate-compressed after a PNG "Sub" predictor (ISO 32000-1
+ * §7.4.4.4, /DecodeParms << /Predictor 11 >>): once inflated, the bytes are differences between
+ * neighbours, so a scan that inflates without undoing the predictor sees no names at all, while a
+ * reader sees the dictionaries.
+ */
+export function predictorObjectStream(entries: { number: number; body: string }[]): Buffer {
+  let header = '';
+  let bodies = '';
+  for (const entry of entries) {
+    header += `${entry.number} ${bodies.length} `;
+    bodies += `${entry.body}\n`;
+  }
+  const raw = Buffer.from(header + bodies, 'latin1');
+  // One row as wide as the data: filter byte 1 (Sub), then each byte minus the one before it.
+  const row = Buffer.alloc(raw.length + 1);
+  row[0] = 1;
+  for (let i = 0; i < raw.length; i++) row[i + 1] = (raw[i]! - (i > 0 ? raw[i - 1]! : 0)) & 0xff;
+  const data = deflateSync(row);
+  return Buffer.concat([
+    Buffer.from(
+      `<< /Type /ObjStm /N ${entries.length} /First ${header.length} /Filter /FlateDecode /DecodeParms << /Predictor 11 /Columns ${raw.length} >> /Length ${data.length} >>\nstream\n`,
+      'latin1',
+    ),
+    data,
+    Buffer.from('\nendstream', 'latin1'),
+  ]);
+}

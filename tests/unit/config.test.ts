@@ -6,6 +6,7 @@ const valid = {
   DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/regain',
   AUTH_SECRET: 'x'.repeat(43),
   HMAC_KEY: key,
+  AUDIT_KEY: key,
   ENCRYPTION_KEY: key,
 };
 
@@ -28,11 +29,20 @@ describe('config', () => {
     expect(config.hmacKey).toHaveLength(32);
   });
 
+  it('TICKET_CANCEL_WINDOW_HOURS: 24 by default, whole hours up to a week (security.md rule 27)', () => {
+    expect(parseConfig(valid).ticketCancelWindowHours).toBe(24);
+    expect(parseConfig({ ...valid, TICKET_CANCEL_WINDOW_HOURS: '48' }).ticketCancelWindowHours).toBe(48);
+    expect(parseConfig({ ...valid, TICKET_CANCEL_WINDOW_HOURS: '0' }).ticketCancelWindowHours).toBe(0);
+    for (const bad of ['-1', '1.5', '169', 'a day']) expect(problemsOf({ ...valid, TICKET_CANCEL_WINDOW_HOURS: bad }).join()).toMatch(/TICKET_CANCEL_WINDOW_HOURS must be a whole number of hours/);
+  });
+
   it.each([
     ['DATABASE_URL', { ...valid, DATABASE_URL: undefined }, /DATABASE_URL is required/],
     ['DATABASE_URL', { ...valid, DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     ['AUTH_SECRET', { ...valid, AUTH_SECRET: 'short' }, /AUTH_SECRET must be at least 32/],
     ['HMAC_KEY', { ...valid, HMAC_KEY: 'abc' }, /HMAC_KEY must be 32 random bytes/],
+    ['AUDIT_KEY missing', { ...valid, AUDIT_KEY: undefined }, /AUDIT_KEY/],
+    ['AUDIT_KEY', { ...valid, AUDIT_KEY: 'abc' }, /AUDIT_KEY must be 32 random bytes/],
     ['ENCRYPTION_KEY', { ...valid, ENCRYPTION_KEY: undefined }, /ENCRYPTION_KEY/],
     ['MEILISEARCH_URL', { ...valid, MEILISEARCH_URL: 'not a url' }, /MEILISEARCH_URL must be a URL/],
     ['APP_URL', { ...valid, NODE_ENV: 'production', APP_URL: 'http://regain.example' }, /APP_URL must use https/],
@@ -49,7 +59,7 @@ describe('config', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(problemsOf({})).toHaveLength(4);
+    expect(problemsOf({})).toHaveLength(5);
   });
 
   it('allows the test clock on a localhost server only', () => {

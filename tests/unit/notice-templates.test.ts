@@ -124,3 +124,19 @@ describe('security notice SMS', () => {
     );
   });
 });
+
+describe('recovery ticket notices (security.md rule 27): the one link a notice carries cancels the request', () => {
+  const cancelUrl = `https://help.example.com/recover/cancel#${'A'.repeat(43)}`;
+  it.each(['recovery_ticket_opened', 'recovery_ticket_approved'] as const)('%s: email and SMS carry the cancel link; the approval says when it goes ahead', (change) => {
+    const proceedsAt = change === 'recovery_ticket_approved' ? HOLD_END : undefined;
+    const email = securityNoticeEmail({ change, at: AT, context: { cancelUrl, proceedsAt } });
+    expect(email.text).toContain(cancelUrl);
+    expect(email.html).toContain(`href="${cancelUrl}"`);
+    expect(email.html).toMatch(/This wasn&#39;t me/);
+    expect(email.subject).not.toContain('http');
+    if (proceedsAt) expect(email.text).toContain('It goes ahead at 2 May 2026 at 10:07 UTC unless you cancel it before then.');
+    const sms = securityNoticeSms({ change, at: AT, context: { cancelUrl } });
+    expect(sms.text).toContain(`Cancel: ${cancelUrl}`);
+    expect(sms.text).toMatch(/^[\x20-\x7e]+$/);
+  });
+});

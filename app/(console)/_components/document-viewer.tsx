@@ -23,15 +23,10 @@ export function DocumentViewer({
   const [state, setState] = useState<'idle' | 'loading' | 'shown' | 'failed'>('idle');
   const href = `/console/tickets/${ticketId}/documents/${documentId}`;
 
+  // Rule 29: agents only receive pixels. New PDF uploads are stored as page images; a PDF kept as
+  // sent by an older version is not served, so the agent asks for a new upload instead.
   if (isPdf) {
-    return (
-      <div className="space-y-1">
-        <a href={href} download className="inline-flex min-h-11 items-center rounded-lg border border-line px-4 text-sm font-semibold text-accent hover:bg-accent-soft">
-          Download PDF
-        </a>
-        <p className="text-xs text-muted">PDFs are not watermarked. The download is recorded; delete your copy when you are done.</p>
-      </div>
-    );
+    return <p className="text-sm text-muted">This file was uploaded as a PDF and can’t be shown. Ask the person to upload the document again.</p>;
   }
 
   return (

@@ -17,6 +17,12 @@ import { AppError } from '@/lib/errors';
  * - SUPERVISOR and ADMIN: view, work and assign every ticket, open its documents, and confirm
  *   high-risk approvals that are not their own.
  * - Nobody, of any role, confirms their own approval.
+ * - Nobody decides (approves, confirms or rejects) a ticket they are a party to (rule 12, conflicts
+ *   of interest; refuseConflictedDecision). Tickets are opened only by the person recovering, never
+ *   by an agent, so the "opener" of a request is its contact identity: the address it was opened
+ *   from and the account it targets. An agent whose own contact (agents have an email and no phone)
+ *   matches the ticket's contact address or the account's email or phone is that opener, and the
+ *   opener of a request is never its approver.
  * - A deactivated agent can do nothing (the role and the active flag are read fresh on every call,
  *   so a demotion or deactivation takes effect at once).
  *
@@ -176,4 +182,61 @@ export function refusalFor(agent: ActingAgent, ticket: TicketAccessFacts, need: 
     default:
       return forbidden('You can look at this request, but only its assignee or a supervisor can work on it.');
   }
+}
+
+// ── Conflicts of interest ────────────────────────────────────────────────────
+
+/**
+ * An address as a person controls it: case folded, and a "+tag" dropped from the local part, since
+ * name+x@host reaches the same mailbox as name@host.
+ */
+export function mailboxOf(email: string): string {
+  const [local = '', domain = ''] = email.trim().toLowerCase().split(/@(?=[^@]*$)/);
+  return `${local.split('+')[0]}@${domain}`;
+}
+
+/** Does the agent's own contact match a contact of the request (the pure rule, for tests and pages)? */
+export function isPartyTo(agentContact: { email: string; phone?: string | null | undefined }, parties: { contactEmail: string | null; accountEmail: string | null; accountPhone: string | null }): boolean {
+  const mine = mailboxOf(agentContact.email);
+  const emails = [parties.contactEmail, parties.accountEmail].filter((e): e is string => Boolean(e)).map(mailboxOf);
+  if (emails.includes(mine)) return true;
+  const phone = agentContact.phone?.replace(/[^\d+]/g, '');
+  return Boolean(phone && parties.accountPhone && phone === parties.accountPhone.replace(/[^\d+]/g, ''));
+}
+
+/**
+ * Refuses a decision on a ticket the agent is a party to (see the module comment). Called by every
+ * decision use case after authorizeTicket; the refusal is audited like any other (rule 20).
+ */
+export async function refuseConflictedDecision(options: {
+  db: Db;
+  agent: ActingAgent;
+  ticketId: string;
+  now: Date;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+}): Promise<void> {
+  const { db, agent } = options;
+  const [me, ticket] = await Promise.all([
+    db.agent.findUnique({ where: { id: agent.id }, select: { email: true } }),
+    db.recoveryTicket.findUnique({ where: { id: options.ticketId }, select: { contactEmail: true, user: { select: { email: true, phone: true } } } }),
+  ]);
+  if (!me || !ticket) return;
+  if (!isPartyTo(me, { contactEmail: ticket.contactEmail, accountEmail: ticket.user?.email ?? null, accountPhone: ticket.user?.phone ?? null })) return;
+  await recordAudit(db, {
+    actorType: 'AGENT',
+    actorId: agent.id,
+    action: 'ticket.decision_refused',
+    subjectType: 'ticket',
+    subjectId: options.ticketId,
+    ip: options.ip,
+    userAgent: options.userAgent?.slice(0, 300),
+    data: { why: 'conflict_of_interest' },
+    occurredAt: options.now,
+  });
+  throw new AppError({
+    code: 'forbidden',
+    userMessage: 'This request is from your own email address or account, so you cannot decide it. Ask a colleague or a supervisor to take it.',
+    internalMessage: 'console: decision refused, agent is a party to the ticket',
+  });
 }

@@ -9,7 +9,7 @@ import { applyApprovedTicket } from '@/lib/recovery/ticket-reset';
 import { assessTicketRisk, type RiskSignal, type Schedule, transitionTicket } from '@/lib/recovery/tickets';
 import { backgroundSchedule } from '@/lib/recovery/tickets/challenges';
 import { cleanMessage } from '@/lib/recovery/tickets/status';
-import { type ActingAgent, authorizeTicket, mayAccess, refusalFor, ticketNotFound, type TicketAccessFacts } from './access';
+import { type ActingAgent, authorizeTicket, mayAccess, refuseConflictedDecision, refusalFor, ticketNotFound, type TicketAccessFacts } from './access';
 import { auditFor, type ConsoleRequest, TX } from './work';
 
 /**
@@ -38,11 +38,15 @@ export type DecisionDeps = {
   appUrl: string;
   /** Background work (mail); Next's after() in routes, a collector in tests. */
   schedule?: Schedule | undefined;
+  /** security.md rule 27: the owner's cancel window (config TICKET_CANCEL_WINDOW_HOURS). */
+  cancelWindowHours?: number | undefined;
 };
 
 export type ApprovalOutcome =
   | { outcome: 'waiting_for_second_approver' }
-  | { outcome: 'approved'; removed: string[]; holdEndsAt: Date; linkExpiresAt: Date };
+  // proceedsAt: the approval waits out the owner's cancel window (security.md rule 27) until then;
+  // holdEndsAt and linkExpiresAt are null until it has gone ahead.
+  | { outcome: 'approved'; removed: string[]; holdEndsAt: Date | null; linkExpiresAt: Date | null; proceedsAt: Date | null };
 
 type Locked = TicketAccessFacts & { id: string; userId: string | null; riskLevel: RiskLevel; riskSignals: unknown };
 
@@ -68,6 +72,7 @@ const conflict = (userMessage: string) => new AppError({ code: 'conflict', userM
 export async function approveTicket(options: ConsoleRequest & DecisionDeps & { note?: string | undefined }): Promise<ApprovalOutcome> {
   const { db, now } = options;
   const { agent, ticket } = await authorizeTicket({ ...options, need: 'work' });
+  await refuseConflictedDecision({ ...options, agent, ticketId: ticket.id });
   if (!ticket.userId) throw conflict('This request does not match an account, so there is nothing to reset. Reject it instead.');
   if (ticket.status !== 'IN_REVIEW') throw conflict(ticket.status === 'APPROVED' ? 'This request is already approved.' : 'Only a request that is in review can be approved.');
   const note = options.note?.trim() ? cleanMessage(options.note, 'note') : undefined;
@@ -116,6 +121,7 @@ export async function approveTicket(options: ConsoleRequest & DecisionDeps & { n
 export async function confirmApproval(options: ConsoleRequest & DecisionDeps): Promise<ApprovalOutcome & { outcome: 'approved' }> {
   const { db, now } = options;
   const { agent, ticket } = await authorizeTicket({ ...options, need: 'confirm' });
+  await refuseConflictedDecision({ ...options, agent, ticketId: ticket.id });
   const audit = auditFor(options, agent.id);
 
   await db.$transaction(async (tx) => {
@@ -136,7 +142,7 @@ export async function confirmApproval(options: ConsoleRequest & DecisionDeps): P
 async function runReset(options: ConsoleRequest & DecisionDeps, agentId: string): Promise<ApprovalOutcome & { outcome: 'approved' }> {
   try {
     const effect = await applyApprovedTicket(
-      { db: options.db, delivery: options.delivery, hmacKey: options.hmacKey, appUrl: options.appUrl, now: options.now, ...(options.schedule ? { schedule: options.schedule } : {}) },
+      { db: options.db, delivery: options.delivery, hmacKey: options.hmacKey, appUrl: options.appUrl, now: options.now, cancelWindowHours: options.cancelWindowHours, ...(options.schedule ? { schedule: options.schedule } : {}) },
       { ticketId: options.ticketId, agentId },
     );
     return { outcome: 'approved', ...effect };
@@ -211,6 +217,7 @@ export async function rejectTicket(
   const note = options.note?.trim() ? cleanMessage(options.note, 'note') : undefined;
   if (!note) throw validationError({ note: ['Write a short note for the file: what you checked and why it is not approved.'] });
   const { agent, ticket } = await authorizeTicket({ ...options, need: 'work' });
+  await refuseConflictedDecision({ ...options, agent, ticketId: ticket.id });
   const audit = auditFor(options, agent.id);
 
   const rejected = await db.$transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import type { Db } from '@/lib/db/client';
 import type { DocumentKind } from '@/lib/db/generated/enums';
+import { AppError } from '@/lib/errors';
 import { readDocument } from '@/lib/recovery/documents';
 import { authorizeTicket, type ConsoleAgentRef } from './access';
 import { watermarkImage } from './watermark';
@@ -11,13 +12,11 @@ import { watermarkImage } from './watermark';
  * (readDocument looks it up by both ids, so an id from another ticket opens nothing); readDocument
  * decrypts it and records the view.
  *
- * Images come back re-encoded with the watermark. PDFs cannot be drawn on here (sharp's prebuilt
- * binaries do not render PDF), so they come back as they are, to be downloaded, and the console
- * says that they carry no watermark. The view is audited the same way.
+ * Images come back re-encoded with the watermark. Agents only ever receive pixels (rule 29):
+ * uploaded PDFs are stored as rendered page images, and a row from before that (a PDF kept as sent)
+ * is not handed out at all; the person is asked to upload it again.
  */
-export type AgentDocument =
-  | { kind: DocumentKind; format: 'image'; mimeType: 'image/jpeg' | 'image/png'; bytes: Buffer; watermarked: true }
-  | { kind: DocumentKind; format: 'pdf'; mimeType: 'application/pdf'; bytes: Buffer; watermarked: false; fileName: string };
+export type AgentDocument = { kind: DocumentKind; format: 'image'; mimeType: 'image/jpeg' | 'image/png'; bytes: Buffer; watermarked: true };
 
 export async function openDocumentForAgent(options: {
   db: Db;
@@ -39,10 +38,14 @@ export async function openDocumentForAgent(options: {
     viewer: { actorType: 'AGENT', actorId: agent.id, ip: options.ip ?? null, userAgent: options.userAgent?.slice(0, 300) ?? null },
     now,
   });
-  if (opened.mimeType === 'application/pdf') {
-    return { kind: opened.kind, format: 'pdf', mimeType: 'application/pdf', bytes: opened.bytes, watermarked: false, fileName: `${ticket.reference}-${opened.kind.toLowerCase()}.pdf` };
+  if (opened.mimeType !== 'image/png' && opened.mimeType !== 'image/jpeg') {
+    throw new AppError({
+      code: 'not_found',
+      userMessage: 'This file was uploaded as a PDF and is not available as images. Ask the person to upload the document again.',
+      internalMessage: `Document ${opened.id} is ${opened.mimeType}; only images are served (rule 29)`,
+    });
   }
-  const mimeType = opened.mimeType === 'image/png' ? 'image/png' : 'image/jpeg';
+  const mimeType = opened.mimeType;
   const stamp = `${agent.name} · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${ticket.reference} · Regain confidential`;
   return { kind: opened.kind, format: 'image', mimeType, bytes: await watermarkImage({ bytes: opened.bytes, mimeType, text: stamp }), watermarked: true };
 }

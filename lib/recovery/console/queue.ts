@@ -159,7 +159,8 @@ export function queueQuery(options: { agent: ActingAgent; filters: QueueFilters;
   const column = Prisma.raw(sort === 'sla' ? '"slaDueAt"' : '"createdAt"');
   const direction = Prisma.raw(sort === 'newest' ? 'DESC' : 'ASC');
 
-  const conditions: Prisma.Sql[] = [];
+  // A ticket whose contact address has not been confirmed with its code is not a request yet.
+  const conditions: Prisma.Sql[] = [Prisma.sql`"contactUnconfirmedUntil" IS NULL`];
   if (filters.risk) conditions.push(Prisma.sql`"riskLevel" = CAST(${filters.risk} AS "RiskLevel")`);
   if (filters.awaitingSecondApproval) conditions.push(Prisma.sql`"approvedById" IS NOT NULL AND "confirmedById" IS NULL`);
   if (filters.assignee === 'unassigned') conditions.push(Prisma.sql`"assigneeId" IS NULL`);

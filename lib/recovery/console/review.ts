@@ -66,6 +66,8 @@ export type TicketReview = {
     deleted: boolean;
     checksOk: boolean | null;
     problems: string[];
+    /** Set when the image is one rendered page of an uploaded PDF (rule 29). */
+    pdfPage: { page: number; pages: number } | null;
   }[];
   appointments: {
     id: string;
@@ -322,11 +324,12 @@ function riskSignalsOf(value: unknown): RiskSignal[] {
   });
 }
 
-function checkSummary(value: unknown): { checksOk: boolean | null; problems: string[] } {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { checksOk: null, problems: [] };
-  const { ok, problems } = value as { ok?: unknown; problems?: unknown };
+function checkSummary(value: unknown): { checksOk: boolean | null; problems: string[]; pdfPage: { page: number; pages: number } | null } {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { checksOk: null, problems: [], pdfPage: null };
+  const { ok, problems, source } = value as { ok?: unknown; problems?: unknown; source?: { page?: unknown; pages?: unknown } };
+  const pdfPage = source && typeof source.page === 'number' && typeof source.pages === 'number' ? { page: source.page, pages: source.pages } : null;
   const texts = Array.isArray(problems)
     ? problems.flatMap((p) => (typeof p === 'string' ? [p] : p && typeof p === 'object' && typeof (p as { message?: unknown }).message === 'string' ? [(p as { message: string }).message] : []))
     : [];
-  return { checksOk: typeof ok === 'boolean' ? ok : null, problems: texts.slice(0, 20) };
+  return { checksOk: typeof ok === 'boolean' ? ok : null, problems: texts.slice(0, 20), pdfPage };
 }

@@ -73,19 +73,31 @@ export async function attachTicketDocument(options: {
     if (attempt.outcome.status === 'retry') return { status: 'refused', kind, message: attempt.outcome.message, faceCheck };
   }
 
-  const stored = await storeDocument({ db, masterKey, ticketId, kind, image: inspection.image, checkResult: inspection.checkResult, now });
-  // Rule 20: every ticket action is recorded. Sizes and kinds only; never the file or its name.
-  await recordAudit(db, {
-    actorType: 'ANONYMOUS',
-    action: 'ticket.document_uploaded',
-    subjectType: 'ticket',
-    subjectId: ticketId,
-    ip: options.ip,
-    userAgent: options.userAgent?.slice(0, 300) ?? null,
-    data: { documentId: stored.id, kind, mimeType: stored.mimeType, byteSize: stored.byteSize, warnings: inspection.checkResult.problems.map((p) => p.code) },
-    occurredAt: now,
-  });
-  return { status: 'accepted', kind, warnings: inspection.checkResult.problems.map((p) => p.message), ...(faceCheck ? { faceCheck } : {}) };
+  // A PDF arrives as one image per rendered page (rule 29); each page is its own document row.
+  const warnings = new Set<string>();
+  for (const page of inspection.pages) {
+    const stored = await storeDocument({ db, masterKey, ticketId, kind, image: page.image, checkResult: page.checkResult, now });
+    // Rule 20: every ticket action is recorded. Sizes and kinds only; never the file or its name.
+    await recordAudit(db, {
+      actorType: 'ANONYMOUS',
+      action: 'ticket.document_uploaded',
+      subjectType: 'ticket',
+      subjectId: ticketId,
+      ip: options.ip,
+      userAgent: options.userAgent?.slice(0, 300) ?? null,
+      data: {
+        documentId: stored.id,
+        kind,
+        mimeType: stored.mimeType,
+        byteSize: stored.byteSize,
+        warnings: page.checkResult.problems.map((p) => p.code),
+        ...(page.checkResult.source ? { source: page.checkResult.source } : {}),
+      },
+      occurredAt: now,
+    });
+    for (const problem of page.checkResult.problems) warnings.add(problem.message);
+  }
+  return { status: 'accepted', kind, warnings: [...warnings], ...(faceCheck ? { faceCheck } : {}) };
 }
 
 async function faceState(db: Db, ticketId: string, now: Date): Promise<FaceCheckState> {

@@ -16,8 +16,13 @@ export {
   type InspectedFile,
   type Inspection,
   type InspectUploadInput,
+  type InspectedPage,
   type StoredMimeType,
+  FREE_PIXELS,
+  MAX_PIXELS_PER_BYTE,
 } from './inspect';
+export { createDecodePool, decodePool, DECODE_CONCURRENCY, DECODE_QUEUE, type DecodePool } from './decode-pool';
+export { MAX_PDF_PAGES, PDF_RENDER_SIDE, PDF_RENDER_TIMEOUT_MS } from './render-pdf';
 export { DocumentUnreadableError } from './envelope';
 export {
   storeDocument,

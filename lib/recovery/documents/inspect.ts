@@ -1,8 +1,10 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { DocumentKind } from '@/lib/db/generated/client';
 import { sniffType, type SniffedType } from './detect';
+import { decodePool, type DecodePool } from './decode-pool';
 import { checkPdf } from './pdf';
 import { measureQuality, type QualityProblem } from './quality';
+import { MAX_PDF_PAGES, renderPdfPages } from './render-pdf';
 
 // Decoded identity photos must not linger in sharp's in-process cache after a request (rule 19).
 sharp.cache(false);
@@ -19,6 +21,18 @@ sharp.cache(false);
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Pixel-flood guard (rule 18: "e.g. > 50 megapixels"), checked from the header before decoding. */
 export const MAX_PIXELS = 50_000_000;
+/**
+ * Decompression-bomb guard (rule 18), also from the header before decoding: decoding costs CPU per
+ * pixel, not per byte, so a 47 KB PNG that unpacks to 49 megapixels costs as much as a 20 MB one.
+ * Up to FREE_PIXELS (a 16-megapixel phone photo) any file size is fine, since a blank or dark photo
+ * compresses very well and is only a reason to retake (see quality.ts). Beyond that, every
+ * MAX_PIXELS_PER_BYTE pixels need a byte of file. Measured on the fixtures in tests/support/images.ts:
+ * camera-like JPEG/WebP photos carry 5-7 pixels per byte, a photo-like PNG scan well under 1, and
+ * even a perfectly white 300-dpi A4 PNG (8.7 MP) about 260, which the allowance covers. A 49 MP PNG
+ * of 47 KB carries about 1,000.
+ */
+export const FREE_PIXELS = 16_000_000;
+export const MAX_PIXELS_PER_BYTE = 32;
 /** Shorter side, in pixels, below which the text on a card (or a face) cannot be read reliably. */
 export const MIN_SHORT_SIDE: Record<DocumentKind, number> = { ID_FRONT: 600, ID_BACK: 600, EXTRA: 600, SELFIE: 480 };
 /**
@@ -40,15 +54,22 @@ export type DocumentProblem =
   | 'pdf_uncheckable'
   | 'corrupt'
   | 'too_many_pixels'
+  | 'too_compressed'
+  | 'pdf_too_many_pages'
+  | 'pdf_unrenderable'
   | 'too_small';
 
 /** Something worth retaking, but not a reason to refuse the file. */
 export type DocumentWarning = { code: QualityProblem; message: string };
 
-/** What is stored in TicketDocument.checkResult and shown back with the preview. */
-export type DocumentCheckResult = { ok: true; problems: DocumentWarning[] };
+/**
+ * What is stored in TicketDocument.checkResult and shown back with the preview. `source` says that
+ * the image is one rendered page of an uploaded PDF (rule 29: the PDF itself is not kept).
+ */
+export type DocumentCheckResult = { ok: true; problems: DocumentWarning[]; source?: { format: 'pdf'; page: number; pages: number } };
 
-export type StoredMimeType = 'image/jpeg' | 'image/png' | 'application/pdf';
+/** Only images are ever stored: photos re-encoded, PDFs rendered page by page (rule 29). */
+export type StoredMimeType = 'image/jpeg' | 'image/png';
 
 declare const inspectedBrand: unique symbol;
 /**
@@ -57,15 +78,19 @@ declare const inspectedBrand: unique symbol;
  */
 export type InspectedFile = {
   readonly mimeType: StoredMimeType;
-  /** Null for PDFs, which are stored as sent and not rendered here. */
-  readonly width: number | null;
-  readonly height: number | null;
+  readonly width: number;
+  readonly height: number;
   readonly data: Buffer;
   readonly [inspectedBrand]: true;
 };
 
+/**
+ * `image` is the file to store; a PDF gives one image per page in `pages` (a photo gives one), each
+ * with its own check result, and `image`/`checkResult` are its first page.
+ */
+export type InspectedPage = { image: InspectedFile; checkResult: DocumentCheckResult };
 export type Inspection =
-  | { ok: true; image: InspectedFile; checkResult: DocumentCheckResult }
+  | { ok: true; image: InspectedFile; checkResult: DocumentCheckResult; pages: InspectedPage[] }
   | { ok: false; reason: DocumentProblem; message: string };
 
 export type InspectUploadInput = {
@@ -76,6 +101,8 @@ export type InspectUploadInput = {
    * accepted so callers can pass what they have without it mattering.
    */
   declaredName?: string | undefined;
+  /** The bounded pool decodes run in; the process-wide one unless a test passes its own. */
+  pool?: DecodePool | undefined;
 };
 
 const PDF_KINDS: ReadonlySet<DocumentKind> = new Set(['ID_FRONT', 'ID_BACK']);
@@ -83,29 +110,55 @@ const EXPECTED_FORMAT: Record<'jpeg' | 'png' | 'webp' | 'heic', Metadata['format
 
 export async function inspectUpload(input: InspectUploadInput): Promise<Inspection> {
   const { bytes, kind } = input;
+  const pool = input.pool ?? decodePool;
   if (bytes.length === 0) return refuse('empty', kind);
   if (bytes.length > MAX_UPLOAD_BYTES) return refuse('too_large', kind);
 
   const type = sniffType(bytes);
   if (type === 'unknown') return refuse('unsupported_type', kind);
-  if (type === 'pdf') return inspectPdf(bytes, kind);
-  return inspectImage(bytes, type, kind);
+  if (type === 'pdf') return inspectPdf(bytes, kind, pool);
+  return inspectImage(bytes, type, kind, pool);
 }
 
-function inspectPdf(bytes: Buffer, kind: DocumentKind): Inspection {
+/**
+ * Rule 29: a PDF is rendered to page images and only those are kept. The structural check runs
+ * first as a cheap early refusal with a clearer message (encryption, attachments, polyglots); it is
+ * not what keeps agents safe, since it cannot see everything (e.g. predictor-encoded streams). The
+ * rendering is: whatever the PDF carries, the agent only ever gets pixels.
+ */
+async function inspectPdf(bytes: Buffer, kind: DocumentKind, pool: DecodePool): Promise<Inspection> {
   if (!PDF_KINDS.has(kind)) return refuse('pdf_not_allowed', kind);
   const verdict = checkPdf(bytes);
   if (!verdict.ok) return refuse(verdict.reason, kind);
-  // PDFs are kept as sent: sharp's prebuilt binaries cannot render them, so there is nothing to
-  // re-encode with. That is why the structural check above refuses anything active.
-  return {
-    ok: true,
-    image: inspected({ mimeType: 'application/pdf', width: null, height: null, data: Buffer.from(bytes) }),
-    checkResult: { ok: true, problems: [] },
-  };
+
+  return pool.run(async () => {
+    const rendered = await renderPdfPages(bytes);
+    if (!rendered.ok) return refuse(rendered.reason, kind);
+    const pages: InspectedPage[] = [];
+    for (const [index, pagePng] of rendered.pages.entries()) {
+      // The rendered page goes through the same re-encoding as a photo: a fresh file, no metadata.
+      let encoded: Awaited<ReturnType<typeof reencode>>;
+      try {
+        encoded = await reencode(pagePng, true);
+      } catch {
+        return refuse('pdf_unrenderable', kind);
+      }
+      if (Math.min(encoded.info.width, encoded.info.height) < MIN_SHORT_SIDE[kind]) return refuse('too_small', kind);
+      const quality = await measureQuality(encoded.data);
+      pages.push({
+        image: inspected({ mimeType: encoded.mimeType, width: encoded.info.width, height: encoded.info.height, data: encoded.data }),
+        checkResult: {
+          ok: true,
+          problems: quality.problems.map((code) => ({ code, message: WARNING_MESSAGES[code] })),
+          source: { format: 'pdf', page: index + 1, pages: rendered.pages.length },
+        },
+      });
+    }
+    return { ok: true, image: pages[0]!.image, checkResult: pages[0]!.checkResult, pages };
+  });
 }
 
-async function inspectImage(bytes: Buffer, type: Exclude<SniffedType, 'pdf' | 'unknown'>, kind: DocumentKind): Promise<Inspection> {
+async function inspectImage(bytes: Buffer, type: Exclude<SniffedType, 'pdf' | 'unknown'>, kind: DocumentKind, pool: DecodePool): Promise<Inspection> {
   const unreadable = type === 'heic' ? 'heic_unreadable' : 'corrupt';
 
   // Header only: sharp reads dimensions without decoding pixels, so a small file that claims to
@@ -122,23 +175,25 @@ async function inspectImage(bytes: Buffer, type: Exclude<SniffedType, 'pdf' | 'u
   // Only HEVC-coded HEIF is HEIC; an AVIF under a generic HEIF brand is not on the list (rule 18).
   if (type === 'heic' && metadata.compression !== 'hevc') return refuse('unsupported_type', kind);
   if (!metadata.width || !metadata.height) return refuse('corrupt', kind);
-  if (metadata.width * metadata.height > MAX_PIXELS) return refuse('too_many_pixels', kind);
+  const pixels = metadata.width * metadata.height;
+  if (pixels > MAX_PIXELS) return refuse('too_many_pixels', kind);
+  if (pixels > FREE_PIXELS && pixels > bytes.length * MAX_PIXELS_PER_BYTE) return refuse('too_compressed', kind);
   if (Math.min(metadata.width, metadata.height) < MIN_SHORT_SIDE[kind]) return refuse('too_small', kind);
 
-  let encoded: { data: Buffer; info: OutputInfo; mimeType: 'image/jpeg' | 'image/png' };
-  try {
-    encoded = await reencode(bytes, type === 'png');
-  } catch (error) {
-    if (error instanceof Error && /pixel limit/i.test(error.message)) return refuse('too_many_pixels', kind);
-    return refuse(unreadable, kind);
-  }
+  return pool.run(async () => {
+    let encoded: { data: Buffer; info: OutputInfo; mimeType: 'image/jpeg' | 'image/png' };
+    try {
+      encoded = await reencode(bytes, type === 'png');
+    } catch (error) {
+      if (error instanceof Error && /pixel limit/i.test(error.message)) return refuse('too_many_pixels', kind);
+      return refuse(unreadable, kind);
+    }
 
-  const quality = await measureQuality(encoded.data);
-  return {
-    ok: true,
-    image: inspected({ mimeType: encoded.mimeType, width: encoded.info.width, height: encoded.info.height, data: encoded.data }),
-    checkResult: { ok: true, problems: quality.problems.map((code) => ({ code, message: WARNING_MESSAGES[code] })) },
-  };
+    const quality = await measureQuality(encoded.data);
+    const image = inspected({ mimeType: encoded.mimeType, width: encoded.info.width, height: encoded.info.height, data: encoded.data });
+    const checkResult: DocumentCheckResult = { ok: true, problems: quality.problems.map((code) => ({ code, message: WARNING_MESSAGES[code] })) };
+    return { ok: true, image, checkResult, pages: [{ image, checkResult }] };
+  });
 }
 
 /**
@@ -200,6 +255,12 @@ export function problemMessage(reason: DocumentProblem, kind: DocumentKind): str
       return 'This photo looks incomplete or damaged. Please take it again, or choose the original file from your gallery.';
     case 'too_many_pixels':
       return 'This image has more than 50 megapixels, which is more than we can process. Take the photo in your camera’s standard mode, or upload a smaller copy.';
+    case 'too_compressed':
+      return 'This image is unusually large for the size of its file, so we can’t process it. Please upload the original photo from your camera or scanner.';
+    case 'pdf_too_many_pages':
+      return `This PDF has more than ${MAX_PDF_PAGES} pages. Please upload only the pages that show the document, or a photo of it.`;
+    case 'pdf_unrenderable':
+      return "We couldn't open this PDF to turn it into pictures for review. Please upload a photo of the document instead (JPEG, PNG or WebP).";
     case 'too_small':
       return selfie
         ? 'This selfie is too small for us to see your face clearly. Take a new one with your face filling most of the frame.'

@@ -2,15 +2,16 @@ import { constants, inflateRawSync } from 'node:zlib';
 
 /**
  * A structural check for PDF scans of the document sides (security.md rule 18 allows PDF "for
- * documents"). The file is stored as sent, so this decides whether it is a plain document:
- * a real PDF header and trailer, and none of the features that make a PDF run code, open files or
- * carry other files. Agents open these files, so a PDF that can act on their machine is refused.
+ * documents"). It is an early refusal with a clear message, not the safety boundary: PDFs are
+ * rendered to page images and only the images are kept (rule 29, render-pdf.ts), so whatever this
+ * scan misses (a predictor-encoded stream, say) never reaches an agent either. It asks for a real
+ * PDF header and trailer, and none of the features that make a PDF run code, open files or carry
+ * other files, since a person with a plain scan never needs them.
  *
  * This is a scan, not a full parser: it looks for the names that switch those features on, in the
  * file itself and inside every deflate-compressed stream (object streams can hide dictionaries
  * there). Anything it cannot look inside (encryption, unusual encodings, too much compressed data)
- * is refused rather than waved through. The viewer must still serve stored PDFs as downloads or
- * in a sandbox, never as a page of our origin.
+ * is refused rather than waved through.
  */
 export type PdfVerdict = { ok: true } | { ok: false; reason: 'corrupt' | 'pdf_encrypted' | 'pdf_active_content' | 'pdf_uncheckable' };
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import { Prisma, type ActorType, type DocumentKind } from '@/lib/db/generated/client';
@@ -44,7 +44,10 @@ export type StoredDocument = {
   width: number | null;
   height: number | null;
   byteSize: number;
-  /** SHA-256 (hex) of the stored plaintext, i.e. of the re-encoded image, not of the upload. */
+  /**
+   * Keyed digest of the stored plaintext (the re-encoded image, not the upload): see documentDigest.
+   * Rows stored before it was keyed hold a plain SHA-256 (64 hex digits) and are checked as such.
+   */
   sha256: string;
   createdAt: Date;
 };
@@ -68,6 +71,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ticketGone = () =>
   new AppError({ code: 'not_found', userMessage: 'We couldn’t find this recovery request. Please start again.', internalMessage: 'Ticket not found for document' });
 
+const DIGEST_PREFIX = 'hmac-sha256:';
+
+/**
+ * The digest kept beside an identity document, in the database and after retention (rule 19). A
+ * plain SHA-256 of a photo of someone's ID card lets anyone holding the table confirm a guess ("is
+ * this the passport we have a copy of?") and link the same document across systems. Keyed with a
+ * key derived from the document master key, it still proves the file is the one stored, but only
+ * to the server.
+ */
+export function documentDigest(masterKey: Buffer, bytes: Uint8Array): string {
+  const digestKey = createHmac('sha256', masterKey).update('regain:document-digest:v1').digest();
+  return DIGEST_PREFIX + createHmac('sha256', digestKey).update(bytes).digest('hex');
+}
+
+function digestMatches(masterKey: Buffer, bytes: Uint8Array, stored: string): boolean {
+  if (stored.startsWith(DIGEST_PREFIX)) return documentDigest(masterKey, bytes) === stored;
+  // Stored before the digest was keyed: still checked, never written again in this form.
+  return createHash('sha256').update(bytes).digest('hex') === stored;
+}
+
 export async function storeDocument(input: StoreDocumentInput): Promise<StoredDocument> {
   const { db, masterKey, ticketId, kind, image, checkResult, now } = input;
   const store = input.store ?? postgresDocumentStore;
@@ -76,7 +99,7 @@ export async function storeDocument(input: StoreDocumentInput): Promise<StoredDo
   // The id is chosen here, before anything is written, because it is part of the associated data
   // the ciphertext and the wrapped key are bound to.
   const id = uuidV7(now);
-  const sha256 = createHash('sha256').update(image.data).digest('hex');
+  const sha256 = documentDigest(masterKey, image.data);
   const sealed = sealDocument(masterKey, image.data, { documentId: id, ticketId, kind, mimeType: image.mimeType });
   const placed = await store.put({ documentId: id, ticketId, ciphertext: sealed.ciphertext });
 
@@ -202,7 +225,7 @@ export async function readDocument(input: ReadDocumentInput): Promise<OpenedDocu
     );
     // GCM already proves the bytes are the ones sealed for this row; the digest also catches a
     // mix-up before encryption, and is what the audit trail and the console show.
-    if (createHash('sha256').update(bytes).digest('hex') !== row.sha256) throw new DocumentUnreadableError(row.id, 'digest_mismatch');
+    if (!digestMatches(masterKey, bytes, row.sha256)) throw new DocumentUnreadableError(row.id, 'digest_mismatch');
   } catch (error) {
     if (error instanceof DocumentUnreadableError) {
       // The failed open is recorded too; a failure to record it must not hide the original error.

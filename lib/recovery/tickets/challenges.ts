@@ -29,7 +29,14 @@ import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
  * person typed themselves) must never become one. With a null user, verifyCode can only ever
  * answer "wrong" for these rows.
  */
-export type TicketCodePurpose = 'TICKET_STATUS' | 'VIDEO_CALL';
+export type TicketCodePurpose = 'TICKET_STATUS' | 'VIDEO_CALL' | 'TICKET_CONTACT';
+
+const PURPOSE_WORDS: Record<TicketCodePurpose, { label: string; deliveryPurpose: string }> = {
+  TICKET_STATUS: { label: 'that you want to see your recovery request', deliveryPurpose: 'ticket-status-code' },
+  VIDEO_CALL: { label: 'that you want to join your video call', deliveryPurpose: 'video-call-code' },
+  // The first and, until it is entered, only mail to a typed contact address (security.md rule 27).
+  TICKET_CONTACT: { label: 'that this is your email address for a recovery request', deliveryPurpose: 'ticket-contact-code' },
+};
 
 export type Schedule = (work: () => Promise<void>) => void;
 
@@ -139,11 +146,11 @@ export async function issueTicketCode(options: {
   const to = options.to;
   const sent = Boolean(to) && attempts < MAX_ATTEMPTS;
   if (to && sent) {
-    const purposeLabel = options.purpose === 'TICKET_STATUS' ? 'that you want to see your recovery request' : 'that you want to join your video call';
+    const words = PURPOSE_WORDS[options.purpose];
     options.schedule(async () => {
-      const content = codeEmail({ code, purposeLabel, expiresInMinutes: CODE_TTL_SECONDS / 60 });
+      const content = codeEmail({ code, purposeLabel: words.label, expiresInMinutes: CODE_TTL_SECONDS / 60 });
       await options.delivery
-        .send({ channel: 'email', to, purpose: options.purpose === 'TICKET_STATUS' ? 'ticket-status-code' : 'video-call-code', challengeId, sensitive: [code], ...content })
+        .send({ channel: 'email', to, purpose: words.deliveryPurpose, challengeId, sensitive: [code], ...content })
         .catch((error) => log.warn('ticket_code_send_failed', { challengeRef: logReference(options.hmacKey, challengeId), error: (error as Error).message }));
     });
   }

@@ -8,7 +8,7 @@ export const UNANSWERED_DAYS = 14;
 
 /**
  * Housekeeping (a scheduled job): tickets whose approval link lapsed unused, or whose question went
- * unanswered, move to EXPIRED through the state machine (history message and audit included), so
+ * unanswered, or whose contact address was never confirmed, move to EXPIRED through the state machine (history message and audit included), so
  * their documents start the retention clock.
  */
 export async function expireStaleTickets({ db, now, batch = 200 }: { db: Db; now: Date; batch?: number }): Promise<number> {
@@ -17,8 +17,11 @@ export async function expireStaleTickets({ db, now, batch = 200 }: { db: Db; now
   const stale = await db.recoveryTicket.findMany({
     where: {
       OR: [
-        { status: 'APPROVED', updatedAt: { lt: linkLapsed } },
+        // An approval still waiting out the owner's cancel window (rule 27) has no link to lapse yet.
+        { status: 'APPROVED', updatedAt: { lt: linkLapsed }, OR: [{ applyNotBefore: null }, { applyNotBefore: { lt: linkLapsed } }] },
         { status: 'MORE_INFO_REQUESTED', updatedAt: { lt: unanswered } },
+        // Contact address never confirmed with its code: never queued, nothing to keep.
+        { status: 'SUBMITTED', contactUnconfirmedUntil: { lt: now } },
       ],
     },
     select: { id: true, status: true },

@@ -4,12 +4,13 @@ import type { Prisma } from '@/lib/db/generated/client';
 import { TicketType } from '@/lib/db/generated/enums';
 import type { Delivery } from '@/lib/delivery/types';
 import { ticketReceivedEmail } from '@/lib/delivery/templates';
-import { validationError } from '@/lib/errors';
+import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { LOST_FACTORS, type LostFactor } from '@/lib/recovery/policy';
-import { identifierInput } from '@/lib/verification/identifiers';
+import { CONTACT_CONFIRM_MINUTES, LOST_FACTORS, UNVERIFIED_TICKETS_PER_HOUR, type LostFactor } from '@/lib/recovery/policy';
+import { identifierInput, maskEmail } from '@/lib/verification/identifiers';
 import { SEND_LIMITS } from '@/lib/verification/policy';
-import { backgroundSchedule, destinationKey, limitAll, type Schedule } from './challenges';
+import { attemptTicketCode, backgroundSchedule, consumeTicketCode, destinationKey, issueTicketCode, limitAll, ticketIdentifier, type CodeRequest, type Schedule } from './challenges';
+import { notifyTicketOwner } from './owner';
 import { generateReference } from './reference';
 import { assessTicketRisk } from './risk';
 
@@ -37,6 +38,7 @@ export {
 } from './status';
 export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
 export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
+export { CANCEL_LINK_TTL_DAYS, cancelTicketByOwner, issueCancelToken, notifyTicketOwner, type CancelResult } from './owner';
 export { JOIN_EARLY_MINUTES, JoinRefused, buildMeetingUrl, joinAppointment, requestJoinCode, scheduleAppointment, type JoinRefusalReason } from './appointments';
 
 /** How long a ticket may wait for a first decision; shown in the confirmation and the agents' queue. */
@@ -48,7 +50,11 @@ const OPEN_LIMITS = { perIp: { limit: 10, windowSeconds: 3600 } } as const;
 const TICKET_TYPES = Object.values(TicketType);
 
 /**
- * Opens an identity-document ticket and emails its reference to the contact address.
+ * Opens an identity-document ticket and emails a code to the contact address. Nothing else goes to
+ * that address, and the ticket stays out of the queue, until the code comes back
+ * (confirmTicketContact): the form would otherwise mail whatever address is typed (a relay, and a
+ * way to flood the queue). Tickets opened without a verified recovery code also count against a
+ * global hourly budget (UNVERIFIED_TICKETS_PER_HOUR).
  *
  * Enumeration (rule 13): the answer, the mail and the work done are the same whether or not an
  * account uses that address. Without one the ticket is stored with no user (and a
@@ -71,7 +77,8 @@ export async function openDocumentTicket(options: {
   now: Date;
   schedule?: Schedule | undefined;
   newReference?: (() => string) | undefined;
-}): Promise<{ ticketId: string; reference: string }> {
+  newCode?: (() => string) | undefined;
+}): Promise<{ ticketId: string; reference: string; code: CodeRequest }> {
   const { db, now } = options;
   const email = identifierInput.safeParse(options.contactEmail);
   if (!email.success || email.data.kind !== 'email') throw validationError({ contactEmail: ['Enter the email address where we can reach you, like name@example.com.'] });
@@ -104,6 +111,7 @@ export async function openDocumentTicket(options: {
     const reference = (options.newReference ?? generateReference)();
     try {
       created = await db.$transaction(async (tx) => {
+        if (!options.userId) await spendUnverifiedBudget(tx, now);
         const ticket = await tx.recoveryTicket.create({
           data: {
             reference,
@@ -116,6 +124,8 @@ export async function openDocumentTicket(options: {
             riskSignals: risk.signals as unknown as Prisma.InputJsonValue,
             slaDueAt,
             createdAt: now,
+            contactUnconfirmedUntil: new Date(now.getTime() + CONTACT_CONFIRM_MINUTES * 60_000),
+            openedUnverified: !options.userId,
           },
           select: { id: true, reference: true },
         });
@@ -139,11 +149,153 @@ export async function openDocumentTicket(options: {
   if (!created) throw new Error('openDocumentTicket: could not find a free reference');
 
   const { id: ticketId, reference } = created;
+  const code = await issueTicketCode({
+    db,
+    delivery: options.delivery,
+    hmacKey: options.hmacKey,
+    purpose: 'TICKET_CONTACT',
+    identifier: ticketIdentifier(ticketId),
+    to: contactEmail,
+    destinationMasked: maskEmail(contactEmail),
+    ip: options.ip,
+    userAgent: options.userAgent,
+    now,
+    schedule: options.schedule ?? backgroundSchedule,
+    newCode: options.newCode,
+  });
+  return { ticketId, reference, code: { challengeId: code.challengeId, expiresAt: code.expiresAt, attemptsLeft: code.attemptsLeft } };
+}
+
+/**
+ * The global budget of unverified tickets. Counted from the tickets themselves under a
+ * transaction-scoped advisory lock, so concurrent opens cannot slip past it together, and with no
+ * growing block: a spent budget refills as the hour moves on (rule 23, no open-ended lever).
+ */
+async function spendUnverifiedBudget(tx: Prisma.TransactionClient, now: Date) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('regain:unverified-ticket-budget'))`;
+  const budget = await unverifiedTicketBudget(tx, now);
+  if (budget.exhausted) {
+    throw new AppError({
+      code: 'rate_limited',
+      userMessage: `We are receiving more identity-document requests than we can review right now. Nothing was sent and no request was opened. Please try again in ${budget.retryAfterMinutes} minutes.`,
+      internalMessage: `unverified ticket budget spent: ${budget.used}/${budget.limit} in the last hour`,
+      retryAfterSeconds: budget.retryAfterMinutes * 60,
+    });
+  }
+}
+
+/** How much of the hourly budget of unverified tickets is used (shown by /api/health). */
+export async function unverifiedTicketBudget(db: Pick<Db, 'recoveryTicket'>, now: Date): Promise<{ used: number; limit: number; exhausted: boolean; retryAfterMinutes: number }> {
+  const since = new Date(now.getTime() - 3_600_000);
+  const where = { openedUnverified: true, createdAt: { gt: since, lte: now } };
+  const used = await db.recoveryTicket.count({ where });
+  const exhausted = used >= UNVERIFIED_TICKETS_PER_HOUR;
+  let retryAfterMinutes = 0;
+  if (exhausted) {
+    // The budget refills when the oldest counted ticket leaves the hour.
+    const oldest = await db.recoveryTicket.findFirst({ where, orderBy: { createdAt: 'asc' }, select: { createdAt: true } });
+    retryAfterMinutes = Math.max(1, Math.ceil(((oldest?.createdAt.getTime() ?? now.getTime()) + 3_600_000 - now.getTime()) / 60_000));
+  }
+  return { used, limit: UNVERIFIED_TICKETS_PER_HOUR, exhausted, retryAfterMinutes };
+}
+
+export type ContactConfirmation =
+  | { status: 'confirmed'; ticketId: string; reference: string }
+  | { status: 'wrong'; attemptsLeft: number }
+  | { status: 'expired' | 'used' | 'locked' };
+
+/**
+ * The code step after openDocumentTicket: a right code (the ticket-code machinery, its single use
+ * and failure limits) marks the contact address confirmed, which puts the ticket in the queue.
+ * Only then does the address get the "we received your request" mail, and the account's verified
+ * contacts hear of the request with a cancel link (security.md rule 27).
+ */
+export async function confirmTicketContact(options: {
+  db: Db;
+  delivery: Delivery;
+  hmacKey: Buffer;
+  appUrl: string;
+  ticketId: string;
+  challengeId: string;
+  code: string;
+  ip: string;
+  userAgent?: string | null | undefined;
+  now: Date;
+  schedule?: Schedule | undefined;
+}): Promise<ContactConfirmation> {
+  const { db, now } = options;
+  const attempt = await attemptTicketCode({ db, hmacKey: options.hmacKey, purpose: 'TICKET_CONTACT', challengeId: options.challengeId, code: options.code, ip: options.ip, now });
+  if (attempt.status === 'mismatch') return { status: 'wrong', attemptsLeft: attempt.attemptsLeft };
+  if (attempt.status !== 'match') return { status: attempt.status };
+  // The challenge must be this ticket's: a code for another ticket confirms nothing here.
+  if (attempt.ticketId !== options.ticketId) return { status: 'wrong', attemptsLeft: attempt.attemptsLeft };
+  if (!(await consumeTicketCode(db, options.challengeId, attempt, now))) return { status: 'used' };
+
+  const ticket = await db.$transaction(async (tx) => {
+    const { count } = await tx.recoveryTicket.updateMany({
+      where: { id: options.ticketId, status: 'SUBMITTED', contactUnconfirmedUntil: { gt: now } },
+      data: { contactUnconfirmedUntil: null },
+    });
+    if (count !== 1) return undefined;
+    const row = await tx.recoveryTicket.findUniqueOrThrow({ where: { id: options.ticketId }, select: { reference: true, contactEmail: true, userId: true } });
+    await recordAudit(tx, {
+      actorType: row.userId ? 'USER' : 'ANONYMOUS',
+      actorId: row.userId,
+      action: 'ticket.contact_confirmed',
+      subjectType: 'ticket',
+      subjectId: options.ticketId,
+      ip: options.ip,
+      userAgent: options.userAgent?.slice(0, 300),
+      occurredAt: now,
+    });
+    return row;
+  });
+  if (!ticket) return { status: 'expired' };
+
+  const { reference, contactEmail } = ticket;
   (options.schedule ?? backgroundSchedule)(async () => {
     const mail = ticketReceivedEmail({ reference, receivedAt: now, reviewWithinHours: TICKET_SLA_HOURS });
     await options.delivery
       .send({ channel: 'email', to: contactEmail, purpose: 'ticket-received', ...mail })
-      .catch((error) => log.warn('ticket_confirmation_failed', { ticketId, error: (error as Error).message }));
+      .catch((error) => log.warn('ticket_confirmation_failed', { ticketId: options.ticketId, error: (error as Error).message }));
+    await notifyTicketOwner({ db, delivery: options.delivery, hmacKey: options.hmacKey, appUrl: options.appUrl, ticketId: options.ticketId, event: 'opened', now });
   });
-  return { ticketId, reference };
+  return { status: 'confirmed', ticketId: options.ticketId, reference };
+}
+
+/**
+ * "Send a new code" on the code step: the earlier code dies and its attempts carry over (rule 3,
+ * in issueTicketCode); the per-destination send limit applies. Only for a ticket still waiting.
+ */
+export async function resendContactCode(options: {
+  db: Db;
+  delivery: Delivery;
+  hmacKey: Buffer;
+  ticketId: string;
+  ip: string;
+  userAgent?: string | null | undefined;
+  now: Date;
+  schedule?: Schedule | undefined;
+}): Promise<CodeRequest> {
+  const { db, now } = options;
+  const ticket = await db.recoveryTicket.findFirst({
+    where: { id: options.ticketId, status: 'SUBMITTED', contactUnconfirmedUntil: { gt: now } },
+    select: { contactEmail: true },
+  });
+  if (!ticket) throw new AppError({ code: 'conflict', userMessage: 'This request has ended. Start a new one.' });
+  await limitAll(db, now, [[`send:email:${destinationKey(options.hmacKey, ticket.contactEmail)}`, SEND_LIMITS.emailPerDestination]], 'codes');
+  const code = await issueTicketCode({
+    db,
+    delivery: options.delivery,
+    hmacKey: options.hmacKey,
+    purpose: 'TICKET_CONTACT',
+    identifier: ticketIdentifier(options.ticketId),
+    to: ticket.contactEmail,
+    destinationMasked: maskEmail(ticket.contactEmail),
+    ip: options.ip,
+    userAgent: options.userAgent,
+    now,
+    schedule: options.schedule ?? backgroundSchedule,
+  });
+  return { challengeId: code.challengeId, expiresAt: code.expiresAt, attemptsLeft: code.attemptsLeft };
 }

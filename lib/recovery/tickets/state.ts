@@ -25,8 +25,9 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketSt
   IN_REVIEW: ['MORE_INFO_REQUESTED', 'APPROVED', 'REJECTED'],
   // Back to IN_REVIEW when the person answers (replyToTicket); expires when they never do.
   MORE_INFO_REQUESTED: ['IN_REVIEW', 'REJECTED', 'EXPIRED'],
-  // COMPLETED once the new factor is bound; EXPIRED when the single-use link was never used.
-  APPROVED: ['COMPLETED', 'EXPIRED'],
+  // COMPLETED once the new factor is bound; EXPIRED when the single-use link was never used;
+  // REJECTED when the account owner answers the notice with "This wasn't me" (security.md rule 27).
+  APPROVED: ['COMPLETED', 'REJECTED', 'EXPIRED'],
   REJECTED: [],
   COMPLETED: [],
   EXPIRED: [],

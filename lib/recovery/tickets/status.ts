@@ -69,7 +69,9 @@ export async function requestStatusCode(options: {
     'code requests',
   );
 
-  const ticket = await db.recoveryTicket.findUnique({ where: { reference }, select: { id: true, contactEmail: true } });
+  // A ticket whose contact address was never confirmed is answered like an unknown reference: its
+  // address gets nothing but the confirmation code (openDocumentTicket).
+  const ticket = await db.recoveryTicket.findFirst({ where: { reference, contactUnconfirmedUntil: null }, select: { id: true, contactEmail: true } });
   // Compared as keyed hashes of equal length, in constant time, whether or not a ticket was found.
   const typed = keyedHash(hmacKey, 'ticket-contact', email);
   const stored = keyedHash(hmacKey, 'ticket-contact', ticket?.contactEmail ?? `no-ticket:${email}`);
@@ -185,6 +187,9 @@ export const STATUS_EXPLANATIONS: Readonly<Record<TicketStatus, { label: string;
   },
 };
 
+const APPROVED_WAITING =
+  "Your request was approved. To protect the account, its owner's verified email and phone were told, and we wait before anything changes. Unless the account owner cancels, we email you a single-use link to set up a new way to sign in at the time below.";
+
 export type TicketStatusView = {
   reference: string;
   status: TicketStatus;
@@ -200,6 +205,11 @@ export type TicketStatusView = {
   documents: { kind: DocumentKind; uploadedAt: string; ok: boolean | null; problems: string[] }[];
   /** The next (or current) video call window; the link is given only by joinAppointment. */
   appointment: { startsAt: string; endsAt: string } | null;
+  /**
+   * An approval waiting out the owner's cancel window (security.md rule 27): when the single-use
+   * link will be sent unless the account owner cancels. Null otherwise.
+   */
+  linkSendsAt: string | null;
 };
 
 const REPLYABLE: readonly TicketStatus[] = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'];
@@ -217,6 +227,8 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
       reference: true,
       status: true,
       createdAt: true,
+      applyNotBefore: true,
+      resetTokenHash: true,
       // Allow-lists all the way down: the reset-token hash, risk signals, decision reason and
       // internal notes are agents' business, and document bytes never leave lib/ this way.
       messages: {
@@ -237,11 +249,13 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
   const times = [ticket.createdAt, ...ticket.messages.map((m) => m.createdAt), ...ticket.documents.map((d) => d.createdAt)];
   const updatedAt = new Date(Math.max(...times.map((t) => t.getTime())));
   const appointment = ticket.appointments[0];
+  const waiting = ticket.status === 'APPROVED' && ticket.resetTokenHash === null && ticket.applyNotBefore !== null;
   return {
     reference: ticket.reference,
     status: ticket.status,
     statusLabel: STATUS_EXPLANATIONS[ticket.status].label,
-    explanation: STATUS_EXPLANATIONS[ticket.status].explanation,
+    explanation: waiting ? APPROVED_WAITING : STATUS_EXPLANATIONS[ticket.status].explanation,
+    linkSendsAt: waiting ? ticket.applyNotBefore!.toISOString() : null,
     createdAt: ticket.createdAt.toISOString(),
     updatedAt: updatedAt.toISOString(),
     conversation: ticket.messages

@@ -179,8 +179,9 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     const agent = await newAgent(db);
     const ticket = await rawTicket(db, { userId: user.id, assigneeId: agent.agentId, lostFactors: ['authenticator'] });
     const capture = capturingDelivery();
+    // No owner cancel window (rule 27) here: this is about one approval running one reset.
     const approved = await burst(() =>
-      approveTicket({ db, agent, ticketId: ticket.id, now: T0, ip: nextIp(), delivery: capture.delivery, hmacKey, appUrl: 'https://help.regain.test' }),
+      approveTicket({ db, agent, ticketId: ticket.id, now: T0, ip: nextIp(), delivery: capture.delivery, hmacKey, appUrl: 'https://help.regain.test', cancelWindowHours: 0 }),
     );
     expect(approved.unexpected).toEqual([]);
     expect(approved.won).toHaveLength(1);
@@ -198,7 +199,7 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     const ticket = await rawTicket(db, { userId: user.id, assigneeId: first.agentId, risk: 'HIGH', approvedById: first.agentId, lostFactors: ['authenticator'] });
     const capture = capturingDelivery();
     const confirmed = await burst((i) =>
-      confirmApproval({ db, agent: supervisors[i % 2]!, ticketId: ticket.id, now: T0, ip: nextIp(), delivery: capture.delivery, hmacKey, appUrl: 'https://help.regain.test' }),
+      confirmApproval({ db, agent: supervisors[i % 2]!, ticketId: ticket.id, now: T0, ip: nextIp(), delivery: capture.delivery, hmacKey, appUrl: 'https://help.regain.test', cancelWindowHours: 0 }),
     );
     expect(confirmed.unexpected).toEqual([]);
     expect(confirmed.won).toHaveLength(1);

@@ -96,7 +96,7 @@ describe('the database restarts', () => {
       expect(await response.json()).toEqual({ error: { code: 'unavailable', message: DATABASE_UNAVAILABLE_MESSAGE } });
 
       const report = await checkHealth({ db, searchEngine: 'embedded', timeoutMs: 2_000 });
-      expect(report).toEqual({ status: 'degraded', db: 'unreachable', search: 'embedded' });
+      expect(report).toEqual({ status: 'degraded', db: 'unreachable', search: 'embedded', documentTickets: 'unknown' });
       expect(healthHttpStatus(report)).toBe(503);
     } finally {
       await restart();
@@ -105,7 +105,7 @@ describe('the database restarts', () => {
     // No reconnect call, no new client: the pool replaces its dead connections on the next query.
     expect(await getChallengeView(flow.deps, challengeId)).toMatchObject({ status: 'active', attemptsLeft: 5 });
     expect(await verifyCode(flow.deps, { challengeId, code, ip: nextIp() })).toEqual({ status: 'verified', userId: user.id });
-    expect(await checkHealth({ db, searchEngine: 'embedded' })).toEqual({ status: 'ok', db: 'ok', search: 'embedded' });
+    expect(await checkHealth({ db, searchEngine: 'embedded' })).toEqual({ status: 'ok', db: 'ok', search: 'embedded', documentTickets: 'ok' });
     const again = await flow.start(user.email);
     expect(again.view).toMatchObject({ status: 'active' });
   });

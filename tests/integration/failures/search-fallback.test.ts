@@ -84,9 +84,9 @@ async function expectFallingBack(center: HelpCenter) {
   expect(result.total).toBeGreaterThan(0);
   expect(result.hits[0]!.slug).toBeTruthy();
   expect((await suggestArticles(center, 'passk')).length).toBeGreaterThan(0);
-  expect(await checkHealth({ db, searchEngine: center.engineStatus })).toEqual({ status: 'degraded', db: 'ok', search: FALLBACK });
+  expect(await checkHealth({ db, searchEngine: center.engineStatus })).toEqual({ status: 'degraded', db: 'ok', search: FALLBACK, documentTickets: 'ok' });
   // Degraded but serving: a load balancer must keep sending people here.
-  expect(await health(center)).toEqual({ status: 200, body: { status: 'degraded', db: 'ok', search: FALLBACK } });
+  expect(await health(center)).toEqual({ status: 200, body: { status: 'degraded', db: 'ok', search: FALLBACK, documentTickets: 'ok' } });
 }
 
 async function expectMeilisearchServing(center: HelpCenter, indexName: string) {
@@ -94,7 +94,7 @@ async function expectMeilisearchServing(center: HelpCenter, indexName: string) {
   const result = await search(center);
   expect(result.engine).toBe('meilisearch');
   expect(result.total).toBeGreaterThan(0);
-  expect(await health(center)).toEqual({ status: 200, body: { status: 'ok', db: 'ok', search: 'meilisearch' } });
+  expect(await health(center)).toEqual({ status: 200, body: { status: 'ok', db: 'ok', search: 'meilisearch', documentTickets: 'ok' } });
   // Really there: the articles are in the server's index.
   const stats = await new Meilisearch({ host: meili.url, apiKey: meili.apiKey }).index(indexName).getStats();
   expect(stats.numberOfDocuments).toBe(center.library.articles.length);

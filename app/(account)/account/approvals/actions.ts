@@ -1,10 +1,10 @@
 'use server';
 
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
-import { requestNow } from '@/lib/http/request';
+import { clientIp, requestNow } from '@/lib/http/request';
 import { currentUser } from '@/lib/sessions/auth';
 import { DEVICE_COOKIE } from '@/lib/sessions/devices';
 import { decideApproval } from '@/lib/verification/approvals';
@@ -14,8 +14,10 @@ export async function decideAction(challengeId: string, choice: number | 'deny')
   return runAction(async () => {
     const user = await currentUser();
     if (!user) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Sign in again to approve.' });
-    const jar = await cookies();
+    const [jar, list] = await Promise.all([cookies(), headers()]);
     return decideApproval({
+      ip: clientIp(list),
+      userAgent: list.get('user-agent'),
       db: getPrisma(),
       hmacKey: getConfig().hmacKey,
       approver: { userId: user.userId, sessionId: user.sessionId, deviceToken: jar.get(DEVICE_COOKIE)?.value },

@@ -1,12 +1,13 @@
 'use server';
 
 import { randomBytes } from 'node:crypto';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
 import { getHelpCenter } from '@/lib/help/center';
 import { voteInput, voteOnArticle } from '@/lib/help/engagement';
+import { clientIp, requestNow } from '@/lib/http/request';
 
 const VOTER_COOKIE = 'regain_voter';
 
@@ -32,7 +33,7 @@ export async function voteAction(slug: string, _previous: VoteState, form: FormD
           maxAge: 60 * 60 * 24 * 365,
         });
       }
-      await voteOnArticle({ db: getPrisma(), hmacKey: getConfig().hmacKey, slug, voterId, ...input });
+      await voteOnArticle({ db: getPrisma(), hmacKey: getConfig().hmacKey, slug, voterId, ip: clientIp(await headers()), now: requestNow(jar), ...input });
       return { helpful: input.helpful, commented: Boolean(input.comment) && !input.helpful };
     },
     { action: 'vote', slug },

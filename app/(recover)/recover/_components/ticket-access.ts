@@ -73,7 +73,7 @@ export async function revokeTicketGrant(purpose: TicketGrantPurpose) {
  */
 export type PendingCode = { challengeId: string; expiresAt: string; attemptsLeft: number; destination?: string; reference?: string };
 
-const PENDING_COOKIE = { status: 'regain_status_code', video: 'regain_video_code' } as const;
+const PENDING_COOKIE = { status: 'regain_status_code', video: 'regain_video_code', documents: 'regain_documents_code' } as const;
 
 export async function rememberPendingCode(kind: keyof typeof PENDING_COOKIE, pending: PendingCode) {
   (await cookies()).set(PENDING_COOKIE[kind], Buffer.from(JSON.stringify(pending)).toString('base64url'), {

@@ -10,9 +10,10 @@ import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction, validationError, type ActionResult } from '@/lib/errors';
 import { requestNow } from '@/lib/http/request';
 import type { LostFactor } from '@/lib/recovery/policy';
-import { getTicketStatusView, openDocumentTicket } from '@/lib/recovery/tickets';
+import { confirmTicketContact, getTicketStatusView, openDocumentTicket, resendContactCode } from '@/lib/recovery/tickets';
+import { maskEmail } from '@/lib/verification/identifiers';
 import { attachTicketDocument, type UploadOutcome } from '@/lib/recovery/documents';
-import { grantTicket, readTicketGrant } from '../_components/ticket-access';
+import { forgetPendingCode, grantTicket, readPendingCode, readTicketGrant, rememberPendingCode, revokeTicketGrant } from '../_components/ticket-access';
 import { requestContext } from '../context';
 import { verifiedAccount } from './account';
 
@@ -20,6 +21,8 @@ export type FormState = ActionResult<unknown> | undefined;
 
 /** Long enough to find the document and take three careful photos; short enough that a shared computer forgets it. */
 const UPLOAD_TTL_SECONDS = 2 * 60 * 60;
+/** The code step: as long as an unconfirmed ticket lives (CONTACT_CONFIRM_MINUTES). */
+const CONFIRM_TTL_SECONDS = 60 * 60;
 /** The confirmation stays on screen across a reload for a while; the reference is in the email too. */
 const SUBMITTED_TTL_SECONDS = 30 * 60;
 
@@ -57,7 +60,7 @@ export async function openTicketAction(_previous: FormState, form: FormData): Pr
       // when the email itself is what was lost do they give a new address (agents see the mismatch).
       const account = await verifiedAccount(db, now);
       const contactEmail = account && lost !== 'email' ? account.email : String(form.get('contactEmail') ?? '');
-      const { ticketId } = await openDocumentTicket({
+      const { ticketId, code } = await openDocumentTicket({
         db,
         delivery: getDelivery(),
         hmacKey: config.hmacKey,
@@ -71,13 +74,85 @@ export async function openTicketAction(_previous: FormState, form: FormData): Pr
         // The confirmation goes out after the response: a slow mail server must not show whether an account matched.
         schedule: (work) => after(work),
       });
-      await grantTicket('documents', { ticketId, stage: 'upload', ttlSeconds: UPLOAD_TTL_SECONDS });
+      // Next: the code sent to the contact address (nothing else goes there until it comes back).
+      await grantTicket('documents', { ticketId, stage: 'confirm', ttlSeconds: CONFIRM_TTL_SECONDS });
+      await rememberPendingCode('documents', { ...code, destination: maskEmail(contactEmail.trim().toLowerCase()) });
     },
     { action: 'recover.documents.open' },
   );
   if (result.ok) redirect('/recover/documents');
   if (result.error.fieldErrors?.lostFactors) result.error.fieldErrors.lost = result.error.fieldErrors.lostFactors;
   return result;
+}
+
+const CODE_PROBLEMS = {
+  expired: 'This code has expired, or the request waited too long. Ask for a new code, or start again.',
+  used: 'This code was already used. Ask for a new code, or start again.',
+  locked: 'Too many wrong codes. Start a new request.',
+} as const;
+
+/** The code step: the contact address is confirmed and the ticket enters the queue. */
+export async function confirmContactAction(_previous: FormState, form: FormData): Promise<FormState> {
+  const result = await runAction(
+    async () => {
+      const grant = await readTicketGrant('documents');
+      const pending = await readPendingCode('documents');
+      if (!grant || grant.stage !== 'confirm' || !pending) throw new AppError({ code: 'conflict', userMessage: CODE_PROBLEMS.expired });
+      const { db, now, config, ip, userAgent } = await context();
+      const outcome = await confirmTicketContact({
+        db,
+        delivery: getDelivery(),
+        hmacKey: config.hmacKey,
+        appUrl: config.appUrl,
+        ticketId: grant.ticketId,
+        challengeId: pending.challengeId,
+        code: String(form.get('code') ?? ''),
+        ip,
+        userAgent,
+        now,
+        schedule: (work) => after(work),
+      });
+      if (outcome.status === 'confirmed') {
+        await forgetPendingCode('documents');
+        await grantTicket('documents', { ticketId: grant.ticketId, stage: 'upload', ttlSeconds: UPLOAD_TTL_SECONDS });
+        return;
+      }
+      if (outcome.status === 'wrong') {
+        await rememberPendingCode('documents', { ...pending, attemptsLeft: outcome.attemptsLeft });
+        const left = `${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left`;
+        throw new AppError({ code: 'validation_failed', userMessage: 'That code is not right.', fieldErrors: { code: [`That code is not right. ${left}.`] } });
+      }
+      if (outcome.status === 'locked') await rememberPendingCode('documents', { ...pending, attemptsLeft: 0 });
+      throw new AppError({ code: 'conflict', userMessage: CODE_PROBLEMS[outcome.status] });
+    },
+    { action: 'recover.documents.confirm' },
+  );
+  if (result.ok) redirect('/recover/documents');
+  return result;
+}
+
+/** "Send a new code": the previous one stops working and its tries carry over. */
+export async function resendContactCodeAction(_previous: FormState): Promise<FormState> {
+  const result = await runAction(
+    async () => {
+      const grant = await readTicketGrant('documents');
+      const pending = await readPendingCode('documents');
+      if (!grant || grant.stage !== 'confirm') throw new AppError({ code: 'conflict', userMessage: CODE_PROBLEMS.expired });
+      const { db, now, config, ip, userAgent } = await context();
+      const code = await resendContactCode({ db, delivery: getDelivery(), hmacKey: config.hmacKey, ticketId: grant.ticketId, ip, userAgent, now, schedule: (work) => after(work) });
+      await rememberPendingCode('documents', { ...code, ...(pending?.destination ? { destination: pending.destination } : {}) });
+    },
+    { action: 'recover.documents.resend' },
+  );
+  if (result.ok) redirect('/recover/documents');
+  return result;
+}
+
+/** "Start again" from the code step: this browser forgets the unconfirmed request (housekeeping expires it). */
+export async function restartDocumentsAction() {
+  await forgetPendingCode('documents');
+  await revokeTicketGrant('documents');
+  redirect('/recover/documents');
 }
 
 /** One photo for the ticket this browser opened. */

@@ -9,7 +9,8 @@ import { getTicketStatusView, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { maskEmail } from '@/lib/verification/identifiers';
 import { CheckIcon, ShieldIcon } from '../../../_components/icons';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
-import { readTicketGrant } from '../_components/ticket-access';
+import { readPendingCode, readTicketGrant } from '../_components/ticket-access';
+import { CodeStep } from './code-step';
 import { currentReset } from '../context';
 import { verifiedAccount } from './account';
 import { StartForm } from './start-form';
@@ -24,6 +25,18 @@ export default async function DocumentsPage() {
   const view = grant ? await getTicketStatusView({ db, ticketId: grant.ticketId, now }) : undefined;
 
   if (grant && view && grant.stage === 'submitted') return <Submitted reference={view.reference} />;
+
+  if (grant && view && grant.stage === 'confirm' && view.status === 'SUBMITTED') {
+    const pending = await readPendingCode('documents');
+    return (
+      <Frame step={1}>
+        <div className="space-y-1">
+          <h1 className="text-2xl font-bold tracking-tight">Confirm your email address</h1>
+        </div>
+        <CodeStep attemptsLeft={pending?.attemptsLeft ?? 0} destination={pending?.destination} />
+      </Frame>
+    );
+  }
 
   if (grant && view && grant.stage === 'upload' && view.canReply) {
     const face = await getFaceCheckStatus({ db, ticketId: grant.ticketId, now });

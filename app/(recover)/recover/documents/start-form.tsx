@@ -67,7 +67,7 @@ export function StartForm({ accountEmail, defaultLost }: { accountEmail?: string
           hint={
             accountEmail
               ? 'Your account’s address won’t reach you, so we’ll write here instead. Our team takes this into account when reviewing.'
-              : 'Use the address on your account if you can. We’ll send your reference number and every update here.'
+              : 'Use the address on your account if you can. We’ll first send a code to confirm it, then your reference number and every update.'
           }
           autoComplete="email"
           inputMode="email"

@@ -11,7 +11,7 @@ import { Alert, Button, Card, PageContainer } from '../../../_components/ui';
 import { ExpiryCountdown } from '../_components/countdown';
 import { readPendingCode, readTicketGrant } from '../_components/ticket-access';
 import { utcText } from '../_components/utc';
-import { UtcWindow } from '../_components/utc-time';
+import { UtcTime, UtcWindow } from '../_components/utc-time';
 import { closeStatusAction, startOverAction } from './actions';
 import { ExtraImage, ReplyForm, StatusCodeClosed, StatusCodeForm, StatusStartForm } from './forms';
 
@@ -111,6 +111,12 @@ function StatusView({ view }: { view: TicketStatusView }) {
           <Alert tone={waitingForYou ? 'warning' : view.status === 'APPROVED' || view.status === 'COMPLETED' ? 'success' : 'info'} title={view.statusLabel}>
             {view.explanation}
           </Alert>
+          {view.linkSendsAt && (
+            // security.md rules 21 and 27: the wait is stated as a time, in words, not only as a clock.
+            <p className="rounded-lg border border-line bg-surface-muted p-4 text-sm" data-testid="link-sends-at">
+              Your link will be sent at <UtcTime value={view.linkSendsAt} /> unless the account owner cancels.
+            </p>
+          )}
           {view.appointment && (
             <div className="flex gap-3 rounded-lg border border-line bg-surface-muted p-4 text-sm">
               <VideoIcon className="h-5 w-5 shrink-0 text-accent" />

@@ -5,7 +5,7 @@ import { AppError } from '@/lib/errors';
 import { type AgentListing, type ApiKeyListing, listAgents, listHostApiKeys } from '@/lib/platform/admin';
 import { Card } from '../../../../_components/ui';
 import { consoleRequest } from '../audit/context';
-import { RoleRefused } from '../audit/role-refused';
+import { refuseRole } from '../audit/refuse-role';
 import { AgentControls } from './agent-controls';
 import { CreateKeyForm, RevokeKeyButton } from './api-keys';
 
@@ -22,7 +22,7 @@ export default async function AdminPage() {
     const db = getPrisma();
     [agents, keys] = await Promise.all([listAgents({ db, actor }), listHostApiKeys({ db, actor })]);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'forbidden') return <RoleRefused page="Administration" allowed="admins" role={agent.role} />;
+    if (error instanceof AppError && error.code === 'forbidden') refuseRole();
     if (error instanceof AppError && error.code === 'unauthorized') redirect('/console/signin');
     throw error;
   }

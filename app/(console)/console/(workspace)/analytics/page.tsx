@@ -8,7 +8,7 @@ import { getHelpCenter } from '@/lib/help/center';
 import { Card } from '../../../../_components/ui';
 import { DailyAreaChart } from '../../../_components/charts';
 import { consoleRequest } from '../audit/context';
-import { RoleRefused } from '../audit/role-refused';
+import { refuseRole } from '../audit/refuse-role';
 
 export const metadata: Metadata = { title: 'Help-center analytics' };
 
@@ -24,7 +24,7 @@ export default async function AnalyticsPage() {
     const { library } = await getHelpCenter();
     analytics = await getHelpAnalytics({ db: getPrisma(), actor, library, now });
   } catch (error) {
-    if (error instanceof AppError && error.code === 'forbidden') return <RoleRefused page="Help-center analytics" allowed="supervisors and admins" role={agent.role} />;
+    if (error instanceof AppError && error.code === 'forbidden') refuseRole();
     if (error instanceof AppError && error.code === 'unauthorized') redirect('/console/signin');
     throw error;
   }

@@ -1,6 +1,6 @@
 'use server';
 
-import { type ChainVerification, verifyAuditLogChain } from '@/lib/audit/console';
+import { type AnchorView, anchorAuditLog, type ChainVerification, verifyAuditLogChain } from '@/lib/audit/console';
 import { getPrisma } from '@/lib/db/client';
 import { type ActionResult, runAction } from '@/lib/errors';
 import { consoleRequest } from './context';
@@ -16,4 +16,14 @@ export async function verifyChainAction(_previous: VerifyState): Promise<VerifyS
     const { actor, now } = await consoleRequest();
     return verifyAuditLogChain({ db: getPrisma(), actor, now });
   }, { action: 'audit.verify' });
+}
+
+export type AnchorState = ActionResult<AnchorView & { headHash: string }> | undefined;
+
+/** Pins the chain's head now and sends it to the host (supervisors and admins; checked in lib). */
+export async function anchorChainAction(_previous: AnchorState): Promise<AnchorState> {
+  return runAction(async () => {
+    const { actor, now } = await consoleRequest();
+    return anchorAuditLog({ db: getPrisma(), actor, now });
+  }, { action: 'audit.anchor' });
 }

@@ -6,7 +6,7 @@ import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { Alert, Button, Card, TextField } from '../../../../_components/ui';
 import { consoleRequest } from './context';
-import { RoleRefused } from './role-refused';
+import { refuseRole } from './refuse-role';
 import { VerifyChain } from './verify-chain';
 
 export const metadata: Metadata = { title: 'Audit log' };
@@ -28,7 +28,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   try {
     [result, actions] = await Promise.all([searchAuditLog({ db, actor, params, now }), auditActionNames({ db, actor })]);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'forbidden') return <RoleRefused page="The audit log" allowed="supervisors and admins" role={agent.role} />;
+    if (error instanceof AppError && error.code === 'forbidden') refuseRole();
     if (error instanceof AppError && error.code === 'unauthorized') redirect('/console/signin');
     throw error;
   }

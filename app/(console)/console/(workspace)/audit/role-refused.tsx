@@ -1,6 +1,13 @@
+import { currentAgent } from '@/lib/sessions/auth';
 import { ButtonLink, Card } from '../../../../_components/ui';
 
 const ROLE_LABEL = { AGENT: 'agents', SUPERVISOR: 'supervisors', ADMIN: 'admins' } as const;
+
+/** The body of a segment's forbidden.tsx: the refusal, naming the signed-in agent's role. */
+export async function RoleRefusedPage({ page, allowed }: { page: string; allowed: string }) {
+  const agent = await currentAgent();
+  return <RoleRefused page={page} allowed={allowed} role={agent?.role ?? 'AGENT'} />;
+}
 
 /** What a signed-in agent sees on a console page their role may not open (the 403 of the console). */
 export function RoleRefused({ page, allowed, role }: { page: string; allowed: string; role: keyof typeof ROLE_LABEL }) {

@@ -39,7 +39,7 @@ async function request() {
   const config = getConfig();
   return {
     base: { db: getPrisma(), agent, now: requestNow(jar), ip: clientIp(headerList), userAgent: headerList.get('user-agent') },
-    decision: { delivery: getDelivery(), hmacKey: config.hmacKey, appUrl: config.appUrl, schedule: (work: () => Promise<void>) => after(work) },
+    decision: { delivery: getDelivery(), hmacKey: config.hmacKey, appUrl: config.appUrl, cancelWindowHours: config.ticketCancelWindowHours, schedule: (work: () => Promise<void>) => after(work) },
     config,
   };
 }
@@ -106,19 +106,21 @@ export async function scheduleCallAction(_previous: ConsoleActionState, form: Fo
   });
 }
 
+const approvedWaiting = (at: Date) =>
+  `Approved. The account's verified contacts were told and can cancel until ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC; the reset runs and the person gets their link after that.`;
+
 export async function approveAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.approve', async ({ base, decision }, ticketId) => {
     const result = await approveTicket({ ...base, ...decision, ticketId, note: text(form, 'note') || undefined });
-    return result.outcome === 'approved'
-      ? 'Approved. The reset ran: lost factors removed, sessions ended, the 24-hour hold started and the person was emailed a single-use link.'
-      : 'First approval recorded. High risk: a different agent or a supervisor has to confirm it.';
+    if (result.outcome !== 'approved') return 'First approval recorded. High risk: a different agent or a supervisor has to confirm it.';
+    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : 'Approved. The reset ran: lost factors removed, sessions ended, the 24-hour hold started and the person was emailed a single-use link.';
   });
 }
 
 export async function confirmApprovalAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.confirm', async ({ base, decision }, ticketId) => {
-    await confirmApproval({ ...base, ...decision, ticketId });
-    return 'Approval confirmed. The reset ran and the person was emailed a single-use link.';
+    const result = await confirmApproval({ ...base, ...decision, ticketId });
+    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : 'Approval confirmed. The reset ran and the person was emailed a single-use link.';
   });
 }
 

@@ -206,7 +206,7 @@ export default async function TicketPage({ params }: Props) {
                     <div className="flex flex-wrap items-baseline justify-between gap-2">
                       <h3 className="font-semibold">{DOCUMENT_LABEL[d.kind]}</h3>
                       <p className="text-xs text-muted">
-                        {d.mimeType === 'application/pdf' ? 'PDF' : `${d.width} × ${d.height} px`} · {fileSize(d.byteSize)} · uploaded {utc(d.uploadedAt)}
+                        {d.mimeType === 'application/pdf' ? 'PDF' : `${d.pdfPage ? `PDF page ${d.pdfPage.page} of ${d.pdfPage.pages}, rendered · ` : ''}${d.width} × ${d.height} px`} · {fileSize(d.byteSize)} · uploaded {utc(d.uploadedAt)}
                       </p>
                     </div>
                     {d.problems.length > 0 && <p className="text-sm text-warning">Upload checks: {d.problems.join(' ')}</p>}

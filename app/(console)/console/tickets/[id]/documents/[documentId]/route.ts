@@ -3,14 +3,15 @@ import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { errorResponse } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
+import { DOCUMENT_CONTENT_SECURITY_POLICY } from '@/lib/http/security-headers';
 import { openDocumentForAgent } from '@/lib/recovery/console';
 import { currentAgent } from '@/lib/sessions/auth';
 
 /**
  * An identity document for the console (security.md rule 19: never a public URL; only agents
  * working the ticket; every open audited). openDocumentForAgent checks the agent, decrypts, records
- * the view and watermarks images. The answer is never cached or sniffed, never framed elsewhere,
- * and a PDF is only ever downloaded, never rendered in the console's origin.
+ * the view and watermarks images. The answer is only ever an image (rule 29), never cached or
+ * sniffed, never framed elsewhere.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string; documentId: string }> }) {
   const base = {
@@ -18,8 +19,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     'X-Content-Type-Options': 'nosniff',
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Referrer-Policy': 'no-referrer',
-    // Whatever the bytes are, nothing in them runs or loads anything.
-    'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'",
+    // Whatever the bytes are, nothing in them runs or loads anything (the proxy sends the same).
+    'Content-Security-Policy': DOCUMENT_CONTENT_SECURITY_POLICY,
   };
   try {
     const agent = await currentAgent();
@@ -35,10 +36,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       ip: clientIp(request.headers),
       userAgent: request.headers.get('user-agent'),
     });
-    const disposition = document.format === 'pdf' ? `attachment; filename="${document.fileName}"` : 'inline';
     return new Response(new Uint8Array(document.bytes), {
       status: 200,
-      headers: { ...base, 'Content-Type': document.mimeType, 'Content-Disposition': disposition, 'Content-Length': String(document.bytes.length), 'X-Watermarked': document.watermarked ? 'yes' : 'no' },
+      headers: { ...base, 'Content-Type': document.mimeType, 'Content-Disposition': 'inline', 'Content-Length': String(document.bytes.length), 'X-Watermarked': document.watermarked ? 'yes' : 'no' },
     });
   } catch (error) {
     const response = errorResponse(error, { route: 'console.document' });
