@@ -17,7 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['tests/support/global-database.ts'],
+          globalSetup: ['tests/support/global-database.ts', 'tests/support/global-meilisearch.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
