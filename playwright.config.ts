@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { stopStaleListeners, whenProcessGone } from './lib/config/processes';
 import { E2E_PORTS } from './tests/e2e/ports';
 
 const PORT = E2E_PORTS.app;
@@ -20,6 +21,18 @@ function chromiumExecutable(): string | undefined {
 }
 
 const executablePath = chromiumExecutable();
+
+// In the runner process (workers load this file too): a run of this checkout that was killed outright
+// may have left its servers on our ports; they would make the new ones fail to start. And when
+// `npm test` (scripts/test.ts) is killed, this run stops too, taking its servers with it.
+if (!process.env.TEST_WORKER_INDEX) {
+  stopStaleListeners([PORT, SINK_SMTP_PORT, SINK_HTTP_PORT], process.cwd());
+  if (process.env.REGAIN_RUNNER_PID) whenProcessGone(Number(process.env.REGAIN_RUNNER_PID), () => process.kill(process.pid, 'SIGINT'));
+}
+// Each server stops by itself when this runner is gone (scripts/dev.ts, tests/support/message-sinks.ts),
+// and is asked to stop with SIGTERM, not killed, so it removes its throwaway database.
+const stopsWithRunner = { REGAIN_RUNNER_PID: String(process.pid) };
+const gracefulShutdown = { signal: 'SIGTERM', timeout: 30_000 } as const;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -48,8 +61,9 @@ export default defineConfig({
       // The inboxes and phones: an SMTP sink and a Twilio-compatible fake that keep what the app sends.
       command: 'tsx tests/support/message-sinks.ts',
       url: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/messages`,
-      env: { SINK_SMTP_PORT: String(SINK_SMTP_PORT), SINK_HTTP_PORT: String(SINK_HTTP_PORT), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN },
+      env: { SINK_SMTP_PORT: String(SINK_SMTP_PORT), SINK_HTTP_PORT: String(SINK_HTTP_PORT), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ...stopsWithRunner },
       reuseExistingServer: false,
+      gracefulShutdown,
       timeout: 30_000,
       stdout: 'ignore',
       stderr: 'pipe',
@@ -79,8 +93,10 @@ export default defineConfig({
         // Webhooks go to the sinks; the same secret is E2E.webhookSecret, so tests can verify signatures.
         HOST_WEBHOOK_URL: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/webhooks`,
         HOST_WEBHOOK_SECRET: 'e2e-tests-only-webhook-secret-0123456789',
+        ...stopsWithRunner,
       },
       reuseExistingServer: false,
+      gracefulShutdown,
       timeout: 120_000,
       stdout: 'ignore',
       stderr: 'pipe',
