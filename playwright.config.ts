@@ -40,7 +40,11 @@ export default defineConfig({
   workers: 1,
   forbidOnly: true,
   retries: 0,
-  timeout: 30_000,
+  // Bounds for giving up, not for speed: on a busy two-core machine a page with an axe check can take
+  // ten seconds. Tests wait on conditions, never on time; the long journeys are split or marked
+  // test.slow() (three times this).
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: '.data/test-results/e2e.json' }]],
   outputDir: '.data/test-results/e2e',
   use: {

@@ -53,7 +53,7 @@ export async function latestCodeSentTo(destination: string, options: { timeout?:
         code = newestCode(await sinkMessages(), destination);
         return code;
       },
-      { message: `a 6-digit code sent to ${destination}`, timeout: options.timeout ?? 10_000 },
+      { message: `a 6-digit code sent to ${destination}`, timeout: options.timeout ?? 30_000 },
     )
     .toMatch(/^\d{6}$/);
   return code!;
