@@ -1,5 +1,9 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { whenProcessGone } from './lib/config/processes';
+
+// Under `npm test` (scripts/test.ts): stop when that runner is gone, even if it was killed outright.
+if (process.env.REGAIN_RUNNER_PID) whenProcessGone(Number(process.env.REGAIN_RUNNER_PID), () => process.kill(process.pid, 'SIGTERM'));
 
 const alias = { '@': path.resolve(import.meta.dirname) };
 

@@ -4,6 +4,7 @@
 //   tests: N passed, N failed[, N not run (reason)][, N skipped]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { isAlive, processGroupLeader, whenProcessGone } from '@/lib/config/processes';
 
 const RESULTS = '.data/test-results';
 rmSync(RESULTS, { recursive: true, force: true });
@@ -15,14 +16,33 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', REGAIN_RUNNER_PID: S
 const failures: string[] = [];
 const phases: { name: string; seconds: number }[] = [];
 
-// Ctrl-C reaches every process of the terminal's group by itself; a SIGTERM sent to this runner
-// alone is passed on to the phase running, which then shuts down in its own order.
+// Each phase runs in a process group of its own (npx would not pass a signal on to vitest), and
+// the runner hands Ctrl-C, SIGTERM and SIGHUP to the whole group, once, so the phase shuts down in
+// its own order: Playwright stops its servers on SIGINT, a second one would make it kill them.
 let current: ChildProcess | undefined;
-let stoppedBy: NodeJS.Signals | undefined;
+let stoppedBy: string | undefined;
+const stopPhase = (signal: NodeJS.Signals) => {
+  if (current?.pid === undefined || current.exitCode !== null || current.signalCode !== null) return;
+  try {
+    process.kill(-current.pid, signal);
+  } catch {
+    // already gone
+  }
+};
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
+    if (stoppedBy) return;
     stoppedBy = signal;
-    if (signal !== 'SIGINT') current?.kill(signal);
+    stopPhase(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  });
+}
+// `npm test` killed outright (SIGKILL) would leave this runner and its phase running on their own,
+// racing the next run for its ports: stop as if told to.
+const leader = processGroupLeader();
+if (leader !== undefined && isAlive(leader)) {
+  whenProcessGone(leader, () => {
+    stoppedBy = `the end of process ${leader}, which started this run`;
+    stopPhase('SIGINT');
   });
 }
 
@@ -30,7 +50,7 @@ async function step(name: string, command: string, args: string[], extraEnv: Rec
   if (stoppedBy) return false;
   console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
   const started = Date.now();
-  const child = spawn(command, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
+  const child = spawn(command, args, { stdio: 'inherit', env: { ...env, ...extraEnv }, detached: true });
   current = child;
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   current = undefined;

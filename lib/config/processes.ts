@@ -44,6 +44,20 @@ export function whenProcessGone(pid: number, then: () => void) {
 }
 
 /**
+ * The leader of this process's group: the command a shell started (`npm test`), of which this
+ * process is a descendant. Linux only; undefined elsewhere or when this process leads its group.
+ */
+export function processGroupLeader(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) && pgrp > 1 && pgrp !== process.pid ? pgrp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Stops what still listens on `ports` from an earlier run of this checkout (a process whose working
  * folder is `cwd`), so a killed run never blocks the next start. Anything else on those ports is
  * left alone. Linux only (it reads /proc); elsewhere it does nothing.
