@@ -50,7 +50,9 @@ export default defineConfig({
   use: {
     // WebAuthn needs the localhost host name; 127.0.0.1 is not a valid relying-party id.
     baseURL: `http://localhost:${PORT}`,
-    trace: 'retain-on-failure',
+    // Kept for failures only, yet recorded for every test: DOM snapshots and network, without the
+    // screencast, whose frames cost CPU a two-core machine running the server and Chromium lacks.
+    trace: { mode: 'retain-on-failure', screenshots: false },
     screenshot: 'only-on-failure',
     launchOptions: executablePath
       ? {
