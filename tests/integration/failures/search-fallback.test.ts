@@ -63,6 +63,10 @@ async function health(center: HelpCenter) {
   }
 }
 
+// The time bounds below tell a timeout or a refused connection from a hang (a request left waiting
+// for a server that never answers); building the help center itself takes seconds on a busy machine.
+const NOT_A_HANG_MS = 15_000;
+
 // A bound that only decides when to give up: on a busy machine the first index build of a server
 // that comes back takes tens of seconds.
 async function eventually(condition: () => boolean, what: string, timeoutMs = 90_000) {
@@ -108,7 +112,7 @@ describeWithMeilisearch('Meilisearch unreachable', (server) => {
     const meilisearch = setup({ url: meili.url, apiKey: meili.apiKey, indexName: `${server().indexName}_${randomBytes(4).toString('hex')}` });
     const started = Date.now();
     await withCenter(meilisearch, async (center) => {
-      expect(Date.now() - started).toBeLessThan(5_000); // refused at once, not a hang
+      expect(Date.now() - started).toBeLessThan(NOT_A_HANG_MS); // refused at once
       await expectFallingBack(center);
 
       await meili.restore();
@@ -134,9 +138,11 @@ describeWithMeilisearch('Meilisearch unreachable', (server) => {
       await expectFallingBack(center);
 
       // Re-checks while it stays down do not slow searches: the embedded engine answers directly.
+      // A bound for a busy machine: five searches that each waited out the 1 s request timeout
+      // would take at least 5 s.
       const t = Date.now();
       for (let i = 0; i < 5; i++) await search(center, 'authenticator');
-      expect(Date.now() - t).toBeLessThan(1_000);
+      expect(Date.now() - t).toBeLessThan(4_000);
 
       await meili.restore();
       await eventually(() => center.engineStatus === 'meilisearch', 'Meilisearch is used again');
@@ -153,7 +159,7 @@ describe('Meilisearch never there', () => {
     try {
       const started = Date.now();
       await withCenter(setup({ url: `http://127.0.0.1:${port}`, requestTimeoutMs: 300, retryMs: 60_000 }), async (center) => {
-        expect(Date.now() - started).toBeLessThan(3_000);
+        expect(Date.now() - started).toBeLessThan(NOT_A_HANG_MS); // the 300 ms start-up check gave up
         await expectFallingBack(center);
       });
     } finally {
