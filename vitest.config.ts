@@ -1,5 +1,9 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { whenProcessGone } from './lib/config/processes';
+
+// Under `npm test` (scripts/test.ts): stop when that runner is gone, even if it was killed outright.
+if (process.env.REGAIN_RUNNER_PID) whenProcessGone(Number(process.env.REGAIN_RUNNER_PID), () => process.kill(process.pid, 'SIGTERM'));
 
 const alias = { '@': path.resolve(import.meta.dirname) };
 
@@ -17,7 +21,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['tests/support/global-database.ts'],
+          globalSetup: ['tests/support/global-database.ts', 'tests/support/global-meilisearch.ts'],
           setupFiles: ['tests/support/audit-key.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -7,6 +7,7 @@
 // the development outbox (/dev/outbox) shows every code sent and must not reach the local network.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { stopStaleListeners, whenProcessGone } from '@/lib/config/processes';
 import { freshTestSecrets, loadDevelopmentSecrets, readRunnerSettings } from '@/lib/config/runtime';
 import { prepareLocalDatabase } from '@/lib/db/local';
 
@@ -14,6 +15,9 @@ const args = new Set(process.argv.slice(2));
 const ephemeral = args.has('--ephemeral');
 const settings = readRunnerSettings();
 const say = (line: string) => console.log(`[regain] ${line}`);
+
+// A server of this checkout left behind by a run that was killed outright would hold the port.
+for (const pid of stopStaleListeners([settings.port], process.cwd())) say(`Stopped a leftover server of an earlier run (pid ${pid}).`);
 
 const secrets = ephemeral ? freshTestSecrets() : loadDevelopmentSecrets(settings.dataDir);
 const database = await prepareLocalDatabase({ ...settings, port: settings.embeddedPgPort, ephemeral, log: say });
@@ -51,3 +55,5 @@ async function shutdown(code: number) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 child.on('exit', (code) => void shutdown(code ?? 1));
+// Started by a test runner (playwright.config.ts): stop with it, even if it was killed outright.
+if (process.env.REGAIN_RUNNER_PID) whenProcessGone(Number(process.env.REGAIN_RUNNER_PID), () => void shutdown(1));

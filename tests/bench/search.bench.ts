@@ -2,7 +2,7 @@
 // articles (tests/bench/search-corpus.ts: seeded, nested) at 1,000 / 2,000 / 10,000 / 50,000 articles
 // (BENCH_SIZES to change) and, at each size, measures the embedded engine in process (index build,
 // heap growth of the index, query p50/p95/p99) and Meilisearch when one is available
-// (tests/bench/meilisearch-server.ts: MEILISEARCH_URL or ../shared/tools/meilisearch-server).
+// (tests/bench/meilisearch-server.ts: MEILISEARCH_URL or the project's throwaway test server).
 // Then GET /api/search on `npm start` at 2,000 articles (BENCH_ARTICLES; loopback only, bounded).
 // Writes tests/bench/reports/search.{md,json} and the chart tests/bench/reports/search-latency.svg.
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

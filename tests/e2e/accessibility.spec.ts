@@ -86,7 +86,7 @@ test.describe('every page passes axe and shows focus', () => {
 
 test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
   test('account: security (wide and at 390 px), approvals with and without a request, the step-up dialog', async ({ page }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const account = await accountWithAuthenticator();
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, account.email, account.password, account.code());
@@ -123,7 +123,7 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
   });
 
   test('recovery: verify, verified, reset, the documents flow to submission, and the status page', async ({ page }) => {
-    test.setTimeout(120_000);
+    test.slow();
     await clearSinkMessages();
     const account = await accountWithoutSecondFactor();
     await page.goto('/recover');
@@ -195,7 +195,7 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
   });
 
   test('recovery: the second proof, the new passkey, and the emailed link that binds a new authenticator app', async ({ page }) => {
-    test.setTimeout(90_000);
+    test.slow();
     await clearSinkMessages();
     const account = await accountWithAuthenticator();
     await addVirtualAuthenticator(page, 'platform');
@@ -241,7 +241,7 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
   });
 
   test('console: the queue and a ticket with its document open, wide and at 390 px; a page the role may not see', async ({ page }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const agent = await consoleAgent('AGENT');
     const ticket = await highRiskTicket(await accountWithAuthenticator());
     await workingDay(agent.id);

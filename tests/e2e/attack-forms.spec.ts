@@ -187,7 +187,7 @@ const resultOf = (answer: ServerActionAnswer) => answer.result as { ok?: boolean
 
 test.describe('hostile input into the public forms', () => {
   test('sign-in for account holders and for the console', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const page = await hostilePage(browser);
     for (const [path, email, button] of [
       ['/signin', 'Email address', 'Sign in'],
@@ -215,7 +215,7 @@ test.describe('hostile input into the public forms', () => {
   });
 
   test('recovery start and the code entry', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const page = await hostilePage(browser);
     await fc.assert(
       fc.asyncProperty(hostileAddress, async (identifier) => {
@@ -246,7 +246,7 @@ test.describe('hostile input into the public forms', () => {
   });
 
   test('identity documents: what was lost and the contact address', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const page = await hostilePage(browser);
     await fc.assert(
       fc.asyncProperty(hostileAddress, fc.boolean(), hostile, async (email, tamperLost, lost) => {
@@ -267,7 +267,7 @@ test.describe('hostile input into the public forms', () => {
   });
 
   test('status page: reference and email, the code, and a reply', async ({ browser }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const page = await hostilePage(browser);
     await fc.assert(
       fc.asyncProperty(hostile, hostileAddress, async (reference, email) => {
@@ -339,7 +339,7 @@ test.describe('hostile input into the public forms', () => {
   });
 
   test('video call: the reference and both codes', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const page = await hostilePage(browser);
     await fc.assert(
       fc.asyncProperty(hostile, async (reference) => {
@@ -376,7 +376,7 @@ test.describe('hostile input into the public forms', () => {
   });
 
   test('help center: the search page and article feedback', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const page = await hostilePage(browser);
     await fc.assert(
       fc.asyncProperty(hostile, async (query) => {
@@ -406,7 +406,7 @@ test.describe('hostile input into the public forms', () => {
 
 test.describe('hostile input into the signed-in forms', () => {
   test('renaming a passkey', async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const account = await accountWithAuthenticator();
     const passkey = await storedPasskey(account.id, 'Laptop');
     const page = await hostilePage(browser);
@@ -431,8 +431,8 @@ test.describe('hostile input into the signed-in forms', () => {
     );
   });
 
-  test('console: notes, questions to the person, a call, a rejection reason', async ({ browser }) => {
-    test.setTimeout(120_000);
+  /** An agent signed in to the console, a ticket of theirs in review, and what the ticket holds. */
+  async function agentOnOwnTicket(browser: Browser) {
     const holder = await accountWithAuthenticator();
     const agent = await consoleAgent('AGENT');
     const ticket = await recoveryTicket({ userId: holder.id, contactEmail: holder.email, assigneeId: agent.id, type: 'PASSKEY_RESET' });
@@ -447,20 +447,26 @@ test.describe('hostile input into the signed-in forms', () => {
       await db.recoveryTicket.update({ where: { id: ticket.id }, data: { status: 'IN_REVIEW' } });
       await page.goto(`/console/tickets/${ticket.id}`);
     };
+    return { page, state, open };
+  }
+  type TicketState = Awaited<ReturnType<Awaited<ReturnType<typeof agentOnOwnTicket>>['state']>>;
 
-    /** Refused: nothing changed. Accepted: one message more, stored as clean plain text. */
-    const expectCleanWrite = (answer: ServerActionAnswer, before: Awaited<ReturnType<typeof state>>, after: Awaited<ReturnType<typeof state>>) => {
-      if (resultOf(answer)?.ok) {
-        expect(after.messages.length).toBeGreaterThan(before.messages.length);
-        for (const message of after.messages.slice(before.messages.length)) {
-          expect(message.body).not.toMatch(CONTROL);
-          expect(message.body).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
-        }
-      } else {
-        expect(after).toEqual(before);
+  /** Refused: nothing changed. Accepted: one message more, stored as clean plain text. */
+  const expectCleanWrite = (answer: ServerActionAnswer, before: TicketState, after: TicketState) => {
+    if (resultOf(answer)?.ok) {
+      expect(after.messages.length).toBeGreaterThan(before.messages.length);
+      for (const message of after.messages.slice(before.messages.length)) {
+        expect(message.body).not.toMatch(CONTROL);
+        expect(message.body).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
       }
-    };
+    } else {
+      expect(after).toEqual(before);
+    }
+  };
 
+  test('console: an internal note', async ({ browser }) => {
+    test.slow();
+    const { page, state, open } = await agentOnOwnTicket(browser);
     await fc.assert(
       fc.asyncProperty(hostile, async (body) => {
         await open();
@@ -471,6 +477,11 @@ test.describe('hostile input into the signed-in forms', () => {
       }),
       runs(one),
     );
+  });
+
+  test('console: a question to the person', async ({ browser }) => {
+    test.slow();
+    const { page, state, open } = await agentOnOwnTicket(browser);
     await fc.assert(
       fc.asyncProperty(hostile, async (body) => {
         await open();
@@ -481,6 +492,11 @@ test.describe('hostile input into the signed-in forms', () => {
       }),
       runs(one),
     );
+  });
+
+  test('console: scheduling a video call', async ({ browser }) => {
+    test.slow();
+    const { page, state, open } = await agentOnOwnTicket(browser);
     await fc.assert(
       fc.asyncProperty(hostile, hostile, hostile, async (date, time, minutes) => {
         await open();
@@ -500,6 +516,11 @@ test.describe('hostile input into the signed-in forms', () => {
       }),
       runs(three),
     );
+  });
+
+  test('console: a rejection reason and its note', async ({ browser }) => {
+    test.slow();
+    const { page, state, open } = await agentOnOwnTicket(browser);
     await fc.assert(
       fc.asyncProperty(hostile, hostile, async (reason, note) => {
         await open();
@@ -523,7 +544,7 @@ test.describe('hostile input into the signed-in forms', () => {
   });
 
   test('console: queue filters, audit search and administration', async ({ browser }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const admin = await consoleAgent('ADMIN');
     const other = await consoleAgent('AGENT');
     const page = await hostilePage(browser);

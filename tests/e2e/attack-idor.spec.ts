@@ -101,7 +101,7 @@ function expectSentToSignIn(answer: Awaited<ReturnType<typeof replayServerAction
 
 test.describe('IDOR: pages and route handlers that take an id', () => {
   test('console ticket pages, document files and the host API answer only the principals allowed', async ({ browser, playwright }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const holder = await accountWithAuthenticator();
     const agent = await consoleAgent('AGENT');
     const colleague = await consoleAgent('AGENT');
@@ -228,7 +228,7 @@ test.describe('IDOR: pages and route handlers that take an id', () => {
 
 test.describe('IDOR: account holders’ server actions', () => {
   test('passkeys, devices, the authenticator and approvals of another holder stay untouched', async ({ browser, playwright }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const hmacKey = Buffer.from(E2E.hmacKey, 'base64');
     const a = await accountWithAuthenticator();
     const b = await accountWithAuthenticator();
@@ -335,7 +335,7 @@ test.describe('IDOR: account holders’ server actions', () => {
 
 test.describe('IDOR: console ticket and admin actions', () => {
   test('ticket actions with a colleague’s, an unknown or a malformed ticket id change nothing', async ({ browser, playwright }) => {
-    test.setTimeout(120_000);
+    test.slow();
     const holder = await accountWithAuthenticator();
     const agent = await consoleAgent('AGENT');
     const colleague = await consoleAgent('AGENT');
@@ -445,7 +445,7 @@ test.describe('IDOR: console ticket and admin actions', () => {
   });
 
   test('agent administration and host keys: only admins, only agents and keys that exist', async ({ browser, playwright }) => {
-    test.setTimeout(90_000);
+    test.slow();
     const admin = await consoleAgent('ADMIN');
     const supervisor = await consoleAgent('SUPERVISOR');
     const first = await consoleAgent('AGENT');
@@ -518,7 +518,7 @@ test.describe('IDOR: console ticket and admin actions', () => {
 
 test.describe('IDOR: the recovery pages take the ticket from a signed cookie', () => {
   test('a status-page or upload grant edited to another ticket opens nothing and adds nothing', async ({ browser, playwright }) => {
-    test.setTimeout(60_000);
+    test.slow();
     const email = `status-${randomBytes(4).toString('hex')}@example.com`;
     const mine = await recoveryTicket({ contactEmail: email, status: 'MORE_INFO_REQUESTED' });
     const theirs = await recoveryTicket({ status: 'MORE_INFO_REQUESTED', document: true });

@@ -89,7 +89,7 @@ const hostile = fc.oneof(
 );
 
 test.describe('hostile input never breaks the public API (issue 8 fuzzing)', () => {
-  test.setTimeout(120_000);
+  test.slow();
 
   test('search and suggestions', async ({ request }) => {
     await fc.assert(

@@ -24,10 +24,11 @@ async function newPage(browser: Browser) {
 }
 
 test.describe('console: audit log, analytics, administration', () => {
-  test('a supervisor searches the audit log, verifies the chain and reads analytics; an agent is refused', async ({ page, browser }, testInfo) => {
-    await seedHelpActivity();
+  const SUPERVISOR = { email: 'supervisor@example.com', password: DEMO_PASSWORD, secret: DEMO_TOTP_SECRET };
+
+  test('a supervisor searches the audit log and verifies the chain; the search itself is on record', async ({ page }, testInfo) => {
     await page.setViewportSize({ width: 1280, height: 900 });
-    await consoleSignIn(page, { email: 'supervisor@example.com', password: DEMO_PASSWORD, secret: DEMO_TOTP_SECRET });
+    await consoleSignIn(page, SUPERVISOR);
 
     // Audit log: the supervisor's own sign-in is there; narrow to it by event type.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
@@ -51,6 +52,12 @@ test.describe('console: audit log, analytics, administration', () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect(table.getByRole('row').nth(1)).toContainText('Sam Ortiz');
     await expect(table.getByRole('row').nth(1)).toContainText('filters.action: agent.sign_in');
+  });
+
+  test('a supervisor reads help-center analytics; administration is for admins only', async ({ page }, testInfo) => {
+    await seedHelpActivity();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await consoleSignIn(page, SUPERVISOR);
 
     // Analytics: the chart, its table alternative, the searches nobody found an answer for.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' }).click();
@@ -67,8 +74,9 @@ test.describe('console: audit log, analytics, administration', () => {
     // Administration is for admins only.
     await page.goto('/console/admin');
     await expect(page.getByText('403 · Not available to your role')).toBeVisible();
+  });
 
-    // An agent: no analytics link, and the pages refuse them.
+  test('an agent has no analytics link, and the analytics and audit pages refuse them', async ({ browser }) => {
     const agent = await consoleAgent('AGENT');
     const agentPage = await newPage(browser);
     await consoleSignIn(agentPage, agent);

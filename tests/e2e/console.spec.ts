@@ -16,7 +16,7 @@ import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } fr
 
 test.describe('agent console', () => {
   test('claim, open the document, ask for more, approve; a supervisor confirms; the person gets the link', async ({ page, browser }, testInfo) => {
-    test.setTimeout(90_000);
+    test.slow();
     const account = await accountWithAuthenticator();
     const ticket = await highRiskTicket(account);
     const agent = await consoleAgent('AGENT', 'Alice Mensah');
@@ -112,7 +112,7 @@ test.describe('agent console', () => {
 
     // ── The person has the approval mail with the single-use link ──
     await expect
-      .poll(async () => (await sinkMessages()).emails.filter((m) => m.to.includes(account.email) && /approved/i.test(m.subject)).length, { timeout: 15_000 })
+      .poll(async () => (await sinkMessages()).emails.filter((m) => m.to.includes(account.email) && /approved/i.test(m.subject)).length, { timeout: 60_000 })
       .toBe(1);
     const mail = (await sinkMessages()).emails.find((m) => m.to.includes(account.email) && /approved/i.test(m.subject))!;
     expect(mail.text).toContain(`${E2E.baseUrl}/recover/complete`);

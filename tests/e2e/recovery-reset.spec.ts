@@ -127,7 +127,7 @@ test.describe('guided recovery: a lost passkey', () => {
     await expect(approvals.getByText('The other device can continue now.')).toBeVisible();
 
     // The reset page notices by itself and moves on to the new passkey.
-    await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByRole('heading', { name: 'Set up your new passkey' })).toBeVisible();
     await page.getByRole('button', { name: 'Create my new passkey' }).click();
     await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
 

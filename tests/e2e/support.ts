@@ -53,7 +53,7 @@ export async function latestCodeSentTo(destination: string, options: { timeout?:
         code = newestCode(await sinkMessages(), destination);
         return code;
       },
-      { message: `a 6-digit code sent to ${destination}`, timeout: options.timeout ?? 10_000 },
+      { message: `a 6-digit code sent to ${destination}`, timeout: options.timeout ?? 30_000 },
     )
     .toMatch(/^\d{6}$/);
   return code!;
@@ -211,6 +211,9 @@ export function rewriteBody(action: ServerActionRequest, from: string, to: strin
   return Buffer.from(body.replaceAll(from, () => to), 'utf8');
 }
 
+/** Contexts whose requests already name a client address (ownContexts with `ip`). */
+export const contextsWithOwnAddress = new WeakSet<BrowserContext>();
+
 /**
  * Pages in browser contexts of their own, closed after every test of the file that calls this (at
  * its top level). With `ip`, every request names that client address, so the per-IP limits a
@@ -223,6 +226,7 @@ export function ownContexts(ip?: string) {
   });
   return async (browser: Browser) => {
     const context = await browser.newContext(ip ? { extraHTTPHeaders: { 'X-Forwarded-For': ip } } : {});
+    if (ip) contextsWithOwnAddress.add(context);
     contexts.push(context);
     return context.newPage();
   };

@@ -4,15 +4,7 @@ import { ensureMeilisearchIndex, meilisearchSettings, MeilisearchSearchEngine } 
 import type { SearchDocument } from '@/lib/help/search/types';
 import { corpus, searchEngineContract } from '../contract/search-engine';
 import { freePort } from '../support/ports';
-import { useMeilisearchServer } from '../support/meilisearch';
-
-const server = useMeilisearchServer('search_meilisearch');
-const engineFor = (suffix = '') => {
-  const { url, apiKey, indexName } = server();
-  return new MeilisearchSearchEngine({ url, apiKey, indexName: `${indexName}${suffix}` });
-};
-
-searchEngineContract('meilisearch', async () => engineFor('_contract'));
+import { describeWithMeilisearch } from '../support/meilisearch';
 
 const doc = (slug: string, title: string, extra: Partial<SearchDocument> = {}): SearchDocument => ({
   slug,
@@ -26,7 +18,14 @@ const doc = (slug: string, title: string, extra: Partial<SearchDocument> = {}): 
   ...extra,
 });
 
-describe('meilisearch engine', () => {
+describeWithMeilisearch('meilisearch engine', (server) => {
+  const engineFor = (suffix = '') => {
+    const { url, apiKey, indexName } = server();
+    return new MeilisearchSearchEngine({ url, apiKey, indexName: `${indexName}${suffix}` });
+  };
+
+  searchEngineContract('meilisearch', async () => engineFor('_contract'));
+
   it('applies its settings idempotently, and indexing twice keeps one working index', async () => {
     const engine = engineFor('_settings');
     const { url, apiKey } = server();
@@ -106,6 +105,25 @@ describe('meilisearch engine', () => {
     await expect(engine.index([doc('x', 'Some title')])).rejects.toThrow(/MEILISEARCH_API_KEY/);
   });
 
+  it('highlights whole words for prefixes and finds synonyms', async () => {
+    const engine = engineFor('_words');
+    await engine.index([
+      doc('rename-a-passkey', 'Rename a passkey'),
+      doc('reset-authenticator', 'Reset your authenticator app'),
+      doc('unrelated', 'Something else entirely'),
+    ]);
+    const [hit] = await engine.suggest('passk', 1);
+    expect(hit!.title).toEqual([
+      { text: 'Rename a ', highlight: false },
+      { text: 'passkey', highlight: true },
+    ]);
+    const result = await engine.search({ query: '2fa', page: 1, pageSize: 5 });
+    expect(result.hits.map((h) => h.slug)).toEqual(['reset-authenticator']);
+    expect(result.hits[0]!.title.some((s) => s.highlight && s.text === 'authenticator')).toBe(true);
+  });
+});
+
+describe('meilisearch engine without a server', () => {
   it('fails fast and clearly when the server is unreachable', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const engine = new MeilisearchSearchEngine({ url, apiKey: 'k', requestTimeoutMs: 2_000 });
@@ -126,22 +144,5 @@ describe('meilisearch engine', () => {
     } finally {
       silent.close();
     }
-  });
-
-  it('highlights whole words for prefixes and finds synonyms', async () => {
-    const engine = engineFor('_words');
-    await engine.index([
-      doc('rename-a-passkey', 'Rename a passkey'),
-      doc('reset-authenticator', 'Reset your authenticator app'),
-      doc('unrelated', 'Something else entirely'),
-    ]);
-    const [hit] = await engine.suggest('passk', 1);
-    expect(hit!.title).toEqual([
-      { text: 'Rename a ', highlight: false },
-      { text: 'passkey', highlight: true },
-    ]);
-    const result = await engine.search({ query: '2fa', page: 1, pageSize: 5 });
-    expect(result.hits.map((h) => h.slug)).toEqual(['reset-authenticator']);
-    expect(result.hits[0]!.title.some((s) => s.highlight && s.text === 'authenticator')).toBe(true);
   });
 });

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '@/lib/db/embedded';
 import { migrateDeploy } from '@/lib/db/migrate';
+import { createThrowawayDir, removeThrowawayDir } from '@/lib/db/throwaway';
 import { assertLocalDatabaseUrl, TEMPLATE_DATABASE } from './database-url';
 import { freePort } from './ports';
 
@@ -20,13 +19,18 @@ export default async function setup(project: TestProject) {
     assertLocalDatabaseUrl(process.env.DATABASE_URL);
     adminUrl = process.env.DATABASE_URL;
   } else {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'regain-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
-    adminUrl = server.urlFor('postgres');
-    stop = async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    };
+    const throwaway = await createThrowawayDir('test-pg');
+    try {
+      const server = await startEmbeddedPostgres({ dataDir: path.join(throwaway, 'data'), port: await freePort(), persistent: false });
+      adminUrl = server.urlFor('postgres');
+      stop = async () => {
+        await server.stop();
+        removeThrowawayDir(throwaway);
+      };
+    } catch (error) {
+      removeThrowawayDir(throwaway);
+      throw error;
+    }
   }
 
   const admin = new pg.Client({ connectionString: adminUrl });

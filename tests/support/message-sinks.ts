@@ -8,6 +8,7 @@
 //   POST   /sinks/webhooks  the host platform's webhook endpoint (HOST_WEBHOOK_URL of the browser tests)
 // The fake accepts TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (defaults: the browser tests' values).
 import type { IncomingMessage } from 'node:http';
+import { whenProcessGone } from '@/lib/config/processes';
 import { startSmtpSink } from './smtp-sink';
 import { startTwilioFake } from './twilio-fake';
 
@@ -82,3 +83,5 @@ async function stop() {
 }
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// Started by the browser-test runner (playwright.config.ts): stop with it, even if it was killed outright.
+if (process.env.REGAIN_RUNNER_PID) whenProcessGone(Number(process.env.REGAIN_RUNNER_PID), () => void stop());
