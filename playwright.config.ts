@@ -5,6 +5,8 @@ import { E2E_PORTS } from './tests/e2e/ports';
 import { appServerEnv, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from './tests/e2e/server-env';
 
 const PORT = E2E_PORTS.app;
+// Fixtures write audit lines from the test process (tests/e2e/fixtures.ts), chained with the server's key.
+process.env.AUDIT_KEY = appServerEnv({ app: PORT, postgres: E2E_PORTS.postgres }).AUDIT_KEY;
 // tests/support/message-sinks.ts; tests/e2e/support.ts reads what it received.
 const SINK_SMTP_PORT = E2E_PORTS.smtpSink;
 const SINK_HTTP_PORT = E2E_PORTS.httpSink;

@@ -37,8 +37,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 // `npm test` killed outright (SIGKILL) would leave this runner and its phase running on their own,
-// racing the next run for its ports: stop as if told to.
-const leader = processGroupLeader();
+// racing the next run for its ports: stop as if told to. Not on CI, where the harness that starts
+// the run may hand it on and exit, and ends whatever is left when the run is over.
+const leader = process.env.CI ? undefined : processGroupLeader();
 if (leader !== undefined && isAlive(leader)) {
   whenProcessGone(leader, () => {
     stoppedBy = `the end of process ${leader}, which started this run`;
