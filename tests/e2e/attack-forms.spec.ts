@@ -153,7 +153,9 @@ async function submitHostile(page: Page, fields: [Locator, string][], submit: Lo
     for (const [i, [, value]] of fields.entries()) {
       if (!text.includes(markers[i]!)) throw new Error(`field ${i} did not reach the request body:\n${text.slice(0, 3000)}`);
       // A function, so "$'" or "$&" in the hostile value go in as typed (a string would be a replacement pattern).
-      const typed = json ? JSON.stringify(value).slice(1, -1) : value;
+      // As an argument, a browser sends a string that starts with "$" as "$$…" (React's reply encoding);
+      // sent raw it would be read as a reference by React before any of our code runs.
+      const typed = json ? JSON.stringify(value.startsWith('$') ? `$${value}` : value).slice(1, -1) : value;
       text = text.replaceAll(markers[i]!, () => typed);
     }
     return Buffer.from(text, 'utf8');

@@ -4,6 +4,8 @@ import { E2E_PORTS } from './ports';
 
 /** security.md rule 21: no serious or critical axe violations on any page. */
 export async function expectNoSeriousA11yViolations(page: Page) {
+  // Next streams a dynamic page's metadata: wait for its title rather than catch the page before it.
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
