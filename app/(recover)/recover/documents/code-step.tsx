@@ -1,7 +1,8 @@
 'use client';
 
 import { useActionState } from 'react';
-import { Alert, Button, CodeInput } from '../../../_components/ui';
+import { Alert, Button } from '../../../_components/ui';
+import { EmailCodeFields } from '../_components/email-code-fields';
 import { confirmContactAction, resendContactCodeAction, restartDocumentsAction, type FormState } from './actions';
 
 /**
@@ -30,18 +31,7 @@ export function CodeStep({ attemptsLeft, destination }: { attemptsLeft: number; 
       </div>
       {!closed && (
         <form action={action} className="space-y-4" noValidate>
-          <CodeInput
-            id="code"
-            name="code"
-            label="6-digit code from the email"
-            hint={error ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
-            required
-            autoFocus
-            error={error?.fieldErrors?.code?.[0]}
-          />
-          <Button type="submit" disabled={pending} className="w-full sm:w-auto">
-            {pending ? 'Checking…' : 'Confirm and continue'}
-          </Button>
+          <EmailCodeFields error={error} attemptsLeft={attemptsLeft} pending={pending} submitLabel="Confirm and continue" />
         </form>
       )}
       <div className="flex flex-wrap gap-3 border-t border-line pt-4">

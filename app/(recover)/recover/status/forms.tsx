@@ -3,7 +3,8 @@
 import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useRef, useState } from 'react';
 import { AlertIcon } from '../../../_components/icons';
-import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
+import { Alert, Button, TextField } from '../../../_components/ui';
+import { EmailCodeFields } from '../_components/email-code-fields';
 import { PhotoPicker } from '../_components/photo-picker';
 import { ReferenceField } from '../_components/reference-field';
 import { replyAction, requestStatusCodeAction, startOverAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
@@ -61,18 +62,7 @@ export function StatusCodeForm({ attemptsLeft }: { attemptsLeft: number }) {
           {error.message}
         </Alert>
       )}
-      <CodeInput
-        id="code"
-        name="code"
-        label="6-digit code from the email"
-        hint={error ? 'You can paste the code.' : `You can paste the code. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
-        required
-        autoFocus
-        error={error?.fieldErrors?.code?.[0]}
-      />
-      <Button type="submit" disabled={pending} className="w-full sm:w-auto">
-        {pending ? 'Checking…' : 'Open my request'}
-      </Button>
+      <EmailCodeFields error={error} attemptsLeft={attemptsLeft} pending={pending} submitLabel="Open my request" />
     </form>
   );
 }
