@@ -9,12 +9,28 @@ export async function register() {
   warnIfClientAddressUnavailable();
   const { startHelpCenterAtStartup } = await import('@/lib/help/center');
   await startHelpCenterAtStartup();
-  const [{ getPrisma }, { getDelivery }, { startMaintenanceTimer }] = await Promise.all([import('@/lib/db/client'), import('@/lib/delivery'), import('@/lib/maintenance')]);
-  startMaintenanceTimer({ db: getPrisma(), delivery: getDelivery(), hmacKey: getConfig().hmacKey, appUrl: getConfig().appUrl, cancelWindowHours: getConfig().ticketCancelWindowHours });
-  // Without a host URL there is nowhere to post: deliveries wait in their table until one is set.
-  const endpoint = getConfig().hostWebhook;
-  if (endpoint) {
-    const { startWebhookWorker } = await import('@/lib/platform/webhook-worker');
-    startWebhookWorker({ db: getPrisma(), endpoint });
-  }
+  // Every instance runs a job runner (messages and the rest of lib/worker); a job is taken by one
+  // runner only. It stops with the server (scripts/serve.ts runs the shutdown hooks).
+  const [db, messages, { startWorker }, { onShutdown }, { log }] = await Promise.all([
+    import('@/lib/db/client'),
+    import('@/lib/delivery'),
+    import('@/lib/worker'),
+    import('@/lib/worker/shutdown'),
+    import('@/lib/log'),
+  ]);
+  const config = getConfig();
+  const runner = await startWorker({
+    db: db.getPrisma(),
+    delivery: messages.getDelivery(),
+    dispatcher: messages.getDispatcher(),
+    keepOutboxCopies: !config.isProduction,
+    hmacKey: config.hmacKey,
+    appUrl: config.appUrl,
+    cancelWindowHours: config.ticketCancelWindowHours,
+    hostWebhook: config.hostWebhook,
+    retention: config.retention,
+    connectionString: config.databaseUrl,
+  });
+  onShutdown(() => runner.stop());
+  runner.promise.catch((error: unknown) => log.error('worker_stopped', { error }));
 }

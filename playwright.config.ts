@@ -1,3 +1,6 @@
+// Fixtures load lib/ modules guarded with `import 'server-only'`; this lets them (and, through
+// NODE_OPTIONS, the workers and web servers started from here) resolve the guard.
+import './scripts/server-only.mjs';
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 import { stopStaleListeners, whenProcessGone } from './lib/config/processes';
@@ -66,7 +69,7 @@ export default defineConfig({
   webServer: [
     {
       // The inboxes and phones: an SMTP sink and a Twilio-compatible fake that keep what the app sends.
-      command: 'tsx tests/support/message-sinks.ts',
+      command: 'tsx --import ./scripts/server-only.mjs tests/support/message-sinks.ts',
       url: `http://127.0.0.1:${SINK_HTTP_PORT}/sinks/messages`,
       env: { SINK_SMTP_PORT: String(SINK_SMTP_PORT), SINK_HTTP_PORT: String(SINK_HTTP_PORT), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ...stopsWithRunner },
       reuseExistingServer: false,
@@ -79,11 +82,11 @@ export default defineConfig({
       // A production build on a throwaway embedded database with the demo data (npm test builds first).
       // Production refuses outbox transports, so codes go by real SMTP and the real Twilio client to the sinks.
       // Through the server entry (scripts/serve.ts, via dev.ts), as `npm start` runs in production.
-      command: 'tsx scripts/dev.ts --start --ephemeral',
+      command: 'tsx --import ./scripts/server-only.mjs scripts/dev.ts --start --ephemeral',
       url: `http://localhost:${PORT}/api/health`,
       env: {
         ...appServerEnv({ app: PORT, postgres: E2E_PORTS.postgres }),
-        // The test runner plays the one proxy in front (security.md rule 24): the journeys give each
+        // The test runner plays the one proxy in front (docs/security.md rule 24): the journeys give each
         // file its own client address with X-Forwarded-For, so the per-IP limits one file trips stay
         // its own. tests/e2e/client-address.spec.ts runs a second server without this setting.
         TRUSTED_PROXY_HOPS: '1',

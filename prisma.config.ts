@@ -15,7 +15,7 @@ export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: {
     path: 'prisma/migrations',
-    seed: 'tsx scripts/seed.ts',
+    seed: 'tsx --import ./scripts/server-only.mjs scripts/seed.ts',
   },
   // Read leniently: env('DATABASE_URL') throws when unset, which would break `prisma generate`
   // and other commands that never touch the database.

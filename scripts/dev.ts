@@ -3,7 +3,7 @@
 //   --ephemeral  throwaway database and fresh secrets (the browser tests use this)
 //   --loopback   listen on 127.0.0.1 only (now the default; kept for callers that pass it)
 // Both modes run through the server entry (scripts/serve.ts), which stamps the socket address for
-// lib/http/request.ts `clientIp` (security.md rule 24). It listens on 127.0.0.1 unless HOST is set:
+// lib/http/request.ts `clientIp` (docs/security.md rule 24). It listens on 127.0.0.1 unless HOST is set:
 // the development outbox (/dev/outbox) shows every code sent and must not reach the local network.
 import { spawn } from 'node:child_process';
 import path from 'node:path';

@@ -112,7 +112,7 @@ export function TextField({
   );
 }
 
-/** One field for a one-time code (security.md rule 21): autofill hint, numeric keypad, paste works. */
+/** One field for a one-time code (docs/security.md rule 21): autofill hint, numeric keypad, paste works. */
 export function CodeInput(props: Omit<React.ComponentProps<typeof TextField>, 'type'> & { length?: number }) {
   const { length = 6, ...rest } = props;
   return (

@@ -2,18 +2,17 @@ import { z } from 'zod';
 import type { Db } from '@/lib/db/client';
 import type { ActorType } from '@/lib/db/generated/client';
 import type { FieldErrors } from '@/lib/errors';
-import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
+import { requireAgentRole } from '@/lib/access';
 import { type AuditAnchorInfo, type AuditBreakReason, type AuditChainReport, type AuditFilters, anchorAuditHead, recordAudit, searchAudit, verifyAuditChain } from './index';
 import { isUuid } from '@/lib/db/ids';
 
 /**
- * The console's audit log (issue 7): search and chain verification for supervisors and admins.
- * Reading the log is itself recorded (security.md rule 20): whoever looks at who did what leaves a
+ * The console's audit log (docs/product.md D): search and chain verification for supervisors and admins.
+ * Reading the log is itself recorded (docs/security.md rule 20): whoever looks at who did what leaves a
  * trace of their own.
  */
 
-/** Who may read the log. Agents work tickets; they do not watch each other. */
-export const AUDIT_LOG_ROLES: readonly AgentRole[] = ['SUPERVISOR', 'ADMIN'];
+/** Who may read the log: lib/access, ROLE_AREAS.auditLog. */
 
 /** The agent behind a console request; undefined when nobody is signed in. */
 export type ConsoleActor = { agentId: string; ip: string | null; userAgent: string | null };
@@ -62,7 +61,7 @@ export async function searchAuditLog({
   params: SearchParams;
   now: Date;
 }): Promise<AuditSearchResult> {
-  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'search the audit log');
+  const agent = await requireAgentRole(db, actor, 'auditLog', 'search the audit log');
   const form = formValues(params);
   const parsed = searchInput.safeParse(form);
   const cursorText = single(params.before);
@@ -143,7 +142,7 @@ export async function verifyAuditLogChain({
   now: Date;
   batchSize?: number;
 }): Promise<ChainVerification> {
-  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'verify the audit chain');
+  const agent = await requireAgentRole(db, actor, 'auditLog', 'verify the audit chain');
   const report: AuditChainReport = await verifyAuditChain({ db, ...(batchSize !== undefined ? { batchSize } : {}) });
   await recordAudit(db, {
     actorType: 'AGENT',
@@ -176,7 +175,7 @@ export async function verifyAuditLogChain({
  * so the anchor covers the request for it, then pins the head and sends the `audit.anchor` webhook.
  */
 export async function anchorAuditLog({ db, actor, now }: { db: Db; actor: ConsoleActor | undefined; now: Date }): Promise<AnchorView & { headHash: string }> {
-  const agent = await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'anchor the audit chain');
+  const agent = await requireAgentRole(db, actor, 'auditLog', 'anchor the audit chain');
   await recordAudit(db, { actorType: 'AGENT', actorId: agent.id, action: 'audit.anchored', subjectType: 'audit_log', ip: actor!.ip, userAgent: actor!.userAgent, occurredAt: now });
   const anchor = await anchorAuditHead({ db, now, reason: 'manual' });
   return { ...anchorView(anchor)!, headHash: anchor.headHash };
@@ -210,7 +209,7 @@ export function explainBreak(report: Extract<AuditChainReport, { ok: false }>): 
  * (action, occurredAt) index: one index probe per distinct name, not a scan of the whole table.
  */
 export async function auditActionNames({ db, actor }: { db: Db; actor: ConsoleActor | undefined }): Promise<string[]> {
-  await requireAgentRole(db, actor, AUDIT_LOG_ROLES, 'list audit event types');
+  await requireAgentRole(db, actor, 'auditLog', 'list audit event types');
   const rows = await db.$queryRaw<{ action: string }[]>`
     WITH RECURSIVE names AS (
       (SELECT action FROM "AuditEvent" ORDER BY action LIMIT 1)

@@ -2,10 +2,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { getAuditKey } from '@/lib/config';
 import type { Db } from '@/lib/db/client';
 import type { ActorType, Prisma } from '@/lib/db/generated/client';
-import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { enqueueWebhook } from '@/lib/webhooks';
 
 /**
- * The audit log (security.md rule 20; product.md C: "append-only and tamper-evident, searchable").
+ * The audit log (docs/security.md rule 20; docs/product.md C: "append-only and tamper-evident, searchable").
  *
  * Each row carries the hash of the row before it, and its own hash covers that link plus every
  * field of the event. Since chain version 2 the hash is keyed: HMAC-SHA-256(AUDIT_KEY, prevHash ||
@@ -462,7 +462,7 @@ const SECRET_FRAGMENTS = ['password', 'passcode', 'secret', 'token'];
 
 export class AuditSecretError extends Error {
   constructor(readonly key: string) {
-    super(`audit data must not hold secrets: key "${key}" is refused (security.md rule 20)`);
+    super(`audit data must not hold secrets: key "${key}" is refused (docs/security.md rule 20)`);
     this.name = 'AuditSecretError';
   }
 }

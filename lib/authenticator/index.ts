@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, open, seal } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
+import { inTransaction, type DbClient } from '@/lib/db/transaction';
 import { AppError, validationError } from '@/lib/errors';
 import { base32Encode, otpauthUri, timeStep, totp } from './totp';
 
 /**
- * Authenticator apps (security.md rule 6): RFC 6238 with SHA-1, 6 digits and 30-second steps,
+ * Authenticator apps (docs/security.md rule 6): RFC 6238 with SHA-1, 6 digits and 30-second steps,
  * a 160-bit secret from the CSPRNG sealed with AES-256-GCM. The secret leaves this module once,
  * as the setup key shown while setting up; codes and secrets are never logged.
  */
@@ -19,8 +21,6 @@ const STEP_SECONDS = 30;
 /** Current step and one back, never forward: a slow typist is covered, a future code is not (rule 6). */
 const STEPS_BACK = 1;
 const ISSUER = 'Regain';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Starts adding an authenticator: an unconfirmed row until the first code proves the app has the key. */
 export async function beginAuthenticatorSetup(options: {
@@ -55,7 +55,8 @@ export async function beginAuthenticatorSetup(options: {
  * and sends the notices (rule 11); this module does neither.
  */
 export async function confirmAuthenticatorSetup(options: {
-  db: Db;
+  /** The caller's transaction, when the hold, revocations and audit must commit with the new app (rule 28). */
+  db: DbClient;
   encryptionKey: Buffer;
   owner: AuthenticatorOwner;
   authenticatorId: string;
@@ -68,7 +69,7 @@ export async function confirmAuthenticatorSetup(options: {
   if (!code) throw validationError({ code: ['Enter the 6-digit code from your authenticator app.'] });
 
   const ended = () => new AppError({ code: 'conflict', userMessage: 'This setup has ended. Start again to get a new QR code.' });
-  if (!UUID.test(options.authenticatorId)) throw ended();
+  if (!isUuid(options.authenticatorId)) throw ended();
   const pending = await options.db.authenticator.findFirst({
     where: { id: options.authenticatorId, ...owner.where, confirmedAt: null },
     select: { id: true, encryptedSecret: true },
@@ -83,7 +84,7 @@ export async function confirmAuthenticatorSetup(options: {
     );
   }
 
-  return options.db.$transaction(async (tx) => {
+  return inTransaction(options.db, async (tx) => {
     await lockOwner(tx, owner);
     // Storing the step makes the confirming code single use too: it cannot sign in afterwards.
     const { count } = await tx.authenticator.updateMany({
@@ -169,10 +170,10 @@ type ResolvedOwner = { where: { userId: string } | { agentId: string }; context:
  * does). Checked at run time too: an undefined id must never turn into "any owner".
  */
 function ownerOf(owner: AuthenticatorOwner): ResolvedOwner {
-  if ('userId' in owner && !('agentId' in owner) && UUID.test(owner.userId)) {
+  if ('userId' in owner && !('agentId' in owner) && isUuid(owner.userId)) {
     return { where: { userId: owner.userId }, context: `totp:user:${owner.userId}`, lockKey: `authenticator:user:${owner.userId}` };
   }
-  if ('agentId' in owner && !('userId' in owner) && UUID.test(owner.agentId)) {
+  if ('agentId' in owner && !('userId' in owner) && isUuid(owner.agentId)) {
     return { where: { agentId: owner.agentId }, context: `totp:agent:${owner.agentId}`, lockKey: `authenticator:agent:${owner.agentId}` };
   }
   throw new Error('An authenticator owner is exactly one of userId or agentId');
@@ -187,7 +188,7 @@ async function lockOwner(tx: Pick<Db, '$executeRaw'>, owner: ResolvedOwner) {
  * Removes every authenticator of the owner (an approved recovery of a lost app, rule 10). The
  * caller ends sessions, starts the hold and sends the notices; a new app is set up afterwards.
  */
-export async function removeAuthenticators(options: { db: Db; owner: AuthenticatorOwner }): Promise<number> {
+export async function removeAuthenticators(options: { db: DbClient; owner: AuthenticatorOwner }): Promise<number> {
   const owner = ownerOf(options.owner);
   const { count } = await options.db.authenticator.deleteMany({ where: owner.where });
   return count;

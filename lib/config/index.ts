@@ -1,8 +1,9 @@
+import 'server-only';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseCidr, type Cidr, type ProxyTrust } from '@/lib/http/client-address';
+import { parseCidr, type Cidr, type ProxyTrust } from '@/lib/net/client-address';
 import { setLogLevel } from '@/lib/log';
-import { DEFAULT_CANCEL_WINDOW_HOURS } from '@/lib/recovery/policy';
+import { DEFAULT_CANCEL_WINDOW_HOURS } from './defaults';
 
 /**
  * The only module that reads process.env. Everything else asks for `getConfig()`.
@@ -24,6 +25,39 @@ const optionalUrl = z
   .transform((v) => v || undefined)
   .pipe(z.url({ message: 'must be a URL, e.g. http://127.0.0.1:7700' }).optional());
 
+/**
+ * How long each growing table keeps its rows, in days (README, "Retention"; docs/operations.md). The
+ * least allowed value keeps what reads the rows working: rate limits remember lock lengths for a day
+ * after a lock that lasted up to a day; the console's ticket review reads 30 days of sign-ins; help
+ * analytics read 30 days of searches and views.
+ */
+export const RETENTION_DAYS = {
+  RETENTION_RATE_LIMIT_DAYS: { field: 'rateLimitBuckets', default: 3, min: 2 },
+  RETENTION_CHALLENGE_DAYS: { field: 'verificationChallenges', default: 30, min: 1 },
+  RETENTION_MESSAGE_DAYS: { field: 'outboundMessages', default: 30, min: 1 },
+  RETENTION_WEBHOOK_DAYS: { field: 'deliveredWebhooks', default: 30, min: 1 },
+  RETENTION_SEARCH_QUERY_DAYS: { field: 'searchQueries', default: 90, min: 31 },
+  RETENTION_ARTICLE_VIEW_DAYS: { field: 'articleViews', default: 90, min: 31 },
+  RETENTION_SIGN_IN_EVENT_DAYS: { field: 'signInEvents', default: 180, min: 31 },
+  RETENTION_SESSION_DAYS: { field: 'sessions', default: 30, min: 1 },
+  RETENTION_DEAD_JOB_DAYS: { field: 'deadJobs', default: 30, min: 1 },
+} as const;
+type RetentionVariable = keyof typeof RETENTION_DAYS;
+export type RetentionDays = { [K in RetentionVariable as (typeof RETENTION_DAYS)[K]['field']]: number };
+
+const retentionDays = (name: RetentionVariable) => {
+  const { default: fallback, min } = RETENTION_DAYS[name];
+  const message = `must be a whole number of days from ${min} to 3650, e.g. ${fallback}`;
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || String(fallback))
+    .pipe(z.string().regex(/^\d{1,4}$/, { message }))
+    .transform(Number)
+    .refine((n) => n >= min && n <= 3650, { message });
+};
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -33,7 +67,7 @@ const schema = z
     APP_URL: z.url({ message: 'must be the public base URL, e.g. http://localhost:3000' }).default('http://localhost:3000'),
     AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters of random data' }),
     HMAC_KEY: base64Key(32),
-    // security.md rule 20: keys the audit hash chain. Kept apart from HMAC_KEY so it can live only
+    // docs/security.md rule 20: keys the audit hash chain. Kept apart from HMAC_KEY so it can live only
     // where the log is written and verified, never in the database (README, "Audit log").
     AUDIT_KEY: base64Key(32),
     ENCRYPTION_KEY: base64Key(32),
@@ -75,7 +109,7 @@ const schema = z
       .enum(['true', 'false', '1', '0', ''])
       .optional()
       .transform((v) => v === 'true' || v === '1'),
-    // security.md rule 24: forwarded headers count only behind proxies named here (README, "Running
+    // docs/security.md rule 24: forwarded headers count only behind proxies named here (README, "Running
     // behind a proxy"). Unset = the socket address, and X-Forwarded-For is ignored.
     TRUSTED_PROXY_HOPS: z
       .string()
@@ -85,7 +119,7 @@ const schema = z
       .pipe(z.string().regex(/^\d{1,2}$/, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }))
       .transform(Number)
       .refine((n) => n <= 10, { message: 'must be the number of proxies in front of the app (0-10), e.g. 1 for one nginx' }),
-    // security.md rule 27: how long an approval made on identity documents alone waits for the
+    // docs/security.md rule 27: how long an approval made on identity documents alone waits for the
     // account owner's "This wasn't me" before it changes anything (README, "Identity documents").
     TICKET_CANCEL_WINDOW_HOURS: z
       .string()
@@ -95,6 +129,15 @@ const schema = z
       .pipe(z.string().regex(/^\d{1,3}$/, { message: 'must be a whole number of hours (0-168), e.g. 24' }))
       .transform(Number)
       .refine((n) => n <= 168, { message: 'must be a whole number of hours (0-168), e.g. 24' }),
+    RETENTION_RATE_LIMIT_DAYS: retentionDays('RETENTION_RATE_LIMIT_DAYS'),
+    RETENTION_CHALLENGE_DAYS: retentionDays('RETENTION_CHALLENGE_DAYS'),
+    RETENTION_MESSAGE_DAYS: retentionDays('RETENTION_MESSAGE_DAYS'),
+    RETENTION_WEBHOOK_DAYS: retentionDays('RETENTION_WEBHOOK_DAYS'),
+    RETENTION_SEARCH_QUERY_DAYS: retentionDays('RETENTION_SEARCH_QUERY_DAYS'),
+    RETENTION_ARTICLE_VIEW_DAYS: retentionDays('RETENTION_ARTICLE_VIEW_DAYS'),
+    RETENTION_SIGN_IN_EVENT_DAYS: retentionDays('RETENTION_SIGN_IN_EVENT_DAYS'),
+    RETENTION_SESSION_DAYS: retentionDays('RETENTION_SESSION_DAYS'),
+    RETENTION_DEAD_JOB_DAYS: retentionDays('RETENTION_DEAD_JOB_DAYS'),
     TRUSTED_PROXIES: z
       .string()
       .optional()
@@ -118,7 +161,7 @@ const schema = z
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when SMS_TRANSPORT is twilio' });
       }
     }
-    // security.md rule 27: in production an approval on documents alone always waits for the owner;
+    // docs/security.md rule 27: in production an approval on documents alone always waits for the owner;
     // only the browser-test server (test clock, localhost only) may run without the wait.
     if (env.NODE_ENV === 'production' && env.TICKET_CANCEL_WINDOW_HOURS < 1 && !env.ENABLE_TEST_CLOCK) {
       ctx.addIssue({ code: 'custom', path: ['TICKET_CANCEL_WINDOW_HOURS'], message: 'must be at least 1 in production: the account owner needs time to cancel' });
@@ -160,7 +203,7 @@ export type Config = Readonly<{
   appUrl: string;
   authSecret: string;
   hmacKey: Buffer;
-  /** Keys the audit chain and its anchors (security.md rule 20). */
+  /** Keys the audit chain and its anchors (docs/security.md rule 20). */
   auditKey: Buffer;
   encryptionKey: Buffer;
   search: { engine: 'embedded' } | { engine: 'meilisearch'; url: string; apiKey: string | undefined };
@@ -177,10 +220,12 @@ export type Config = Readonly<{
   hostWebhook: { url: string; secret: string } | undefined;
   /** The development outbox page exists only outside production. */
   outboxPage: boolean;
-  /** Which X-Forwarded-For entries to believe (security.md rule 24); `none` = the socket address. */
+  /** Which X-Forwarded-For entries to believe (docs/security.md rule 24); `none` = the socket address. */
   trustedProxy: ProxyTrust;
-  /** security.md rule 27: hours an approval on documents alone waits for the owner to cancel it. */
+  /** docs/security.md rule 27: hours an approval on documents alone waits for the owner to cancel it. */
   ticketCancelWindowHours: number;
+  /** Days each growing table keeps its rows (RETENTION_DAYS); the audit log is never purged. */
+  retention: Readonly<RetentionDays>;
 }>;
 
 export class ConfigError extends Error {
@@ -235,6 +280,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { mode: 'hops' as const, hops: env.TRUSTED_PROXY_HOPS }
           : { mode: 'none' as const },
     ticketCancelWindowHours: env.TICKET_CANCEL_WINDOW_HOURS,
+    retention: Object.freeze({
+      rateLimitBuckets: env.RETENTION_RATE_LIMIT_DAYS,
+      verificationChallenges: env.RETENTION_CHALLENGE_DAYS,
+      outboundMessages: env.RETENTION_MESSAGE_DAYS,
+      deliveredWebhooks: env.RETENTION_WEBHOOK_DAYS,
+      searchQueries: env.RETENTION_SEARCH_QUERY_DAYS,
+      articleViews: env.RETENTION_ARTICLE_VIEW_DAYS,
+      signInEvents: env.RETENTION_SIGN_IN_EVENT_DAYS,
+      sessions: env.RETENTION_SESSION_DAYS,
+      deadJobs: env.RETENTION_DEAD_JOB_DAYS,
+    }),
   });
 }
 

@@ -1,3 +1,4 @@
+import 'server-only';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -25,7 +26,7 @@ export function open(key: Buffer, sealed: Uint8Array, context: string): Buffer {
   return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]);
 }
 
-/** Keyed hash for codes, identifiers and visitor ids (HMAC-SHA-256; security.md rule 1). */
+/** Keyed hash for codes, identifiers and visitor ids (HMAC-SHA-256; docs/security.md rule 1). */
 export function keyedHash(key: Buffer, ...parts: string[]): Buffer {
   const mac = createHmac('sha256', key);
   // Length-prefix each part so ("ab","c") and ("a","bc") differ.
@@ -35,7 +36,7 @@ export function keyedHash(key: Buffer, ...parts: string[]): Buffer {
 
 /**
  * What logs say instead of a bearer value (a challenge id, a token): the same value always gives
- * the same reference, so lines can be matched up, but the reference opens nothing (security.md
+ * the same reference, so lines can be matched up, but the reference opens nothing (docs/security.md
  * rule 26).
  */
 export function logReference(key: Buffer, value: string): string {

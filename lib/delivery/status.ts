@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type { Db } from '@/lib/db/client';
+import type { Prisma } from '@/lib/db/generated/client';
 import type { DeliveryStatus } from '@/lib/db/generated/enums';
 import { log } from '@/lib/log';
 
@@ -12,6 +13,40 @@ import { log } from '@/lib/log';
  * "delivered".
  */
 export type StatusCallbackResult = 'forbidden' | 'updated' | 'ignored';
+
+/**
+ * A message its reader is waiting for in vain: a try failed and the queue is trying again (QUEUED
+ * with an error), or it was given up (FAILED: refused destination, out of tries, code expired) or
+ * the network reported it undelivered. The recovery code page shows it and offers another channel.
+ */
+export const DELIVERY_PROBLEM = {
+  OR: [{ status: { in: ['FAILED', 'UNDELIVERED'] } }, { status: 'QUEUED', error: { not: null } }],
+} satisfies Prisma.OutboundMessageWhereInput;
+
+export type MessageState = 'queued' | 'retrying' | 'sent' | 'delivered' | 'failed';
+
+/** Where a message is, in words an agent can rely on: never "sent" for one still queued or failed. */
+export const MESSAGE_STATE_LABEL: Record<MessageState, string> = {
+  queued: 'queued',
+  retrying: 'delivery failed — retrying',
+  sent: 'sent',
+  delivered: 'delivered',
+  failed: 'could not be delivered',
+};
+
+export function messageState(row: { status: DeliveryStatus; error: string | null }): MessageState {
+  switch (row.status) {
+    case 'QUEUED':
+      return row.error ? 'retrying' : 'queued';
+    case 'SENT':
+      return 'sent';
+    case 'DELIVERED':
+      return 'delivered';
+    case 'UNDELIVERED':
+    case 'FAILED':
+      return 'failed';
+  }
+}
 
 const MESSAGE_STATUS: Record<string, DeliveryStatus> = {
   accepted: 'QUEUED',

@@ -16,7 +16,7 @@ export function createTwilioSender(settings: TwilioSettings & { timeoutMs: numbe
   const client = twilio(settings.accountSid, settings.authToken, {
     // Socket and request timeout of the client's HTTP layer; Twilio's default is 30 s.
     timeout: settings.timeoutMs,
-    // "debug" would print request bodies, one-time codes included (security.md rule 1).
+    // "debug" would print request bodies, one-time codes included (docs/security.md rule 1).
     logLevel: 'info',
     autoRetry: false,
     ...(settings.apiBaseUrl ? { httpClient: new RedirectingRequestClient(settings.apiBaseUrl, settings.timeoutMs) } : {}),

@@ -1,4 +1,5 @@
 import { AppError } from '@/lib/errors';
+import type { JobDb } from '@/lib/jobs';
 
 export type DeliveryChannel = 'email' | 'sms' | 'voice';
 
@@ -27,6 +28,17 @@ export type SendResult = {
   messageId: string;
   provider: 'outbox' | 'smtp' | 'twilio';
   providerId?: string | undefined;
+  /**
+   * `queued`: the message and its job are written (in the caller's transaction when one was given)
+   * and a worker hands it to the provider; `sent`: the provider already took it. Test doubles may
+   * leave it out.
+   */
+  status?: 'queued' | 'sent' | undefined;
+};
+
+export type SendOptions = {
+  /** Queue the message in this transaction: it goes out only if the transaction commits. */
+  db?: JobDb | undefined;
 };
 
 export type DeliveryFailure = 'invalid_destination' | 'provider_error' | 'timeout';
@@ -46,5 +58,5 @@ export class DeliveryError extends AppError {
 }
 
 export interface Delivery {
-  send(message: OutgoingMessage): Promise<SendResult>;
+  send(message: OutgoingMessage, options?: SendOptions): Promise<SendResult>;
 }

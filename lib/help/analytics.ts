@@ -1,17 +1,14 @@
 import type { Db } from '@/lib/db/client';
-import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
+import { requireAgentRole } from '@/lib/access';
 import type { ArticleLibrary } from './articles';
 import { utcDay } from './engagement';
 
 /**
- * Help-center analytics for the console (issue 7): what people search for, what they search for
+ * Help-center analytics for the console (docs/product.md A and D): what people search for, what they search for
  * and do not find, which articles do not help, and how many read at all. Everything comes from
  * what lib/help/engagement.ts records, which holds no IP address or user agent, so nothing here
  * can point at a person.
  */
-
-/** Supervisors and admins look after the help center; agents work tickets. */
-export const ANALYTICS_ROLES: readonly AgentRole[] = ['SUPERVISOR', 'ADMIN'];
 
 export const ANALYTICS_DAYS = 30;
 /** Below this many votes a "helpful" share says more about chance than about the article. */
@@ -53,7 +50,7 @@ export async function getHelpAnalytics({
   minVotes?: number;
   limit?: number;
 }): Promise<HelpAnalytics> {
-  await requireAgentRole(db, actor, ANALYTICS_ROLES, 'see help analytics');
+  await requireAgentRole(db, actor, 'analytics', 'see help analytics');
   const since = startOfWindow(now, days);
   const [topQueries, zeroResultQueries, leastHelpful, viewsPerDay, totals] = await Promise.all([
     topSearchQueries(db, { since, limit }),

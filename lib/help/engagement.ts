@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { validationError } from '@/lib/errors';
-import { ARTICLE_VOTE_LIMITS } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { ARTICLE_VOTE_LIMITS } from '@/lib/limits/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/limits';
 
 /**
  * Views, helpfulness votes and the search log. No IP address or user agent is stored: a view is
@@ -40,20 +40,29 @@ export async function recordArticleView(options: {
   return count === 1;
 }
 
+// All-time counts: the views still kept as rows plus those rolled up into ArticleViewTotal once
+// past retention (lib/help/retention.ts).
 export async function viewCounts(db: Db, slugs: string[]): Promise<Map<string, number>> {
   if (slugs.length === 0) return new Map();
-  const rows = await db.articleView.groupBy({ by: ['slug'], where: { slug: { in: slugs } }, _count: { _all: true } });
-  return new Map(rows.map((r) => [r.slug, r._count._all]));
+  const [rows, totals] = await Promise.all([
+    db.articleView.groupBy({ by: ['slug'], where: { slug: { in: slugs } }, _count: { _all: true } }),
+    db.articleViewTotal.findMany({ where: { slug: { in: slugs } } }),
+  ]);
+  const counts = new Map(totals.map((t) => [t.slug, t.views]));
+  for (const r of rows) counts.set(r.slug, (counts.get(r.slug) ?? 0) + r._count._all);
+  return counts;
 }
 
 export async function mostViewedSlugs(db: Db, limit: number): Promise<{ slug: string; views: number }[]> {
-  const rows = await db.articleView.groupBy({
-    by: ['slug'],
-    _count: { _all: true },
-    orderBy: [{ _count: { slug: 'desc' } }, { slug: 'asc' }],
-    take: limit,
-  });
-  return rows.map((r) => ({ slug: r.slug, views: r._count._all }));
+  return db.$queryRaw<{ slug: string; views: number }[]>`
+    SELECT slug, sum(views)::int AS views FROM (
+      SELECT "slug" AS slug, count(*) AS views FROM "ArticleView" GROUP BY "slug"
+      UNION ALL
+      SELECT "slug", "views" FROM "ArticleViewTotal"
+    ) v
+    GROUP BY slug
+    ORDER BY views DESC, slug ASC
+    LIMIT ${limit}`;
 }
 
 export const voteInput = z.object({

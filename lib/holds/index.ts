@@ -1,9 +1,10 @@
 import type { Db } from '@/lib/db/client';
+import { inTransaction, type DbClient } from '@/lib/db/transaction';
 import type { HoldReason, HoldScope } from '@/lib/db/generated/client';
-import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { enqueueWebhook } from '@/lib/webhooks';
 
 /**
- * The security hold (product.md capability B, security.md rule 11): after an authenticator reset,
+ * The security hold (docs/product.md capability B, docs/security.md rule 11): after an authenticator reset,
  * passkey reset or completed recovery, withdrawals and P2P trading stop for 24 hours, so someone who
  * has just taken over an account cannot move funds out before the real owner notices.
  *
@@ -27,14 +28,15 @@ export async function startHold({
   now,
   hours = HOLD_HOURS,
 }: {
-  db: Db;
+  /** Pass the use case's transaction: the hold commits with the change that caused it (rule 28). */
+  db: DbClient;
   userId: string;
   reason: HoldReason;
   now: Date;
   hours?: number;
 }): Promise<ActiveHold> {
   const endsAt = new Date(now.getTime() + hours * 3600 * 1000);
-  return db.$transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await tx.securityHold.create({
       data: { userId, reason, scope: HOLD_SCOPE, startsAt: now, endsAt, createdAt: now },
       select: { id: true },

@@ -1,6 +1,6 @@
 import { getConfig } from '@/lib/config';
 import { AppError } from '@/lib/errors';
-import { PEER_ADDRESS_HEADER, peerAddressStamped, resolveClientAddress, type ProxyTrust } from '@/lib/http/client-address';
+import { PEER_ADDRESS_HEADER, peerAddressStamped, resolveClientAddress, type ProxyTrust } from '@/lib/net/client-address';
 import { log } from '@/lib/log';
 
 export const TEST_CLOCK_COOKIE = 'regain_test_now';
@@ -11,11 +11,11 @@ type CookieSource = { get(name: string): { value: string } | undefined };
 
 /**
  * The client's address: the one source for per-IP limits and for the address stored on sessions,
- * sign-in events, audit lines and approval prompts (security.md rules 14, 20, 24).
+ * sign-in events, audit lines and approval prompts (docs/security.md rules 14, 20, 24).
  *
  * The socket address comes from the header the server entry (scripts/serve.ts) stamps on every
  * request; X-Forwarded-For counts only behind the proxies TRUSTED_PROXY_HOPS or TRUSTED_PROXIES
- * name (rules in lib/http/client-address.ts). X-Real-IP and Forwarded are never read.
+ * name (rules in lib/net/client-address.ts). X-Real-IP and Forwarded are never read.
  *
  * Without the entry (plain `next start`/`next dev`) there is no trustworthy address: Next passes a
  * client-sent X-Forwarded-For through unchanged and the peer header would be the client's too.
@@ -34,7 +34,7 @@ export function clientIp(headers: HeaderSource, options: { trust?: ProxyTrust; s
   throw new AppError({
     code: 'unavailable',
     userMessage: "This service can't take requests right now. Please try again later.",
-    internalMessage: 'no trustworthy client address (security.md rule 24)',
+    internalMessage: 'no trustworthy client address (docs/security.md rule 24)',
   });
 }
 
@@ -43,7 +43,7 @@ export function warnIfClientAddressUnavailable() {
   if (peerAddressStamped()) return;
   warnOnce(
     'client_address_unavailable',
-    'started without the server entry (plain `next start`/`next dev`?): start with `npm start` (scripts/serve.ts), which stamps the socket address. Until then every request that needs the client address (sign-in, recovery, account pages) is refused with 503 (security.md rule 24)',
+    'started without the server entry (plain `next start`/`next dev`?): start with `npm start` (scripts/serve.ts), which stamps the socket address. Until then every request that needs the client address (sign-in, recovery, account pages) is refused with 503 (docs/security.md rule 24)',
   );
 }
 
@@ -71,7 +71,7 @@ export function requestNow(cookies: CookieSource): Date {
 }
 
 /**
- * State-changing JSON endpoints refuse cross-site browser requests (security.md rule 16): a browser
+ * State-changing JSON endpoints refuse cross-site browser requests (docs/security.md rule 16): a browser
  * always sends Origin on a cross-origin POST; clients that are not browsers send none.
  */
 export function assertSameOrigin(request: Request) {

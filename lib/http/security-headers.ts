@@ -1,5 +1,5 @@
 /**
- * The security baseline (security.md rule 16): a per-request CSP nonce for scripts, no framing,
+ * The security baseline (docs/security.md rule 16): a per-request CSP nonce for scripts, no framing,
  * and `no-store` for anything that shows private data.
  */
 export function contentSecurityPolicy(nonce: string, options: { development: boolean }) {

@@ -54,11 +54,19 @@ export function isLastAttempt(helpers: JobHelpers): boolean {
 
 const logger = new Logger(() => (level, message, meta) => {
   const fields = { message, ...(meta && typeof meta === 'object' ? { scope: Object.keys(meta).join(',') } : {}) };
-  if (level === 'error') log.error('jobs', fields);
-  else if (level === 'warning') log.warn('jobs', fields);
+  // graphile-worker reports every failed try as an error; one that will be tried again is a warning,
+  // and only the last (the job becomes a dead letter) is an error.
+  if (level === 'error' && !isRetriedFailure(meta)) log.error('jobs', fields);
+  else if (level === 'warning' || level === 'error') log.warn('jobs', fields);
   else if (level === 'debug') log.debug('jobs', fields);
   else log.debug('jobs', fields);
 });
+
+function isRetriedFailure(meta: unknown): boolean {
+  if (!meta || typeof meta !== 'object') return false;
+  const { failure, job } = meta as { failure?: unknown; job?: { attempts?: unknown; max_attempts?: unknown } };
+  return failure === true && typeof job?.attempts === 'number' && typeof job.max_attempts === 'number' && job.attempts < job.max_attempts;
+}
 
 /** Creates or updates the job tables (schema graphile_worker). Safe to run on every start. */
 export async function migrateJobs(connectionString: string): Promise<void> {
@@ -93,6 +101,25 @@ export function startJobRunner(setup: RunnerSetup): Promise<Runner> {
 /** Runs every job that is due now, then returns (tests, one-shot commands). */
 export async function runDueJobs(setup: Pick<RunnerSetup, 'connectionString' | 'taskList'>): Promise<void> {
   await runOnce({ connectionString: setup.connectionString, taskList: setup.taskList, logger, maxPoolSize: 2 });
+}
+
+/**
+ * Dead letters (jobs that used up their attempts) kept `days` days after their last failure, for an
+ * operator to read `last_error`, then deleted in batches. A locked job is never touched.
+ */
+export async function purgeDeadJobs({ db, now, days, batchSize = 1_000 }: { db: JobDb; now: Date; days: number; batchSize?: number }): Promise<number> {
+  if (!Number.isFinite(days) || days < 0) throw new Error('purgeDeadJobs: days must be 0 or more');
+  const before = new Date(now.getTime() - days * 86_400_000);
+  let total = 0;
+  for (;;) {
+    const deleted = await db.$executeRaw`
+      DELETE FROM graphile_worker._private_jobs WHERE id IN (
+        SELECT id FROM graphile_worker._private_jobs
+        WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at < ${before}::timestamptz
+        LIMIT ${batchSize})`;
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
 }
 
 export type JobCounts = { waiting: number; retrying: number; dead: number };

@@ -1,4 +1,5 @@
 import type { Db } from '@/lib/db/client';
+import type { DbClient } from '@/lib/db/transaction';
 import type { ResolvedOwner } from './owner';
 
 /** Rule 7: a WebAuthn challenge lives five minutes on the server and works once. */
@@ -35,7 +36,7 @@ export async function storeChallenge(
  * finishes exactly one gets the row (rule 7, single use).
  */
 export async function consumeChallenge(
-  db: Db,
+  db: DbClient,
   options: { challenge: string; purpose: ChallengePurpose; owner: ResolvedOwner | undefined; now: Date },
 ): Promise<boolean> {
   const userId = options.owner?.userId ?? null;

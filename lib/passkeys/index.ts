@@ -7,15 +7,17 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Db } from '@/lib/db/client';
+import { inTransaction, type DbClient } from '@/lib/db/transaction';
 import { AppError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { CHALLENGE_TTL_MS, consumeChallenge, storeChallenge } from './challenges';
 import { defaultName, kindOf, normalizeName, type PasskeyKind } from './names';
-import { isUuid, lockOwner, type PasskeyOwner, type ResolvedOwner, ownerOf, ownerOfRow } from './owner';
+import { isUuid } from '@/lib/db/ids';
+import { lockOwner, type PasskeyOwner, type ResolvedOwner, ownerOf, ownerOfRow } from './owner';
 import { parseAuthenticationResponse, parseRegistrationResponse } from './responses';
 
 /**
- * Passkeys (security.md rules 7-9, 13) on @simplewebauthn/server. Challenges are issued and kept
+ * Passkeys (docs/security.md rules 7-9, 13) on @simplewebauthn/server. Challenges are issued and kept
  * here, used once and for five minutes; every response is checked against our challenge, origin and
  * RP ID with user verification required. Public keys never leave this module: callers get
  * summaries. Audit entries, notices and holds belong to the callers; results say what happened.
@@ -118,7 +120,8 @@ export async function startPasskeyRegistration(options: {
  * exactly one gets past this point (rule 7).
  */
 export async function finishPasskeyRegistration(options: {
-  db: Db;
+  /** The caller's transaction, when what follows the new passkey must commit with it (rule 28). */
+  db: DbClient;
   rp: RelyingParty;
   owner: PasskeyOwner;
   /** The RegistrationResponseJSON as received; anything else is refused with a 4xx error. */
@@ -298,7 +301,7 @@ export async function finishPasskeySignIn(
 }
 
 /** The owner's passkeys, oldest first, as the security center shows them. */
-export async function listPasskeys(options: { db: Db; owner: PasskeyOwner }): Promise<PasskeySummary[]> {
+export async function listPasskeys(options: { db: DbClient; owner: PasskeyOwner }): Promise<PasskeySummary[]> {
   const owner = ownerOf(options.owner);
   const rows = await options.db.passkeyCredential.findMany({ where: owner.where, select: summarySelect, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   return rows.map(toSummary);
@@ -322,7 +325,7 @@ export async function renamePasskey(options: { db: Db; owner: PasskeyOwner; pass
  * deletes at once cannot remove the last two.
  */
 export async function deletePasskey(options: {
-  db: Db;
+  db: DbClient;
   owner: PasskeyOwner;
   passkeyId: string;
   /** Not needed for the rule; accepted so every factor change is called with the request's clock. */
@@ -330,7 +333,7 @@ export async function deletePasskey(options: {
 }): Promise<{ removed: PasskeySummary; remaining: number }> {
   const owner = ownerOf(options.owner);
   if (!isUuid(options.passkeyId)) throw passkeyNotFound();
-  return options.db.$transaction(async (tx) => {
+  return inTransaction(options.db, async (tx) => {
     await lockOwner(tx, owner);
     const passkey = await tx.passkeyCredential.findFirst({ where: { id: options.passkeyId, ...owner.where }, select: summarySelect });
     if (!passkey) throw passkeyNotFound();
@@ -353,10 +356,10 @@ export async function deletePasskey(options: {
  * passkey or a step-up begun before the report. The caller ends the sessions, starts the 24-hour
  * hold and sends the notices (rule 11).
  */
-export async function revokeUnrecognisedPasskey(options: { db: Db; owner: PasskeyOwner; passkeyId: string; now: Date }): Promise<PasskeySummary> {
+export async function revokeUnrecognisedPasskey(options: { db: DbClient; owner: PasskeyOwner; passkeyId: string; now: Date }): Promise<PasskeySummary> {
   const owner = ownerOf(options.owner);
   if (!isUuid(options.passkeyId)) throw passkeyNotFound();
-  return options.db.$transaction(async (tx) => {
+  return inTransaction(options.db, async (tx) => {
     await lockOwner(tx, owner);
     const passkey = await tx.passkeyCredential.findFirst({ where: { id: options.passkeyId, ...owner.where }, select: summarySelect });
     if (!passkey) throw passkeyNotFound();

@@ -1,4 +1,5 @@
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
 
 /** Who a passkey belongs to: an account holder or an agent, never both, never neither. */
 export type PasskeyOwner = { userId: string } | { agentId: string };
@@ -14,15 +15,9 @@ export type ResolvedOwner = {
   handle: Uint8Array<ArrayBuffer>;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
 /**
  * Checked at run time as well as by the type: an undefined id must never turn into "any owner"
- * (architecture.md example 3), and a passkey of an agent must never answer for an account holder.
+ * (docs/architecture.md example 3), and a passkey of an agent must never answer for an account holder.
  */
 export function ownerOf(owner: PasskeyOwner): ResolvedOwner {
   if ('userId' in owner && !('agentId' in owner) && isUuid(owner.userId)) {

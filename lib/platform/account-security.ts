@@ -17,7 +17,7 @@ export type HostAccountSecurity = {
 };
 
 /**
- * The host platform's view of an account's security (issue 5, "Host platform API"). `accountId`
+ * The host platform's view of an account's security (README, "Host platform API"). `accountId`
  * must already be a UUID (the route validates it). Only booleans and counts leave: no contact
  * details, credential ids or secrets, since the host needs to know what is set up, not what it is.
  */

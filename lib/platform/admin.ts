@@ -1,26 +1,27 @@
 import { z } from 'zod';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
 import { AppError, validationError } from '@/lib/errors';
-import { type AgentRole, requireAgentRole } from '@/lib/sessions/agent-sign-in';
+import { type AgentRole, CONSOLE_ROLES, requireAgentRole } from '@/lib/access';
+import { endAgentSessions } from '@/lib/sessions/agents';
 import { createApiKey, revokeApiKey } from './api-keys';
 
 /**
- * Console administration (issue 7): who works in the console and with which role, and the API keys
+ * Console administration (docs/product.md D): who works in the console and with which role, and the API keys
  * the host platform uses. Admins only; every change is audited with the admin as actor
- * (security.md rule 20). An admin cannot demote or deactivate themselves, so the console always
+ * (docs/security.md rule 20). An admin cannot demote or deactivate themselves, so the console always
  * keeps at least one admin and nobody locks themselves out by a slip.
  */
 
-export const ADMIN_ROLES: readonly AgentRole[] = ['ADMIN'];
-export const AGENT_ROLES = ['AGENT', 'SUPERVISOR', 'ADMIN'] as const satisfies readonly AgentRole[];
+export const AGENT_ROLES = CONSOLE_ROLES;
 
 export type AdminActor = { agentId: string; ip: string | null; userAgent: string | null };
 
 export type AgentListing = { id: string; name: string; email: string; role: AgentRole; active: boolean; createdAt: Date; isYou: boolean };
 
 export async function listAgents({ db, actor }: { db: Db; actor: AdminActor | undefined }): Promise<AgentListing[]> {
-  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
+  const admin = await requireAgentRole(db, actor, 'administration', 'administer the console');
   const agents = await db.agent.findMany({
     orderBy: [{ active: 'desc' }, { name: 'asc' }, { email: 'asc' }],
     select: { id: true, name: true, email: true, role: true, active: true, createdAt: true },
@@ -53,7 +54,7 @@ export async function updateAgentAccess({
   change: { role?: AgentRole | undefined; active?: boolean | undefined };
   now: Date;
 }): Promise<{ id: string; role: AgentRole; active: boolean; changed: boolean }> {
-  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
+  const admin = await requireAgentRole(db, actor, 'administration', 'administer the console');
   const parsed = changeInput.safeParse(change);
   if (!parsed.success) throw validationError({ role: parsed.error.issues.map((i) => i.message) });
   const { role, active } = parsed.data;
@@ -76,8 +77,9 @@ export async function updateAgentAccess({
 
     await tx.agent.update({
       where: { id: agentId },
-      data: { role: next.role, active: next.active, ...(activeChanged && !next.active ? { sessionVersion: { increment: 1 } } : {}) },
+      data: { role: next.role, active: next.active },
     });
+    if (activeChanged && !next.active) await endAgentSessions(tx, agentId, now);
     const base = { actorType: 'AGENT' as const, actorId: admin.id, subjectType: 'agent', subjectId: agentId, ip: actor!.ip, userAgent: actor!.userAgent, occurredAt: now };
     if (roleChanged) await recordAudit(tx, { ...base, action: 'agent.role_changed', data: { from: before.role, to: next.role } });
     if (activeChanged) await recordAudit(tx, { ...base, action: next.active ? 'agent.reactivated' : 'agent.deactivated' });
@@ -96,7 +98,7 @@ export type ApiKeyListing = {
 };
 
 export async function listHostApiKeys({ db, actor }: { db: Db; actor: AdminActor | undefined }): Promise<ApiKeyListing[]> {
-  await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
+  await requireAgentRole(db, actor, 'administration', 'administer the console');
   const keys = await db.apiKey.findMany({
     // Never keyHash: admins tell keys apart by prefix and name.
     select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true, createdBy: { select: { name: true } } },
@@ -130,7 +132,7 @@ export async function createHostApiKey({
   name: string;
   now: Date;
 }): Promise<{ id: string; name: string; prefix: string; key: string }> {
-  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
+  const admin = await requireAgentRole(db, actor, 'administration', 'administer the console');
   const parsed = keyName.safeParse(name);
   if (!parsed.success) throw validationError({ name: parsed.error.issues.map((i) => i.message) });
   // One transaction: a key nobody can find in the audit log must not exist. createApiKey only
@@ -165,7 +167,7 @@ export async function revokeHostApiKey({
   apiKeyId: string;
   now: Date;
 }): Promise<{ id: string; prefix: string }> {
-  const admin = await requireAgentRole(db, actor, ADMIN_ROLES, 'administer the console');
+  const admin = await requireAgentRole(db, actor, 'administration', 'administer the console');
   const notFound = new AppError({ code: 'not_found', userMessage: 'That key does not exist or is already revoked.', internalMessage: `api key ${apiKeyId} not revocable` });
   if (!isUuid(apiKeyId)) throw notFound;
   const key = await db.apiKey.findUnique({ where: { id: apiKeyId }, select: { id: true, prefix: true, name: true } });
@@ -193,8 +195,4 @@ export async function revokeHostApiKey({
 
 function agentNotFound(agentId: string) {
   return new AppError({ code: 'not_found', userMessage: 'That agent does not exist.', internalMessage: `agent ${agentId} not found` });
-}
-
-function isUuid(value: string) {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -3,17 +3,17 @@ import { constantTimeEqual, keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import type { Limit } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { consumeRateLimit, type Limit, rateLimited } from '@/lib/limits';
+import { HOST_API_PER_KEY } from '@/lib/limits/policy';
 
 /**
  * Bearer keys for the host platform. A key is `rg_live_<prefix>_<secret>`: the prefix lets admins
  * tell keys apart, the secret is 32 random bytes. Only an HMAC of the whole key is stored (like
- * one-time codes, security.md rule 1), so a database dump does not hand out working keys.
+ * one-time codes, docs/security.md rule 1), so a database dump does not hand out working keys.
  */
 
-/** Per key; generous for a host polling holds, small enough to blunt a leaked key being used for scraping. */
-export const HOST_API_LIMIT: Limit = { limit: 600, windowSeconds: 60 };
+/** Per key (lib/limits/policy.ts): generous for a host polling holds, small enough to blunt a leaked key being used for scraping. */
+export const HOST_API_LIMIT: Limit = HOST_API_PER_KEY;
 
 const KEY_PATTERN = /^rg_live_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$/;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'; // 32 symbols: one per 5 random bits, no bias

@@ -1,5 +1,5 @@
 /**
- * Which proofs reset which factor, as data (security.md rule 10; ASVS 6.4.3-6.4.4; NIST 800-63B
+ * Which proofs reset which factor, as data (docs/security.md rule 10; ASVS 6.4.3-6.4.4; NIST 800-63B
  * §4.2.2). A reset needs two independent proofs, and never uses the lost factor to prove itself.
  * Email and phone codes are both "something you can receive": together they are not enough (a
  * stolen inbox plus a SIM swap is the classic takeover), so every pair here holds at least one
@@ -89,8 +89,5 @@ export const UNVERIFIED_TICKETS_PER_HOUR = 100;
  */
 export const CONTACT_CONFIRM_MINUTES = 60;
 
-/**
- * security.md rule 27: hours an approval made on identity documents alone waits for the account
- * owner's "This wasn't me" before it changes anything. The default of TICKET_CANCEL_WINDOW_HOURS.
- */
-export const DEFAULT_CANCEL_WINDOW_HOURS = 24;
+/** docs/security.md rule 27: the cancel window's default lives with the configuration that overrides it. */
+export { DEFAULT_CANCEL_WINDOW_HOURS } from '@/lib/config/defaults';

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { beginAuthenticatorSetup, confirmAuthenticatorSetup, hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
+import { inTransaction, type DbClient, type Tx } from '@/lib/db/transaction';
 import type { Delivery } from '@/lib/delivery';
 import { codeEmail, codeSms } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
@@ -18,19 +19,20 @@ import {
   startPasskeySignIn,
   type RelyingParty,
 } from '@/lib/passkeys';
-import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { enqueueWebhook } from '@/lib/webhooks';
 import { endSessionsAndUntrustDevices, hasApproverDevice } from '@/lib/sessions/devices';
-import { requestApproval } from '@/lib/verification/approvals';
+import { requestApproval } from '@/lib/sessions/approvals';
 import { getVerifiedRecovery } from '@/lib/verification/challenges';
-import { codeMatches, generateCode, hashCode, normalizeCode } from '@/lib/verification/codes';
+import { attemptCode, consumeCode, issueCode } from '@/lib/verification/code-challenge';
+import { normalizeCode } from '@/lib/verification/codes';
 import { identifierInput, maskEmail, maskPhone } from '@/lib/verification/identifiers';
-import { CODE_TTL_SECONDS, MAX_ATTEMPTS } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { CODE_TTL_SECONDS } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/limits';
 import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
 
 /**
- * Self-service factor resets (product.md C; security.md rules 10 and 11). A reset starts from a
+ * Self-service factor resets (docs/product.md C; docs/security.md rules 10 and 11). A reset starts from a
  * recovery code the person just verified, collects a second, independent proof, binds a new
  * factor in place of the lost one, then ends every session, starts the 24-hour hold and tells
  * every verified channel and the host. The person is never signed in by it.
@@ -65,7 +67,7 @@ const ended = () => new AppError({ code: 'conflict', userMessage: 'This recovery
 /**
  * A reset is driven by a 256-bit secret that only the browser that started it holds (an HttpOnly
  * cookie); the database keeps its SHA-256. The reset's id is a public reference that may appear in
- * audit lines and logs: on its own it opens nothing (security.md rule 26).
+ * audit lines and logs: on its own it opens nothing (docs/security.md rule 26).
  */
 export function newResetKey() {
   const token = randomBytes(32).toString('base64url');
@@ -179,7 +181,7 @@ export async function proveWithPasskey(deps: ResetDeps, input: { resetToken: str
 }
 
 /**
- * "Approve on a device where I'm signed in" as the second proof (security.md rule 22): the
+ * "Approve on a device where I'm signed in" as the second proof (docs/security.md rule 22): the
  * account's signed-in devices see the request on Account › Approvals for 5 minutes, with the change
  * it allows and this browser's network, and must pick the number this page shows. Asking again
  * withdraws the earlier request; each request counts against the second-proof limit.
@@ -189,8 +191,7 @@ export async function askTrustedDevice(deps: ResetDeps, input: { resetToken: str
   return deps.db.$transaction(async (tx) => {
     const request = await requestApproval(tx, {
       userId: reset.userId,
-      // Not typed by anyone: the reset it belongs to stands in for the identifier.
-      subject: new Uint8Array(Buffer.from(reset.id.replace(/-/g, ''), 'hex')),
+      resetId: reset.id,
       change: reset.lostFactor,
       ip: input.ip ?? null,
       userAgent: input.userAgent ?? null,
@@ -266,22 +267,25 @@ export async function beginAuthenticatorRebind(deps: ResetDeps, input: { resetTo
   return beginAuthenticatorSetup({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, accountName: user.email });
 }
 
-/** Confirms the new app; the old one is removed in the same step and the reset completes. */
+/**
+ * Confirms the new app; the old one is removed in the same step and the reset completes. One
+ * transaction (docs/security.md rule 28): a wrong first code or any failure after it leaves the
+ * reset open and the account as it was.
+ */
 export async function finishAuthenticatorRebind(deps: ResetDeps, input: { resetToken: string; authenticatorId: string; code: string }) {
   const { reset } = await openForBinding(deps, input.resetToken, ['authenticator']);
-  await claimCompletion(deps.db, reset.id, deps.now);
-  await confirmAuthenticatorSetup({
-    db: deps.db,
-    encryptionKey: deps.encryptionKey,
-    owner: { userId: reset.userId },
-    authenticatorId: input.authenticatorId,
-    code: input.code,
-    now: deps.now,
-  }).catch(async (error) => {
-    await releaseCompletion(deps.db, reset.id);
-    throw error;
-  });
-  return finishReset(deps, reset, 'authenticator');
+  return deps.db.$transaction(async (tx) => {
+    await claimCompletion(tx, reset.id, deps.now);
+    await confirmAuthenticatorSetup({
+      db: tx,
+      encryptionKey: deps.encryptionKey,
+      owner: { userId: reset.userId },
+      authenticatorId: input.authenticatorId,
+      code: input.code,
+      now: deps.now,
+    });
+    return finishReset(deps, reset, 'authenticator', undefined, tx);
+  }, RESET_TX);
 }
 
 export async function beginPasskeyRebind(deps: ResetDeps, input: { resetToken: string }) {
@@ -289,22 +293,21 @@ export async function beginPasskeyRebind(deps: ResetDeps, input: { resetToken: s
   return startPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, userName: user.email, displayName: user.displayName, now: deps.now });
 }
 
-/** Stores the new passkey, then removes every other one: the person cannot say which was lost. */
+/**
+ * Stores the new passkey, then removes every other one: the person cannot say which was lost. One
+ * transaction with everything that follows (docs/security.md rule 28).
+ */
 export async function finishPasskeyRebind(deps: ResetDeps, input: { resetToken: string; response: unknown }) {
   const { reset } = await openForBinding(deps, input.resetToken, ['passkey']);
-  await claimCompletion(deps.db, reset.id, deps.now);
-  let created;
-  try {
-    created = await finishPasskeyRegistration({ db: deps.db, rp: deps.rp, owner: { userId: reset.userId }, response: input.response, name: undefined, now: deps.now });
-  } catch (error) {
-    await releaseCompletion(deps.db, reset.id);
-    throw error;
-  }
-  const owner = { userId: reset.userId };
-  for (const old of await listPasskeys({ db: deps.db, owner })) {
-    if (old.id !== created.passkey.id) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: old.id, now: deps.now });
-  }
-  return finishReset(deps, reset, 'passkey');
+  return deps.db.$transaction(async (tx) => {
+    await claimCompletion(tx, reset.id, deps.now);
+    const owner = { userId: reset.userId };
+    const created = await finishPasskeyRegistration({ db: tx, rp: deps.rp, owner, response: input.response, name: undefined, now: deps.now });
+    for (const old of await listPasskeys({ db: tx, owner })) {
+      if (old.id !== created.passkey.id) await revokeUnrecognisedPasskey({ db: tx, owner, passkeyId: old.id, now: deps.now });
+    }
+    return finishReset(deps, reset, 'passkey', undefined, tx);
+  }, RESET_TX);
 }
 
 // ── A lost phone number or email address: the new one is proved with a code sent to it ─────────
@@ -336,30 +339,21 @@ export async function beginContactRebind(deps: ResetDeps & { hmacKey: Buffer }, 
   const decision = await consumeRateLimit(deps.db, `reset:contact-code:${reset.userId}`, CONTACT_CODE_LIMIT, deps.now);
   if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'code requests');
 
-  const id = randomUUID();
-  const code = generateCode();
-  await deps.db.$transaction(async (tx) => {
-    if (reset.contactChallengeId) await tx.verificationChallenge.updateMany({ where: { id: reset.contactChallengeId, consumedAt: null }, data: { expiresAt: deps.now } });
-    // Attempts carry over from the code this one replaces (rule 3: asking again never refills them).
-    const previous = reset.contactChallengeId ? await tx.verificationChallenge.findUnique({ where: { id: reset.contactChallengeId }, select: { attempts: true } }) : null;
-    await tx.verificationChallenge.create({
-      data: {
-        id,
-        purpose: 'CONTACT_CHANGE',
-        userId: reset.userId,
-        identifierHash: Buffer.from(reset.id.replace(/-/g, ''), 'hex'),
-        channel: contactChannel(factor),
-        destinationMasked: maskContact(factor, value),
-        codeHash: hashCode(deps.hmacKey, id, code),
-        attempts: Math.min(previous?.attempts ?? 0, MAX_ATTEMPTS),
-        sendCount: 1,
-        lastSentAt: deps.now,
-        expiresAt: new Date(deps.now.getTime() + CODE_TTL_SECONDS * 1000),
-        createdAt: deps.now,
-      },
-      select: { id: true },
+  // Asking again replaces the earlier code and keeps its attempts (rule 3, in issueCode).
+  const { challengeId: id, code } = await deps.db.$transaction(async (tx) => {
+    const issued = await issueCode(tx, {
+      hmacKey: deps.hmacKey,
+      purpose: 'CONTACT_CHANGE',
+      subject: { type: 'RESET', id: reset.id },
+      userId: reset.userId,
+      real: true,
+      channel: contactChannel(factor),
+      destinationMasked: maskContact(factor, value),
+      supersede: true,
+      now: deps.now,
     });
-    await tx.recoveryReset.update({ where: { id: reset.id }, data: { newContact: value, contactChallengeId: id }, select: { id: true } });
+    await tx.recoveryReset.update({ where: { id: reset.id }, data: { newContact: value, contactChallengeId: issued.challengeId }, select: { id: true } });
+    return issued;
   });
   const minutes = CODE_TTL_SECONDS / 60;
   const content =
@@ -388,37 +382,43 @@ export async function finishContactRebind(deps: ResetDeps & { hmacKey: Buffer },
   const code = normalizeCode(input.code);
   if (!code) throw validationError({ code: ['Enter the 6-digit code.'] });
   if (!reset.contactChallengeId || !reset.newContact) throw new AppError({ code: 'conflict', userMessage: 'Ask for a code first.' });
-  const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number }[]>`
-    UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
-    WHERE "id" = ${reset.contactChallengeId}::uuid AND "purpose" = 'CONTACT_CHANGE' AND "userId" = ${reset.userId}::uuid
-      AND "consumedAt" IS NULL AND "expiresAt" > ${deps.now} AND "attempts" < "maxAttempts"
-    RETURNING "codeHash", "attempts", "maxAttempts"`;
-  if (!attempt) throw new AppError({ code: 'conflict', userMessage: 'This code has expired or was tried too many times. Send a new code.' });
-  if (!codeMatches(deps.hmacKey, reset.contactChallengeId, code, attempt.codeHash)) {
-    const left = attempt.maxAttempts - attempt.attempts;
+  // Counted on its own, before the change: a wrong code stays counted whatever happens next.
+  const attempt = await attemptCode(deps.db, {
+    hmacKey: deps.hmacKey,
+    challengeId: reset.contactChallengeId,
+    purpose: 'CONTACT_CHANGE',
+    code,
+    now: deps.now,
+    subject: { type: 'RESET', id: reset.id },
+  });
+  if (attempt.outcome !== 'match' && attempt.outcome !== 'wrong') throw new AppError({ code: 'conflict', userMessage: 'This code has expired or was tried too many times. Send a new code.' });
+  if (attempt.outcome === 'wrong') {
+    const left = attempt.attemptsLeft;
     throw validationError({ code: [left > 0 ? `That code didn't match. ${left === 1 ? '1 try' : `${left} tries`} left.` : 'That code didn’t match, and this code is now closed. Send a new code.'] });
   }
-  await claimCompletion(deps.db, reset.id, deps.now);
   const factor = reset.lostFactor as 'phone' | 'email';
-  const before = await deps.db.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, phone: true, phoneVerifiedAt: true } });
+  const newContact = reset.newContact;
   try {
-    await deps.db.$transaction([
-      deps.db.verificationChallenge.update({ where: { id: reset.contactChallengeId }, data: { consumedAt: deps.now }, select: { id: true } }),
-      deps.db.user.update({
+    // One transaction (docs/security.md rule 28): the code is spent, the contact replaced and every
+    // consequence recorded together, or none of it.
+    return await deps.db.$transaction(async (tx) => {
+      await claimCompletion(tx, reset.id, deps.now);
+      if (!(await consumeCode(tx, attempt, deps.now))) throw ended();
+      const before = await tx.user.findUniqueOrThrow({ where: { id: reset.userId }, select: { email: true, phone: true, phoneVerifiedAt: true } });
+      await tx.user.update({
         where: { id: reset.userId },
-        data: factor === 'email' ? { email: reset.newContact, emailVerifiedAt: deps.now } : { phone: reset.newContact, phoneVerifiedAt: deps.now },
+        data: factor === 'email' ? { email: newContact, emailVerifiedAt: deps.now } : { phone: newContact, phoneVerifiedAt: deps.now },
         select: { id: true },
-      }),
-    ]);
+      });
+      const previousContact =
+        factor === 'email' ? { channel: 'email' as const, to: before.email } : before.phone && before.phoneVerifiedAt ? { channel: 'sms' as const, to: before.phone } : undefined;
+      return finishReset(deps, reset, factor, previousContact, tx);
+    }, RESET_TX);
   } catch (error) {
-    await releaseCompletion(deps.db, reset.id);
     // Someone else's account took the number or address in the meantime.
     if (uniqueViolation(error)) throw validationError({ code: [`This ${factor === 'email' ? 'address' : 'number'} can't be used any more. Send a code to another one.`] });
     throw error;
   }
-  const previousContact =
-    factor === 'email' ? { channel: 'email' as const, to: before.email } : before.phone && before.phoneVerifiedAt ? { channel: 'sms' as const, to: before.phone } : undefined;
-  return finishReset(deps, reset, factor, previousContact);
 }
 
 function uniqueViolation(error: unknown) {
@@ -426,58 +426,58 @@ function uniqueViolation(error: unknown) {
 }
 
 /**
- * Single use under concurrency: only one request can move the reset to completed. It is released
- * again if binding fails (a wrong first code), so the person can retry within the reset's life.
+ * Single use under concurrency: only one request can move the reset to completed. Claimed inside
+ * the binding's transaction, so a binding that fails (a wrong first code) leaves the reset open and
+ * the person can retry within the reset's life.
  */
-async function claimCompletion(db: Db, resetId: string, now: Date) {
+async function claimCompletion(db: DbClient, resetId: string, now: Date) {
   const { count } = await db.recoveryReset.updateMany({ where: { id: resetId, completedAt: null, expiresAt: { gt: now } }, data: { completedAt: now } });
   if (count !== 1) throw ended();
 }
 
-async function releaseCompletion(db: Db, resetId: string) {
-  await db.recoveryReset.updateMany({ where: { id: resetId }, data: { completedAt: null } });
-}
-
 const HOLD_REASON = { passkey: 'PASSKEY_RESET', authenticator: 'AUTHENTICATOR_RESET', phone: 'CONTACT_CHANGE', email: 'CONTACT_CHANGE' } as const;
 
-/** Rule 11: every session ends, the hold starts, the host and every verified channel are told (a replaced contact too). */
+/** A reset's transaction takes the audit chain lock and queues several jobs: give it room under load. */
+const RESET_TX = { maxWait: 10_000, timeout: 15_000 };
+
+/**
+ * Rule 11: every session ends, the hold starts, the host and every verified channel are told (a
+ * replaced contact too). Rule 28: all of it in the transaction that bound the new factor (`tx`), or
+ * in one of its own when the caller has none, so a failure at any step leaves none of it; the
+ * notices are queued in it and go out after the commit.
+ */
 async function finishReset(
   deps: ResetDeps,
   reset: { id: string; userId: string; proofs: Proof[] },
   factor: LostFactor,
   previousContact?: { channel: 'email' | 'sms'; to: string },
+  tx?: Tx,
 ) {
-  if (reset.proofs.includes('approved_ticket')) {
-    // A reset backed by an approved ticket closes that ticket (its id is the reset's origin).
-    const origin = await deps.db.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
-    await transitionTicket(deps.db, { ticketId: origin.challengeId, from: 'APPROVED', to: 'COMPLETED', actor: { kind: 'customer' }, now: deps.now });
-  }
-  // Rule 22: no device stays trusted after a recovery, so none can approve the next request.
-  await endSessionsAndUntrustDevices(deps.db, reset.userId, deps.now);
-  const hold = await startHold({ db: deps.db, userId: reset.userId, reason: HOLD_REASON[factor], now: deps.now });
-  await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
-  const method = reset.proofs.includes('approved_ticket') ? 'identity_document' : 'two_proofs';
-  await enqueueWebhook(deps.db, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method }, now: deps.now });
-  await recordAudit(deps.db, {
-    actorType: 'USER',
-    actorId: reset.userId,
-    action: 'recovery.reset_completed',
-    subjectType: 'user',
-    subjectId: reset.userId,
-    data: { factor, proofs: reset.proofs.join('+') },
-    occurredAt: deps.now,
-  });
-  const change = factor === 'phone' || factor === 'email' ? 'contact_changed' : 'recovery_completed';
-  const notice = async () => {
-    try {
-      await notifySecurityChange({ db: deps.db, delivery: deps.delivery, userId: reset.userId, change, now: deps.now, context: { holdEndsAt: hold.endsAt }, previousContact });
-    } catch (error) {
-      log.error('security_notice_failed', { change, error });
+  return inTransaction(tx ?? deps.db, async (tx) => {
+    if (reset.proofs.includes('approved_ticket')) {
+      // A reset backed by an approved ticket closes that ticket (its id is the reset's origin).
+      const origin = await tx.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
+      await transitionTicket(tx, { ticketId: origin.challengeId, from: 'APPROVED', to: 'COMPLETED', actor: { kind: 'customer' }, now: deps.now });
     }
-  };
-  if (deps.schedule) deps.schedule(notice);
-  else await notice();
-  return { holdEndsAt: hold.endsAt };
+    // Rule 22: no device stays trusted after a recovery, so none can approve the next request.
+    await endSessionsAndUntrustDevices(tx, reset.userId, deps.now);
+    const hold = await startHold({ db: tx, userId: reset.userId, reason: HOLD_REASON[factor], now: deps.now });
+    await enqueueWebhook(tx, { event: 'factor.changed', payload: { accountId: reset.userId, factor, change: 'replaced' }, now: deps.now });
+    const method = reset.proofs.includes('approved_ticket') ? 'identity_document' : 'two_proofs';
+    await enqueueWebhook(tx, { event: 'recovery.completed', payload: { accountId: reset.userId, factor, method }, now: deps.now });
+    await recordAudit(tx, {
+      actorType: 'USER',
+      actorId: reset.userId,
+      action: 'recovery.reset_completed',
+      subjectType: 'user',
+      subjectId: reset.userId,
+      data: { factor, proofs: reset.proofs.join('+') },
+      occurredAt: deps.now,
+    });
+    const change = factor === 'phone' || factor === 'email' ? 'contact_changed' : 'recovery_completed';
+    await notifySecurityChange({ db: tx, delivery: deps.delivery, userId: reset.userId, change, now: deps.now, context: { holdEndsAt: hold.endsAt }, previousContact });
+    return { holdEndsAt: hold.endsAt };
+  });
 }
 
 /** Housekeeping: resets a week past their 30-minute life are kept no longer. */

@@ -6,20 +6,20 @@ import type { Delivery } from '@/lib/delivery';
 import { ticketApprovedEmail } from '@/lib/delivery/templates';
 import { AppError } from '@/lib/errors';
 import { startHold } from '@/lib/holds';
+import { enqueueJob, type JobDb, type TaskList } from '@/lib/jobs';
 import { log } from '@/lib/log';
 import { notifySecurityChange } from '@/lib/notifications';
 import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
-import { enqueueWebhook } from '@/lib/platform/webhooks';
+import { enqueueWebhook } from '@/lib/webhooks';
 import { endSessionsAndUntrustDevices } from '@/lib/sessions/devices';
 import { issueResetToken, notifyTicketOwner, redeemResetToken } from './tickets';
 import { DEFAULT_CANCEL_WINDOW_HOURS, LOST_FACTORS } from './policy';
 import { newResetKey, RESET_TTL_SECONDS } from './resets';
 
 /**
- * What an approved identity-document ticket does (issue 7 "Approving runs the reset"; security.md
- * rules 10-12): the lost factors are removed, every session ends, the 24-hour hold starts, every
- * verified channel and the host are told, and the contact address gets a single-use link to bind a
- * new factor. The agent never sees or sets a secret; the person binds the new factor themselves and
+ * What an approved identity-document ticket does (docs/security.md rules 10-12 and 28): the lost
+ * factors are removed, every session ends, the 24-hour hold starts, every verified channel and the
+ * host are told, and the contact address gets a single-use link to bind a new factor. The agent never sees or sets a secret; the person binds the new factor themselves and
  * is never signed in by it.
  */
 export type TicketResetDeps = {
@@ -30,22 +30,52 @@ export type TicketResetDeps = {
   appUrl: string;
   now: Date;
   schedule?: (work: () => Promise<void>) => void;
-  /** security.md rule 27: hours an approval waits for the owner's cancel (config TICKET_CANCEL_WINDOW_HOURS). */
+  /** docs/security.md rule 27: hours an approval waits for the owner's cancel (config TICKET_CANCEL_WINDOW_HOURS). */
   cancelWindowHours?: number | undefined;
 };
 
 export type TicketResetEffect = {
   removed: string[];
   holdEndsAt: Date | null;
+  /** Always null here: the link is issued by its own job (TICKET_LINK_TASK) after the reset commits. */
   linkExpiresAt: Date | null;
   /** Set while the approval waits out the cancel window: when it goes ahead unless cancelled. */
   proceedsAt: Date | null;
+  /** The reset had already been applied by an earlier or overlapping run; this one changed nothing. */
+  alreadyApplied?: boolean | undefined;
 };
 
 /**
- * Call once the ticket is APPROVED (after four-eyes where required). The link is issued last, so a
- * ticket that is APPROVED with no link is one whose reset did not finish: `retryUnappliedApprovals`
- * (scheduled housekeeping) runs it again. Every step before the link can run twice without harm.
+ * docs/security.md rule 28 for approvals. The approval's own transaction enqueues TICKET_RESET_TASK
+ * (one job per ticket). The reset is one transaction: lost factors removed, sessions ended, devices
+ * untrusted, hold, webhooks, audit, notices queued, and TICKET_LINK_TASK enqueued. That job issues
+ * the link and queues its mail in one transaction; the link is written only while the ticket has
+ * none, so overlapping runs issue one link and one mail, and a failed mail is retried by the
+ * message queue (lib/delivery) with the same link.
+ */
+export const TICKET_RESET_TASK = 'ticket-reset';
+export const TICKET_LINK_TASK = 'ticket-reset-link';
+const resetJobKey = (ticketId: string) => `ticket-reset:${ticketId}`;
+const linkJobKey = (ticketId: string) => `ticket-reset-link:${ticketId}`;
+/** Enough tries to outlast a database restart or a long outage (graphile-worker backs off exponentially). */
+const JOB_ATTEMPTS = 25;
+
+/**
+ * Call in the approval's transaction: the reset cannot be forgotten once the approval committed.
+ * The job key keeps one job per ticket however often this is called.
+ */
+export async function enqueueTicketReset(tx: JobDb, input: { ticketId: string; agentId: string; runAt?: Date | undefined }): Promise<void> {
+  await enqueueJob(tx, TICKET_RESET_TASK, { ticketId: input.ticketId, agentId: input.agentId }, { jobKey: resetJobKey(input.ticketId), jobKeyMode: 'keep', runAt: input.runAt, maxAttempts: JOB_ATTEMPTS });
+}
+
+async function enqueueTicketLink(tx: JobDb, ticketId: string): Promise<void> {
+  await enqueueJob(tx, TICKET_LINK_TASK, { ticketId }, { jobKey: linkJobKey(ticketId), jobKeyMode: 'keep', maxAttempts: JOB_ATTEMPTS });
+}
+
+/**
+ * Call once the ticket is APPROVED (after four-eyes where required). The reset is one transaction
+ * that ends by enqueueing the link's job, so an APPROVED ticket either has its reset and its link
+ * job, or neither. Running this again (the job, the sweep, another instance) changes nothing more.
  */
 export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticketId: string; agentId: string; retry?: boolean }): Promise<TicketResetEffect> {
   const ticket = await deps.db.recoveryTicket.findFirst({
@@ -61,7 +91,7 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
   }
   const userId = ticket.userId!;
 
-  // security.md rule 27: an approval made on documents alone changes nothing until the account's
+  // docs/security.md rule 27: an approval made on documents alone changes nothing until the account's
   // verified contacts have had the cancel window to say "This wasn't me". Every approval waits:
   // no ticket records a proof of a factor the person still holds, and each one either replaces a
   // contact, removes a factor, or hands out a link to bind one. The window starts once (the first
@@ -82,50 +112,59 @@ export async function applyApprovedTicket(deps: TicketResetDeps, input: { ticket
   if (proceedsAt.getTime() > deps.now.getTime()) {
     return { removed: [], holdEndsAt: null, linkExpiresAt: null, proceedsAt };
   }
-  return runTicketReset(deps, input, { userId, lostFactors: ticket.lostFactors, reference: ticket.reference, contactEmail: ticket.contactEmail });
+  return runTicketReset(deps, input, { userId, lostFactors: ticket.lostFactors });
 }
 
+/**
+ * The reset itself, as one transaction (docs/security.md rule 28). The ticket row is locked first, so
+ * of two overlapping runs (the request, the job, the sweep, on any instance) exactly one applies it;
+ * the other finds it applied and changes nothing.
+ */
 async function runTicketReset(
   deps: TicketResetDeps,
   input: { ticketId: string; agentId: string; retry?: boolean },
-  ticket: { userId: string; lostFactors: string[]; reference: string; contactEmail: string },
+  ticket: { userId: string; lostFactors: string[] },
 ): Promise<TicketResetEffect> {
   const userId = ticket.userId;
   const owner = { userId };
-  const removed: string[] = [];
-  if (ticket.lostFactors.includes('authenticator') && (await removeAuthenticators({ db: deps.db, owner })) > 0) removed.push('authenticator');
-  if (ticket.lostFactors.includes('passkey')) {
-    const passkeys = await listPasskeys({ db: deps.db, owner });
-    for (const passkey of passkeys) await revokeUnrecognisedPasskey({ db: deps.db, owner, passkeyId: passkey.id, now: deps.now });
-    if (passkeys.length > 0) removed.push('passkey');
-  }
-  // Rule 22: a recovery leaves no device trusted, so none can approve the next request.
-  await endSessionsAndUntrustDevices(deps.db, userId, deps.now);
-  const hold = await startHold({ db: deps.db, userId, reason: 'RECOVERY_COMPLETED', now: deps.now });
-  for (const factor of removed) {
-    await enqueueWebhook(deps.db, { event: 'factor.changed', payload: { accountId: userId, factor, change: 'removed' }, now: deps.now });
-  }
-  await recordAudit(deps.db, {
-    actorType: 'AGENT',
-    actorId: input.agentId,
-    action: 'recovery.ticket_reset_applied',
-    subjectType: 'ticket',
-    subjectId: input.ticketId,
-    data: { removed: removed.join(',') || 'none', userId, ...(input.retry ? { retried: 'true' } : {}) },
-    occurredAt: deps.now,
-  });
-  const { token, expiresAt } = await issueResetToken({ tx: deps.db, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now });
-
-  // The token rides in the fragment: browsers never send it to a server, so it stays out of access
-  // logs and Referer headers; the page reads it in the browser and posts it on "Continue".
-  const resetUrl = `${deps.appUrl}/recover/complete#${token}`;
-  const send = async () => {
-    try {
-      const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt });
-      await deps.delivery.send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-approved', sensitive: [token], ...mail });
+  return deps.db.$transaction(
+    async (tx) => {
+      const [locked] = await tx.$queryRaw<{ status: string; resetAppliedAt: Date | null; linkIssued: boolean }[]>`
+        SELECT "status"::text AS "status", "resetAppliedAt", "resetTokenHash" IS NOT NULL AS "linkIssued" FROM "RecoveryTicket" WHERE "id" = ${input.ticketId}::uuid FOR UPDATE`;
+      if (locked?.status !== 'APPROVED') {
+        throw new AppError({ code: 'conflict', userMessage: 'This request is no longer approved.', internalMessage: `runTicketReset: ticket ${input.ticketId} is ${locked?.status ?? 'gone'}` });
+      }
+      if (locked.resetAppliedAt) {
+        // Applied already; only its link may be missing (a ticket from before the link job existed).
+        if (!locked.linkIssued) await enqueueTicketLink(tx, input.ticketId);
+        return { removed: [], holdEndsAt: null, linkExpiresAt: null, proceedsAt: null, alreadyApplied: true };
+      }
+      const removed: string[] = [];
+      if (ticket.lostFactors.includes('authenticator') && (await removeAuthenticators({ db: tx, owner })) > 0) removed.push('authenticator');
+      if (ticket.lostFactors.includes('passkey')) {
+        const passkeys = await listPasskeys({ db: tx, owner });
+        for (const passkey of passkeys) await revokeUnrecognisedPasskey({ db: tx, owner, passkeyId: passkey.id, now: deps.now });
+        if (passkeys.length > 0) removed.push('passkey');
+      }
+      // Rule 22: a recovery leaves no device trusted, so none can approve the next request.
+      await endSessionsAndUntrustDevices(tx, userId, deps.now);
+      const hold = await startHold({ db: tx, userId, reason: 'RECOVERY_COMPLETED', now: deps.now });
+      for (const factor of removed) {
+        await enqueueWebhook(tx, { event: 'factor.changed', payload: { accountId: userId, factor, change: 'removed' }, now: deps.now });
+      }
+      await recordAudit(tx, {
+        actorType: 'AGENT',
+        actorId: input.agentId,
+        action: 'recovery.ticket_reset_applied',
+        subjectType: 'ticket',
+        subjectId: input.ticketId,
+        data: { removed: removed.join(',') || 'none', userId, ...(input.retry ? { retried: 'true' } : {}) },
+        occurredAt: deps.now,
+      });
+      await tx.recoveryTicket.update({ where: { id: input.ticketId }, data: { resetAppliedAt: deps.now }, select: { id: true } });
       for (const factor of removed) {
         await notifySecurityChange({
-          db: deps.db,
+          db: tx,
           delivery: deps.delivery,
           userId,
           change: factor === 'passkey' ? 'passkey_removed' : 'authenticator_removed',
@@ -133,13 +172,92 @@ async function runTicketReset(
           context: { holdEndsAt: hold.endsAt },
         });
       }
-    } catch (error) {
-      log.error('ticket_approval_mail_failed', { ticketId: input.ticketId, error });
-    }
+      await enqueueTicketLink(tx, input.ticketId);
+      return { removed, holdEndsAt: hold.endsAt, linkExpiresAt: null, proceedsAt: null };
+    },
+    { maxWait: 10_000, timeout: 15_000 },
+  );
+}
+
+export type ApprovalLinkResult = { outcome: 'queued'; messageId: string; expiresAt: Date } | { outcome: 'already_issued' | 'not_due' };
+
+/**
+ * Issues the single-use link and queues its mail, in one transaction (TICKET_LINK_TASK runs this;
+ * so may the sweep). The link is written only while the ticket has none (issueResetToken with
+ * onlyIfNone), under the ticket's row lock, so overlapping runs issue one link and queue one mail.
+ * The mail is queued in this transaction (lib/delivery), so the link exists exactly when its mail
+ * does; delivery retries come from the message queue with the same link.
+ */
+export async function issueApprovalLink(deps: Pick<TicketResetDeps, 'db' | 'delivery' | 'hmacKey' | 'appUrl' | 'now'>, input: { ticketId: string }): Promise<ApprovalLinkResult> {
+  return deps.db.$transaction(
+    async (tx) => {
+      const [ticket] = await tx.$queryRaw<{ status: string; resetAppliedAt: Date | null; reference: string; contactEmail: string }[]>`
+        SELECT "status"::text AS "status", "resetAppliedAt", "reference", "contactEmail" FROM "RecoveryTicket" WHERE "id" = ${input.ticketId}::uuid FOR UPDATE`;
+      if (ticket?.status !== 'APPROVED' || !ticket.resetAppliedAt) return { outcome: 'not_due' as const };
+      const issued = await issueResetToken({ tx, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now, onlyIfNone: true });
+      if (!issued) return { outcome: 'already_issued' as const };
+      // The token rides in the fragment: browsers never send it to a server, so it stays out of access
+      // logs and Referer headers; the page reads it in the browser and posts it on "Continue".
+      const resetUrl = `${deps.appUrl}/recover/complete#${issued.token}`;
+      const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt: issued.expiresAt });
+      const sent = await deps.delivery.send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-approved', sensitive: [issued.token], ...mail }, { db: tx });
+      await tx.recoveryTicket.update({ where: { id: input.ticketId }, data: { resetLinkMessageId: sent.messageId }, select: { id: true } });
+      return { outcome: 'queued' as const, messageId: sent.messageId, expiresAt: issued.expiresAt };
+    },
+    { maxWait: 10_000, timeout: 15_000 },
+  );
+}
+
+export type ApprovalLinkState =
+  /** Waiting out the owner's cancel window, or the reset has not run yet. */
+  | { state: 'pending' }
+  /** Issued; the mail is queued and not yet handed to the provider. */
+  | { state: 'queued' }
+  | { state: 'sent' }
+  /** The provider refused or failed; the message queue tries again. */
+  | { state: 'retrying' }
+  /** Given up after the last try (or the address was refused): Support has to act. */
+  | { state: 'failed' }
+  /** A link from before its mail was tracked. */
+  | { state: 'unknown' };
+
+/** What the console shows about the approval link: from the ticket and its queued message, never a guess. */
+export async function getApprovalLinkState(db: Db, ticketId: string): Promise<ApprovalLinkState> {
+  const ticket = await db.recoveryTicket.findUnique({ where: { id: ticketId }, select: { resetTokenHash: true, resetLinkMessageId: true } });
+  if (!ticket?.resetTokenHash) return { state: 'pending' };
+  if (!ticket.resetLinkMessageId) return { state: 'unknown' };
+  const message = await db.outboundMessage.findUnique({ where: { id: ticket.resetLinkMessageId }, select: { status: true, error: true } });
+  if (!message) return { state: 'unknown' };
+  if (message.status === 'FAILED') return { state: 'failed' };
+  if (message.status === 'QUEUED') return message.error ? { state: 'retrying' } : { state: 'queued' };
+  return { state: 'sent' };
+}
+
+export type TicketResetTaskDeps = Omit<TicketResetDeps, 'now' | 'schedule'> & { now?: (() => Date) | undefined };
+
+/** The job handlers of this use case, for lib/worker (and tests, with runDueJobs). */
+export function ticketResetTasks(deps: TicketResetTaskDeps): TaskList {
+  const now = deps.now ?? (() => new Date());
+  return {
+    [TICKET_RESET_TASK]: async (payload) => {
+      const { ticketId, agentId } = payload as { ticketId: string; agentId: string };
+      const at = now();
+      const ticket = await deps.db.recoveryTicket.findUnique({ where: { id: ticketId }, select: { status: true, userId: true } });
+      // Cancelled by the owner, rejected or expired meanwhile: nothing to do.
+      if (ticket?.status !== 'APPROVED' || !ticket.userId) return;
+      const effect = await applyApprovedTicket({ ...deps, now: at }, { ticketId, agentId });
+      if (effect.proceedsAt && effect.proceedsAt > at) {
+        // The cancel window started with this run (or was still running): come back when it ends.
+        // 'replace' from inside the running job adds a new one (graphile-worker clears the key of a
+        // locked job first).
+        await enqueueJob(deps.db, TICKET_RESET_TASK, { ticketId, agentId }, { jobKey: resetJobKey(ticketId), runAt: effect.proceedsAt, maxAttempts: JOB_ATTEMPTS });
+      }
+    },
+    [TICKET_LINK_TASK]: async (payload) => {
+      const { ticketId } = payload as { ticketId: string };
+      await issueApprovalLink({ ...deps, now: now() }, { ticketId });
+    },
   };
-  if (deps.schedule) deps.schedule(send);
-  else await send();
-  return { removed, holdEndsAt: hold.endsAt, linkExpiresAt: expiresAt, proceedsAt: null };
 }
 
 /**
@@ -147,44 +265,51 @@ async function runTicketReset(
  * ticket. The ticket moves to COMPLETED when the new factor is bound (lib/recovery/resets).
  */
 export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>, input: { token: string; ip?: string }): Promise<{ resetId: string; resetToken: string }> {
-  const redeemed = await redeemResetToken({ db: deps.db, hmacKey: deps.hmacKey, token: input.token, ip: input.ip, now: deps.now });
-  if (redeemed.status !== 'redeemed') {
-    const message = {
-      invalid: 'This link is not valid. Open the newest email we sent about your request.',
-      expired: 'This link has expired. Contact Support from the help center to get a new one.',
-      used: 'This link was already used. If you did not finish, contact Support from the help center.',
-    }[redeemed.status];
-    throw new AppError({ code: 'conflict', userMessage: message });
-  }
-  // One factor per link, the strongest first; an approval with no recognised factor binds an authenticator.
-  const lostFactor = LOST_FACTORS.find((f) => redeemed.lostFactors.includes(f)) ?? 'authenticator';
-  const resetId = randomUUID();
-  const key = newResetKey();
-  await deps.db.recoveryReset.create({
-    data: {
-      id: resetId,
-      browserKeyHash: key.hash,
-      userId: redeemed.userId,
-      lostFactor,
-      // The approved ticket is what this reset stands on (its id fills the unique "started from" column).
-      challengeId: redeemed.ticketId,
-      proofs: ['approved_ticket'],
-      expiresAt: new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000),
-      createdAt: deps.now,
-    },
+  // One transaction (docs/security.md rule 28): the link is spent only together with the reset it
+  // opens, so a failure between them cannot leave a used link and no way to bind the new factor.
+  return deps.db.$transaction(async (tx) => {
+    const redeemed = await redeemResetToken({ db: tx, hmacKey: deps.hmacKey, token: input.token, ip: input.ip, now: deps.now });
+    if (redeemed.status !== 'redeemed') {
+      const message = {
+        invalid: 'This link is not valid. Open the newest email we sent about your request.',
+        expired: 'This link has expired. Contact Support from the help center to get a new one.',
+        used: 'This link was already used. If you did not finish, contact Support from the help center.',
+      }[redeemed.status];
+      throw new AppError({ code: 'conflict', userMessage: message });
+    }
+    // One factor per link, the strongest first; an approval with no recognised factor binds an authenticator.
+    const lostFactor = LOST_FACTORS.find((f) => redeemed.lostFactors.includes(f)) ?? 'authenticator';
+    const resetId = randomUUID();
+    const key = newResetKey();
+    await tx.recoveryReset.create({
+      data: {
+        id: resetId,
+        browserKeyHash: key.hash,
+        userId: redeemed.userId,
+        lostFactor,
+        // The approved ticket is what this reset stands on (its id fills the unique "started from" column).
+        challengeId: redeemed.ticketId,
+        proofs: ['approved_ticket'],
+        expiresAt: new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000),
+        createdAt: deps.now,
+      },
+    });
+    return { resetId, resetToken: key.token };
   });
-  return { resetId, resetToken: key.token };
 }
 
 /** How long an approval may be in flight before housekeeping takes it as stuck. */
 export const STUCK_APPROVAL_MINUTES = 10;
 
 /**
- * Housekeeping: runs the reset for every approved ticket whose cancel window has passed (security.md
- * rule 27), and again for every one that has had no link for STUCK_APPROVAL_MINUTES (the reset after
- * the approval failed, e.g. the database went away midway), in the name of the agent whose approval
- * made it final. Returns how many were completed; one that fails again is logged and left for the
- * next run.
+ * Housekeeping (cron-callable; safe to run on several instances at once): runs the reset for every
+ * approved ticket whose cancel window has passed (docs/security.md rule 27) and that has had no link for
+ * STUCK_APPROVAL_MINUTES, then issues its link, in the name of the agent whose approval made it
+ * final. Approvals made since the reset job exists are carried by TICKET_RESET_TASK; this catches
+ * approvals from before it (no job was ever enqueued for them) and any whose job became a dead
+ * letter. The row lock and the link written only when none exists make overlapping runs and the
+ * jobs give one reset, one link and one mail. Returns how many were completed; one that fails again
+ * is logged and left for the next run.
  */
 export async function retryUnappliedApprovals(deps: Omit<TicketResetDeps, 'schedule'>): Promise<number> {
   const stuck = await deps.db.recoveryTicket.findMany({
@@ -207,7 +332,9 @@ export async function retryUnappliedApprovals(deps: Omit<TicketResetDeps, 'sched
     if (!agentId) continue;
     try {
       const effect = await applyApprovedTicket(deps, { ticketId: ticket.id, agentId, retry: true });
-      if (!effect.proceedsAt) applied++;
+      if (effect.proceedsAt) continue;
+      const link = await issueApprovalLink(deps, { ticketId: ticket.id });
+      if (!effect.alreadyApplied || link.outcome === 'queued') applied++;
     } catch (error) {
       log.error('ticket_reset_retry_failed', { ticketId: ticket.id, error });
     }

@@ -9,10 +9,9 @@ import { admitPasswordSignIn, AGENT_SESSION_HOURS, type SecondFactor, type SignI
 import { plausibleEmail } from '@/lib/verification/identifiers';
 
 /**
- * Console sign-in for agents (issue 7; security.md rules 12, 15): a passkey, or password plus an
+ * Console sign-in for agents (docs/product.md D; docs/security.md rules 12, 15): a passkey, or password plus an
  * authenticator code or passkey. Never SMS. One uniform failure; every attempt is audited (rule 20).
  */
-export type AgentRole = 'AGENT' | 'SUPERVISOR' | 'ADMIN';
 export type AgentSignedIn = { agentId: string; sessionId: string; sessionVersion: number };
 type RequestInfo = { ip: string; userAgent: string | null; now: Date };
 
@@ -93,22 +92,4 @@ async function audit(db: Db, input: RequestInfo, event: { agentId: string | unde
     data: { method: event.method },
     occurredAt: input.now,
   });
-}
-
-/** The agent behind a valid session, with the role read fresh (a demotion takes effect at once). */
-export async function loadAgent(db: Db, agentId: string) {
-  return db.agent.findFirst({ where: { id: agentId, active: true }, select: { id: true, name: true, email: true, role: true } });
-}
-
-/**
- * The acting agent if they are active and hold one of `roles` (read fresh on every call, so a
- * deactivated or demoted agent loses access at once); otherwise `unauthorized` or `forbidden`.
- */
-export async function requireAgentRole(db: Db, actor: { agentId: string } | undefined, roles: readonly AgentRole[], what: string) {
-  const agent = actor ? await loadAgent(db, actor.agentId) : null;
-  if (!agent) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.', internalMessage: `no active agent may ${what}` });
-  if (!roles.includes(agent.role)) {
-    throw new AppError({ code: 'forbidden', userMessage: 'This is not available to your role.', internalMessage: `role ${agent.role} may not ${what}` });
-  }
-  return agent;
 }

@@ -6,14 +6,15 @@ import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { log } from '@/lib/log';
-import { type AgentSignedIn, loadAgent, signInAgentWithPasskey, signInAgentWithPassword } from './agent-sign-in';
+import { loadAgent } from '@/lib/access';
+import { type AgentSignedIn, signInAgentWithPasskey, signInAgentWithPassword } from './agent-sign-in';
 import { authCookies } from './cookies';
 import { DEVICE_COOKIE } from './devices';
 import { type SignedIn, type SignInDeps, signInWithPasskey, signInWithPassword, stepUp, USER_SESSION_DAYS, validateSession } from './sign-in';
 
 /**
  * Auth.js glue: JWT sessions that are revocable because every request re-checks the session row
- * (validateSession), a __Host- cookie in production (security.md rule 15), and a Credentials
+ * (validateSession), a __Host- cookie in production (docs/security.md rule 15), and a Credentials
  * provider backed by lib/sessions. Passkey sign-in joins as a second provider.
  */
 class SignInRefused extends CredentialsSignin {

@@ -1,10 +1,11 @@
 import { beginAuthenticatorSetup, confirmAuthenticatorSetup } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
+import type { Tx } from '@/lib/db/transaction';
 import type { Delivery } from '@/lib/delivery';
 import { AppError } from '@/lib/errors';
 import { startHold } from '@/lib/holds';
-import { log } from '@/lib/log';
 import { notifySecurityChange, type SecurityChange } from '@/lib/notifications';
 import {
   deletePasskey,
@@ -14,16 +15,20 @@ import {
   startPasskeyRegistration,
   type RelyingParty,
 } from '@/lib/passkeys';
-import { enqueueWebhook } from '@/lib/platform/webhooks';
-import { describeUserAgent } from '@/lib/verification/approvals';
+import { enqueueWebhook } from '@/lib/webhooks';
+import { describeUserAgent } from '@/lib/http/describe';
 import { assertRecentAuth } from './sign-in';
 
 /**
  * What a signed-in account holder can change on /account/security. Each use case checks who is
  * asking (the session, again), asks for fresh authentication before a factor changes (rule 17),
  * records an audit event (rule 20), tells the host platform (factor.changed) and sends a notice to
- * every verified channel (product.md B). Reporting something as "not me" ends the other sessions
+ * every verified channel (docs/product.md B). Reporting something as "not me" ends the other sessions
  * and starts the 24-hour hold (rule 11).
+ *
+ * docs/security.md rule 28: each use case writes the change, the revocations, the hold, the
+ * webhook, the audit event and its queued notice in one interactive transaction, so a failure at
+ * any step leaves none of them. Notices go out after the commit, through the job queue.
  */
 export type ChangeDeps = {
   db: Db;
@@ -32,12 +37,13 @@ export type ChangeDeps = {
   rp: RelyingParty;
   delivery: Delivery;
   now: Date;
-  /** Runs notices after the response (Next's after()); inline when absent. */
+  /** No longer used: notices are queued in the change's transaction. Accepted so callers keep compiling. */
   schedule?: (work: () => Promise<void>) => void;
 };
-export type Actor = { userId: string; sessionId: string; ip: string; userAgent: string | null };
+/** A change's transaction takes the audit chain lock: give it room when many changes queue for it. */
+const CHANGE_TX = { maxWait: 10_000, timeout: 15_000 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export type Actor = { userId: string; sessionId: string; ip: string; userAgent: string | null };
 
 export async function beginPasskeyRegistration(deps: ChangeDeps, actor: Actor, options: { hint?: 'localDevice' | 'remoteDevice' | 'securityKey' } = {}) {
   await assertRecentAuth(deps.db, { ...actor, now: deps.now });
@@ -55,16 +61,18 @@ export async function beginPasskeyRegistration(deps: ChangeDeps, actor: Actor, o
 
 export async function completePasskeyRegistration(deps: ChangeDeps, actor: Actor, input: { response: unknown; name?: string }) {
   await assertRecentAuth(deps.db, { ...actor, now: deps.now });
-  const { passkey } = await finishPasskeyRegistration({
-    db: deps.db,
-    rp: deps.rp,
-    owner: { userId: actor.userId },
-    response: input.response,
-    name: input.name,
-    now: deps.now,
-  });
-  await afterFactorChange(deps, actor, { factor: 'passkey', change: 'added', notice: 'passkey_added', passkeyName: passkey.name, subjectId: passkey.id });
-  return passkey;
+  return deps.db.$transaction(async (tx) => {
+    const { passkey } = await finishPasskeyRegistration({
+      db: tx,
+      rp: deps.rp,
+      owner: { userId: actor.userId },
+      response: input.response,
+      name: input.name,
+      now: deps.now,
+    });
+    await afterFactorChange(tx, deps, actor, { factor: 'passkey', change: 'added', notice: 'passkey_added', passkeyName: passkey.name, subjectId: passkey.id });
+    return passkey;
+  }, CHANGE_TX);
 }
 
 /** Renaming changes no security property, so it needs no step-up and sends no notice. */
@@ -74,9 +82,11 @@ export async function renameOwnPasskey(deps: ChangeDeps, actor: Actor, input: { 
 
 export async function removePasskey(deps: ChangeDeps, actor: Actor, input: { passkeyId: string }) {
   await assertRecentAuth(deps.db, { ...actor, now: deps.now });
-  const { removed } = await deletePasskey({ db: deps.db, owner: { userId: actor.userId }, passkeyId: input.passkeyId, now: deps.now });
-  await afterFactorChange(deps, actor, { factor: 'passkey', change: 'removed', notice: 'passkey_removed', passkeyName: removed.name, subjectId: removed.id });
-  return removed;
+  return deps.db.$transaction(async (tx) => {
+    const { removed } = await deletePasskey({ db: tx, owner: { userId: actor.userId }, passkeyId: input.passkeyId, now: deps.now });
+    await afterFactorChange(tx, deps, actor, { factor: 'passkey', change: 'removed', notice: 'passkey_removed', passkeyName: removed.name, subjectId: removed.id });
+    return removed;
+  }, CHANGE_TX);
 }
 
 /**
@@ -85,18 +95,20 @@ export async function removePasskey(deps: ChangeDeps, actor: Actor, input: { pas
  */
 export async function reportUnrecognisedPasskey(deps: ChangeDeps, actor: Actor, input: { passkeyId: string }) {
   await assertRecentAuth(deps.db, { ...actor, now: deps.now });
-  const removed = await revokeUnrecognisedPasskey({ db: deps.db, owner: { userId: actor.userId }, passkeyId: input.passkeyId, now: deps.now });
-  await endOtherSessions(deps.db, actor, deps.now);
-  const hold = await startHold({ db: deps.db, userId: actor.userId, reason: 'PASSKEY_RESET', now: deps.now });
-  await afterFactorChange(deps, actor, {
-    factor: 'passkey',
-    change: 'revoked',
-    notice: 'passkey_revoked',
-    passkeyName: removed.name,
-    subjectId: removed.id,
-    holdEndsAt: hold.endsAt,
-  });
-  return { removed, holdEndsAt: hold.endsAt };
+  return deps.db.$transaction(async (tx) => {
+    const removed = await revokeUnrecognisedPasskey({ db: tx, owner: { userId: actor.userId }, passkeyId: input.passkeyId, now: deps.now });
+    await endOtherSessions(tx, actor, deps.now);
+    const hold = await startHold({ db: tx, userId: actor.userId, reason: 'PASSKEY_RESET', now: deps.now });
+    await afterFactorChange(tx, deps, actor, {
+      factor: 'passkey',
+      change: 'revoked',
+      notice: 'passkey_revoked',
+      passkeyName: removed.name,
+      subjectId: removed.id,
+      holdEndsAt: hold.endsAt,
+    });
+    return { removed, holdEndsAt: hold.endsAt };
+  }, CHANGE_TX);
 }
 
 export async function beginAuthenticatorLink(deps: ChangeDeps, actor: Actor) {
@@ -108,39 +120,40 @@ export async function beginAuthenticatorLink(deps: ChangeDeps, actor: Actor) {
 /** Confirms the new app with its first code; replacing an earlier one starts the 24-hour hold. */
 export async function confirmAuthenticatorLink(deps: ChangeDeps, actor: Actor, input: { authenticatorId: string; code: string }) {
   await assertRecentAuth(deps.db, { ...actor, now: deps.now });
-  const { replaced } = await confirmAuthenticatorSetup({
-    db: deps.db,
-    encryptionKey: deps.encryptionKey,
-    owner: { userId: actor.userId },
-    authenticatorId: input.authenticatorId,
-    code: input.code,
-    now: deps.now,
-  });
-  const hold = replaced ? await startHold({ db: deps.db, userId: actor.userId, reason: 'AUTHENTICATOR_RESET', now: deps.now }) : undefined;
-  await afterFactorChange(deps, actor, {
-    factor: 'authenticator',
-    change: replaced ? 'replaced' : 'added',
-    notice: replaced ? 'authenticator_replaced' : 'authenticator_linked',
-    subjectId: input.authenticatorId,
-    holdEndsAt: hold?.endsAt,
-  });
-  return { replaced, holdEndsAt: hold?.endsAt };
+  return deps.db.$transaction(async (tx) => {
+    const { replaced } = await confirmAuthenticatorSetup({
+      db: tx,
+      encryptionKey: deps.encryptionKey,
+      owner: { userId: actor.userId },
+      authenticatorId: input.authenticatorId,
+      code: input.code,
+      now: deps.now,
+    });
+    const hold = replaced ? await startHold({ db: tx, userId: actor.userId, reason: 'AUTHENTICATOR_RESET', now: deps.now }) : undefined;
+    await afterFactorChange(tx, deps, actor, {
+      factor: 'authenticator',
+      change: replaced ? 'replaced' : 'added',
+      notice: replaced ? 'authenticator_replaced' : 'authenticator_linked',
+      subjectId: input.authenticatorId,
+      holdEndsAt: hold?.endsAt,
+    });
+    return { replaced, holdEndsAt: hold?.endsAt };
+  }, CHANGE_TX);
 }
 
 /** Signs a device out: it is no longer trusted and every session on it ends. */
 export async function signOutDevice(deps: ChangeDeps, actor: Actor, input: { deviceId: string }) {
   const notFound = () => new AppError({ code: 'not_found', userMessage: 'That device is not signed in to your account.' });
-  if (!UUID.test(input.deviceId)) throw notFound();
-  const device = await deps.db.$transaction(async (tx) => {
+  if (!isUuid(input.deviceId)) throw notFound();
+  return deps.db.$transaction(async (tx) => {
     const found = await tx.trustedDevice.findFirst({ where: { id: input.deviceId, userId: actor.userId, revokedAt: null }, select: { id: true, name: true } });
     if (!found) throw notFound();
     await tx.trustedDevice.update({ where: { id: found.id }, data: { revokedAt: deps.now, tokenHash: null } });
     await tx.session.updateMany({ where: { deviceId: found.id, userId: actor.userId, revokedAt: null }, data: { revokedAt: deps.now } });
+    await audit(tx, deps, actor, 'device.signed_out', { type: 'device', id: found.id });
+    await notify(tx, deps, actor, 'device_signed_out', { deviceName: found.name });
     return found;
-  });
-  await audit(deps, actor, 'device.signed_out', { type: 'device', id: device.id });
-  await notify(deps, actor, 'device_signed_out', { deviceName: device.name });
-  return device;
+  }, CHANGE_TX);
 }
 
 /**
@@ -151,23 +164,27 @@ export async function signOutDevice(deps: ChangeDeps, actor: Actor, input: { dev
 export async function reportUnrecognisedActivity(deps: ChangeDeps, actor: Actor) {
   const current = await deps.db.session.findFirst({ where: { id: actor.sessionId, userId: actor.userId, revokedAt: null }, select: { deviceId: true } });
   if (!current) throw new AppError({ code: 'unauthorized', userMessage: 'Your session has ended. Please sign in again.' });
-  const ended = await endOtherSessions(deps.db, actor, deps.now);
-  const devices = await deps.db.trustedDevice.updateMany({
-    where: { userId: actor.userId, revokedAt: null, ...(current.deviceId ? { id: { not: current.deviceId } } : {}) },
-    data: { revokedAt: deps.now, tokenHash: null },
-  });
-  const hold = await startHold({ db: deps.db, userId: actor.userId, reason: 'UNRECOGNISED_ACTIVITY', now: deps.now });
-  await audit(deps, actor, 'account.unrecognised_activity', { type: 'user', id: actor.userId }, { sessionsEnded: ended, devicesRemoved: devices.count });
-  await notify(deps, actor, 'sessions_ended', { holdEndsAt: hold.endsAt });
-  return { sessionsEnded: ended, devicesRemoved: devices.count, holdEndsAt: hold.endsAt };
+  return deps.db.$transaction(async (tx) => {
+    const ended = await endOtherSessions(tx, actor, deps.now);
+    const devices = await tx.trustedDevice.updateMany({
+      where: { userId: actor.userId, revokedAt: null, ...(current.deviceId ? { id: { not: current.deviceId } } : {}) },
+      data: { revokedAt: deps.now, tokenHash: null },
+    });
+    const hold = await startHold({ db: tx, userId: actor.userId, reason: 'UNRECOGNISED_ACTIVITY', now: deps.now });
+    await audit(tx, deps, actor, 'account.unrecognised_activity', { type: 'user', id: actor.userId }, { sessionsEnded: ended, devicesRemoved: devices.count });
+    await notify(tx, deps, actor, 'sessions_ended', { holdEndsAt: hold.endsAt });
+    return { sessionsEnded: ended, devicesRemoved: devices.count, holdEndsAt: hold.endsAt };
+  }, CHANGE_TX);
 }
 
-async function endOtherSessions(db: Db, actor: Actor, now: Date) {
+async function endOtherSessions(db: Tx, actor: Actor, now: Date) {
   const { count } = await db.session.updateMany({ where: { userId: actor.userId, revokedAt: null, id: { not: actor.sessionId } }, data: { revokedAt: now } });
   return count;
 }
 
+/** The consequences every factor change shares, written in the change's own transaction (rule 28). */
 async function afterFactorChange(
+  tx: Tx,
   deps: ChangeDeps,
   actor: Actor,
   change: {
@@ -179,17 +196,17 @@ async function afterFactorChange(
     holdEndsAt?: Date | undefined;
   },
 ) {
-  await enqueueWebhook(deps.db, {
+  await enqueueWebhook(tx, {
     event: 'factor.changed',
     payload: { accountId: actor.userId, factor: change.factor, change: change.change },
     now: deps.now,
   });
-  await audit(deps, actor, `${change.factor}.${change.change}`, { type: change.factor, id: change.subjectId });
-  await notify(deps, actor, change.notice, { passkeyName: change.passkeyName, holdEndsAt: change.holdEndsAt });
+  await audit(tx, deps, actor, `${change.factor}.${change.change}`, { type: change.factor, id: change.subjectId });
+  await notify(tx, deps, actor, change.notice, { passkeyName: change.passkeyName, holdEndsAt: change.holdEndsAt });
 }
 
-async function audit(deps: ChangeDeps, actor: Actor, action: string, subject: { type: string; id: string }, data?: Record<string, number | string>) {
-  await recordAudit(deps.db, {
+async function audit(tx: Tx, deps: ChangeDeps, actor: Actor, action: string, subject: { type: string; id: string }, data?: Record<string, number | string>) {
+  await recordAudit(tx, {
     actorType: 'USER',
     actorId: actor.userId,
     action,
@@ -202,22 +219,14 @@ async function audit(deps: ChangeDeps, actor: Actor, action: string, subject: { 
   });
 }
 
-/** Notices go out after the change is saved; a failed send is logged, never undoes the change. */
-async function notify(deps: ChangeDeps, actor: Actor, change: SecurityChange, context: { passkeyName?: string | undefined; deviceName?: string; holdEndsAt?: Date | undefined }) {
-  const work = async () => {
-    try {
-      await notifySecurityChange({
-        db: deps.db,
-        delivery: deps.delivery,
-        userId: actor.userId,
-        change,
-        now: deps.now,
-        context: { ...context, requestedFrom: describeUserAgent(actor.userAgent) },
-      });
-    } catch (error) {
-      log.error('security_notice_failed', { change, error });
-    }
-  };
-  if (deps.schedule) deps.schedule(work);
-  else await work();
+/** The notice is queued with the change and goes out after the commit, from the job queue (rule 28). */
+async function notify(tx: Tx, deps: ChangeDeps, actor: Actor, change: SecurityChange, context: { passkeyName?: string | undefined; deviceName?: string; holdEndsAt?: Date | undefined }) {
+  await notifySecurityChange({
+    db: tx,
+    delivery: deps.delivery,
+    userId: actor.userId,
+    change,
+    now: deps.now,
+    context: { ...context, requestedFrom: describeUserAgent(actor.userAgent) },
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * Every cookie Auth.js sets, named and flagged by us (security.md rule 15: `__Host-`, Secure in
+ * Every cookie Auth.js sets, named and flagged by us (docs/security.md rule 15: `__Host-`, Secure in
  * production, HttpOnly, SameSite=Lax). Auth.js only prefixes its own defaults when it believes the
  * request came over https, which behind a TLS-terminating proxy it may not; naming them all here
  * makes the CSRF and callback cookies as strict as the session cookie, whatever the proxy says.

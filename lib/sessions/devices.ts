@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
+import { inTransaction, type DbClient } from '@/lib/db/transaction';
 
 /**
  * A trusted device holds a random 256-bit token in an HttpOnly cookie; the database keeps only
@@ -37,7 +38,7 @@ export async function createTrustedDevice(options: {
 }
 
 /**
- * A device can approve recovery requests only while someone is signed in on it (security.md rule
+ * A device can approve recovery requests only while someone is signed in on it (docs/security.md rule
  * 22): a trusted, unrevoked device with a live session. Signing out, or any completed recovery,
  * takes that away.
  */
@@ -67,13 +68,13 @@ export async function findApprover(db: Db, hmacKey: Buffer, input: { userId: str
  * After a recovery changed the account: every session ends (the session version moves, so signed
  * tokens die too) and no device stays trusted, so none can approve the next request.
  */
-export async function endSessionsAndUntrustDevices(db: Db, userId: string, now: Date) {
-  const [, sessions, devices] = await db.$transaction([
-    db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } }, select: { id: true } }),
-    db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } }),
-    db.trustedDevice.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now, tokenHash: null } }),
-  ]);
-  return { sessionsEnded: sessions.count, devicesUntrusted: devices.count };
+export async function endSessionsAndUntrustDevices(db: DbClient, userId: string, now: Date) {
+  return inTransaction(db, async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } }, select: { id: true } });
+    const sessions = await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+    const devices = await tx.trustedDevice.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now, tokenHash: null } });
+    return { sessionsEnded: sessions.count, devicesUntrusted: devices.count };
+  });
 }
 
 /** The device this token belongs to, if it is still trusted. */

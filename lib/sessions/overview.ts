@@ -2,7 +2,7 @@ import { hasAuthenticator } from '@/lib/authenticator';
 import type { Db } from '@/lib/db/client';
 import { getActiveHold } from '@/lib/holds';
 import { listPasskeys } from '@/lib/passkeys';
-import { describeUserAgent, shortenIp } from '@/lib/verification/approvals';
+import { describeUserAgent, shortenIp } from '@/lib/http/describe';
 import { maskEmail, maskPhone } from '@/lib/verification/identifiers';
 
 const METHOD_LABEL: Record<string, string> = {

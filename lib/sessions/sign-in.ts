@@ -4,10 +4,10 @@ import { hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
 import { finishPasskeySignIn, startPasskeySignIn, type PasskeySignInResult, type RelyingParty } from '@/lib/passkeys';
-import { type Admission, admitAttempt, succeeded } from '@/lib/verification/failures';
-import { SIGN_IN_FAILURES, SIGN_IN_PER_IP } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited, refundRateLimit } from '@/lib/verification/rate-limit';
-import { describeUserAgent } from '@/lib/verification/approvals';
+import { type Admission, admitAttempt, succeeded } from '@/lib/limits/failures';
+import { PASSKEY_OPTIONS_PER_IP, SIGN_IN_FAILURES, SIGN_IN_PER_IP, STEP_UP_PER_SESSION } from '@/lib/limits/policy';
+import { consumeRateLimit, rateLimited, refundRateLimit } from '@/lib/limits';
+import { describeUserAgent } from '@/lib/http/describe';
 import { createTrustedDevice, findTrustedDevice } from './devices';
 import { hashPassword, verifyPassword } from './password';
 import { isUuid } from '@/lib/db/ids';
@@ -23,11 +23,10 @@ import { plausibleEmail } from '@/lib/verification/identifiers';
  */
 export const USER_IDLE_MINUTES = 30;
 export const USER_SESSION_DAYS = 7;
-/** Changing a factor or contact needs a sign-in or step-up this recent (security.md rule 17). */
+/** Changing a factor or contact needs a sign-in or step-up this recent (docs/security.md rule 17). */
 export const FRESH_AUTH_MINUTES = 5;
 const LIMITS = {
-  /** Step-up tries of a signed-in session: only that session's holder can spend them. */
-  perAccount: { limit: 10, windowSeconds: 15 * 60 },
+  perAccount: STEP_UP_PER_SESSION,
   perIp: SIGN_IN_PER_IP,
 };
 
@@ -52,7 +51,7 @@ export async function throttle(db: Db, keys: string[], now: Date) {
 
 /**
  * A password sign-in may go ahead: every try counts per IP; failures count per account AND client
- * and per account (lib/verification/failures). The caller reports a success with `succeeded`.
+ * and per account (lib/limits/failures). The caller reports a success with `succeeded`.
  * The account key is a keyed hash of what was typed, so unknown accounts are limited alike (rule 13).
  */
 export async function admitPasswordSignIn(db: Db, input: { subject: string; ip: string; now: Date }): Promise<Extract<Admission, { allowed: true }>> {
@@ -119,7 +118,7 @@ async function checkSecondFactor(deps: SignInDeps, userId: string, factor: Secon
 
 /** Usernameless passkey options, limited per IP: each call stores a challenge row. */
 export async function passkeySignInOptions(deps: Pick<SignInDeps, 'db' | 'rp'>, input: { ip: string; now: Date }) {
-  const decision = await consumeRateLimit(deps.db, `passkey-options:ip:${input.ip}`, { limit: 60, windowSeconds: 15 * 60 }, input.now);
+  const decision = await consumeRateLimit(deps.db, `passkey-options:ip:${input.ip}`, PASSKEY_OPTIONS_PER_IP, input.now);
   if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'sign-in attempts');
   return startPasskeySignIn({ db: deps.db, rp: deps.rp, now: input.now, purpose: 'authenticate' });
 }
@@ -284,7 +283,7 @@ export async function assertRecentAuth(db: Db, { sessionId, userId, now }: { ses
   }
 }
 
-/** Agents get a shorter leash (security.md rule 15): 30 minutes idle, 12 hours absolute. */
+/** Agents get a shorter leash (docs/security.md rule 15): 30 minutes idle, 12 hours absolute. */
 export const AGENT_IDLE_MINUTES = 30;
 export const AGENT_SESSION_HOURS = 12;
 
@@ -293,7 +292,7 @@ export type ValidSession = { kind: 'user'; userId: string } | { kind: 'agent'; a
 /**
  * Every request re-checks its session (JWTs alone cannot be revoked): the row exists and is not
  * revoked or expired, the owner has not bumped their session version ("sign out everywhere"), an
- * agent is still active, and it was used within the idle timeout (security.md rule 15).
+ * agent is still active, and it was used within the idle timeout (docs/security.md rule 15).
  */
 export async function validateSession(db: Db, token: { sessionId: string; sessionVersion: number }, now: Date): Promise<ValidSession | null> {
   if (!isUuid(token.sessionId)) return null;

@@ -1,31 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { recordAudit } from '@/lib/audit';
 import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import type { Channel } from '@/lib/db/generated/enums';
+import { DELIVERY_PROBLEM } from '@/lib/delivery/status';
 import type { Delivery, DeliveryChannel } from '@/lib/delivery/types';
 import { codeEmail, codeSms, codeVoice } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { codeMatches, generateCode, hashCode, normalizeCode } from './codes';
+import { attemptCode, consumeCode, issueCode, renewCode } from './code-challenge';
+import { normalizeCode } from './codes';
 import { type Identifier, identifierInput, maskEmail, maskPhone } from './identifiers';
-import {
-  CODE_TTL_SECONDS,
-  CODE_FAILURES,
-  MAX_ATTEMPTS,
-  resendCooldownSeconds,
-  SEND_LIMITS,
-  VERIFY_FAILURES_PER_IP,
-} from './policy';
-import { admitAttempt, released, succeeded } from './failures';
-import { consumeRateLimit, type RateDecision, rateLimited } from './rate-limit';
+import { CODE_TTL_SECONDS, resendCooldownSeconds, SEND_LIMITS } from './policy';
+import { consumeRateLimit, type RateDecision, rateLimited } from '@/lib/limits';
 import { isUuid } from '@/lib/db/ids';
 
 /**
  * Recovery verification: one challenge per attempt to prove control of a contact, a code ladder
  * (SMS → resend, call me instead, email, trusted device), and atomic single use.
  *
- * Enumeration (security.md rule 13): an unknown identifier gets a decoy challenge that is stored,
+ * Enumeration (docs/security.md rule 13): an unknown identifier gets a decoy challenge that is stored,
  * rate limited and answered exactly like a real one; it never verifies. Its masked destinations,
  * starting channel and delivery problems mirror the real accounts (rule 25, see mirrorSamples), so
  * no field or distribution of fields tells it apart. Messages are sent after the response (`schedule`), so
@@ -75,7 +68,7 @@ function hashOf(key: Buffer, ...parts: string[]) {
   return keyedHash(key, ...parts);
 }
 
-// Decoys mirror real answers in every field (security.md rules 13 and 25). Each account holds a
+// Decoys mirror real answers in every field (docs/security.md rules 13 and 25). Each account holds a
 // random place on a ring (User.sampleKey); a decoy takes the shape of the accounts found at its
 // identifier's keyed-hash positions: whether it starts by SMS, the country code and length of its
 // number, the domain and first letter of its address. The parts that would point at a person (the
@@ -221,28 +214,20 @@ export async function startRecovery(deps: VerificationDeps, input: { identifier:
   const destinationKey = hashOf(deps.hmacKey, 'destination', destination.to ?? `decoy:${id64}`).toString('base64url');
   await limitAll(deps.db, now, [[`send:${channel}:${destinationKey}`, channel === 'sms' ? SEND_LIMITS.smsPerDestination : SEND_LIMITS.emailPerDestination]], 'codes sent to this contact');
 
-  const challengeId = randomUUID();
-  const code = (deps.newCode ?? generateCode)();
-  const codeHash = hashCode(deps.hmacKey, challengeId, code);
-  await deps.db.verificationChallenge.create({
-    data: {
-      id: challengeId,
-      purpose: 'RECOVERY',
-      userId: user?.id ?? null,
-      identifierHash: new Uint8Array(idHash),
-      channel: toDb[channel],
-      destinationMasked: destination.masked,
-      standInPhoneMasked: standIns.phone,
-      // A real account always shows its own address; only a decoy needs one.
-      standInEmailMasked: user ? null : standIns.email,
-      codeHash: user ? codeHash : null,
-      maxAttempts: MAX_ATTEMPTS,
-      sendCount: 1,
-      lastSentAt: now,
-      expiresAt: new Date(now.getTime() + CODE_TTL_SECONDS * 1000),
-      requestIp: input.ip,
-      requestUserAgent: input.userAgent?.slice(0, 300) ?? null,
-    },
+  const { challengeId, code } = await issueCode(deps.db, {
+    hmacKey: deps.hmacKey,
+    purpose: 'RECOVERY',
+    subject: { type: 'IDENTIFIER', hash: new Uint8Array(idHash) },
+    userId: user?.id ?? null,
+    real: Boolean(user),
+    channel: toDb[channel],
+    destinationMasked: destination.masked,
+    // A real account always shows its own address; only a decoy needs one.
+    standIns: { phone: standIns.phone, email: user ? null : standIns.email },
+    requestIp: input.ip,
+    requestUserAgent: input.userAgent,
+    now,
+    newCode: deps.newCode,
   });
   // Rule 20: every recovery start is on record, known account or not, with the requester as the
   // actor. One append of the same shape either way, so the log costs a known identifier no more
@@ -291,7 +276,7 @@ export async function getChallengeView(deps: Pick<VerificationDeps, 'db' | 'now'
   // Asked for decoys too (they have no messages): the same work for every challenge (rule 13).
   const [failed, rates] = await Promise.all([
     deps.db.outboundMessage.findFirst({
-      where: { challengeId, status: { in: ['FAILED', 'UNDELIVERED'] }, createdAt: { gte: challenge.lastSentAt ?? challenge.createdAt } },
+      where: { challengeId, ...DELIVERY_PROBLEM, createdAt: { gte: challenge.lastSentAt ?? challenge.createdAt } },
       select: { channel: true },
     }),
     deliveryFailureRates(deps.db, now),
@@ -360,9 +345,9 @@ function deliveryFailureRates(db: Db, now: Date): Promise<FailureRates> {
  * dead number or mailbox it fails for every send to the same identifier and channel, a few seconds
  * after sending, when a provider's answer would come back.
  */
-function decoyDeliveryFails(challenge: { identifierHash: Uint8Array; channel: Channel; lastSentAt: Date | null; createdAt: Date }, rates: FailureRates, now: Date) {
+function decoyDeliveryFails(challenge: { identifierHash: Uint8Array | null; channel: Channel; lastSentAt: Date | null; createdAt: Date }, rates: FailureRates, now: Date) {
   if (challenge.channel === 'TRUSTED_DEVICE') return false;
-  const draw = keyedHash(Buffer.from(challenge.identifierHash), 'decoy-delivery', challenge.channel);
+  const draw = keyedHash(Buffer.from(challenge.identifierHash ?? []), 'decoy-delivery', challenge.channel);
   const delaySeconds = 2 + (draw[4]! % 9);
   const sentAt = challenge.lastSentAt ?? challenge.createdAt;
   return draw.readUInt32BE(0) / 2 ** 32 < rates[challenge.channel] && now.getTime() - sentAt.getTime() >= delaySeconds * 1000;
@@ -386,7 +371,8 @@ export async function resendCode(deps: VerificationDeps, input: { challengeId: s
   const readyAt = (challenge.lastSentAt ?? challenge.createdAt).getTime() + resendCooldownSeconds(challenge.sendCount) * 1000;
   if (readyAt > now.getTime()) throw rateLimited((readyAt - now.getTime()) / 1000, 'code requests');
 
-  const seed = Buffer.from(challenge.identifierHash);
+  // A recovery challenge's subject is what was typed: its keyed hash seeds the decoy's answers.
+  const seed = Buffer.from(challenge.identifierHash ?? []);
   const destination = destinationFor(input.channel, challenge.user, { phone: challenge.standInPhoneMasked, email: challenge.standInEmailMasked }, seed);
   // A decoy shows the stand-ins fixed at its start, as stable as a real account's contacts. One
   // started before stand-ins were stored keeps the destination it started with.
@@ -405,19 +391,17 @@ export async function resendCode(deps: VerificationDeps, input: { challengeId: s
     'code requests',
   );
 
-  const code = (deps.newCode ?? generateCode)();
-  const { count } = await deps.db.verificationChallenge.updateMany({
-    where: { id: challenge.id, consumedAt: null, expiresAt: { gt: now }, attempts: { lt: challenge.maxAttempts } },
-    data: {
-      codeHash: challenge.userId ? hashCode(deps.hmacKey, challenge.id, code) : null,
-      channel: toDb[input.channel],
-      destinationMasked: masked,
-      sendCount: { increment: 1 },
-      lastSentAt: now,
-      expiresAt: new Date(now.getTime() + CODE_TTL_SECONDS * 1000),
-    },
+  const renewed = await renewCode(deps.db, {
+    hmacKey: deps.hmacKey,
+    challengeId: challenge.id,
+    real: Boolean(challenge.userId),
+    channel: toDb[input.channel],
+    destinationMasked: masked,
+    now,
+    newCode: deps.newCode,
   });
-  if (count !== 1) throw new AppError({ code: 'conflict', userMessage: 'This code request has ended. Start again to get a new code.' });
+  if (!renewed) throw new AppError({ code: 'conflict', userMessage: 'This code request has ended. Start again to get a new code.' });
+  const { code } = renewed;
   sendCode(deps, input.channel, destination.to, code, challenge.id);
   return getChallengeView(deps, challenge.id);
 }
@@ -433,56 +417,33 @@ export async function verifyCode(deps: VerificationDeps, input: { challengeId: s
   if (!code) throw validationError({ code: ['Enter the 6-digit code.'] });
   const now = (deps.now ?? (() => new Date()))();
 
-  const ipDecision = await consumeRateLimit(deps.db, `verify:ip:${input.ip}`, VERIFY_FAILURES_PER_IP, now);
-  if (!ipDecision.allowed) throw rateLimited(ipDecision.retryAfterSeconds, 'attempts');
-
-  if (!isUuid(input.challengeId)) return { status: 'expired' };
-  const target = await deps.db.verificationChallenge.findFirst({
-    where: { id: input.challengeId, purpose: 'RECOVERY' },
-    select: { identifierHash: true, consumedAt: true, attempts: true, maxAttempts: true },
-  });
-  if (!target) return { status: 'expired' };
-  if (target.consumedAt) return { status: 'used' };
-  if (target.attempts >= target.maxAttempts) return { status: 'locked' };
-
   // Failures per identifier AND client (rules 3, 14, 23): the client that keeps guessing waits, and
   // the identifier-wide lock is time-boxed and still lets a client with a clean record try, so
   // nobody can lock the owner out. Decoys go through the same limits (rule 13).
-  const admission = await admitAttempt(deps.db, CODE_FAILURES, { subject: `verify:${Buffer.from(target.identifierHash).toString('base64url')}`, client: input.ip }, now);
-  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'wrong codes');
-
-  // Count the attempt and read the stored hash in one statement: no two requests share an attempt.
-  const [attempt] = await deps.db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; userId: string | null }[]>`
-    UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
-    WHERE "id" = ${input.challengeId}::uuid AND "purpose" = 'RECOVERY' AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
-    RETURNING "codeHash", "attempts", "maxAttempts", "userId"`;
-  if (!attempt) {
-    // Not a guess: the challenge ended before this try was counted (rule 3 already stopped it).
-    await released(deps.db, admission);
-    const challenge = await deps.db.verificationChallenge.findUnique({ where: { id: input.challengeId }, select: { consumedAt: true, attempts: true, maxAttempts: true } });
-    if (challenge?.consumedAt) return { status: 'used' };
-    if (challenge && challenge.attempts >= challenge.maxAttempts) return { status: 'locked' };
-    return { status: 'expired' };
+  const attempt = await attemptCode(deps.db, {
+    hmacKey: deps.hmacKey,
+    challengeId: input.challengeId,
+    purpose: 'RECOVERY',
+    code,
+    now,
+    limits: { client: input.ip, scope: 'verify' },
+  });
+  if (attempt.outcome !== 'match' && attempt.outcome !== 'wrong') {
+    return { status: attempt.outcome === 'used' ? 'used' : attempt.outcome === 'exhausted' ? 'locked' : 'expired' };
   }
 
-  if (attempt.userId && codeMatches(deps.hmacKey, input.challengeId, code, attempt.codeHash)) {
+  const { userId } = attempt.challenge;
+  const { attemptsLeft } = attempt;
+  if (attempt.outcome === 'match' && userId) {
     // The proof is the channel of the code that was entered, recorded as it is consumed.
-    const count = await deps.db.$executeRaw`
-      UPDATE "VerificationChallenge" SET "consumedAt" = ${now}, "verifiedChannel" = "channel"
-      WHERE "id" = ${input.challengeId}::uuid AND "consumedAt" IS NULL AND "channel" <> 'TRUSTED_DEVICE'`;
-    if (count !== 1) {
-      await released(deps.db, admission);
-      return { status: 'used' };
-    }
-    await succeeded(deps.db, admission);
-    await auditCodeAttempt(deps, input, now, attempt.userId, 'recovery.code_verified', { attemptsLeft: attempt.maxAttempts - attempt.attempts });
-    return { status: 'verified', userId: attempt.userId };
+    if (!(await consumeCode(deps.db, attempt, now))) return { status: 'used' };
+    await auditCodeAttempt(deps, input, now, userId, 'recovery.code_verified', { attemptsLeft });
+    return { status: 'verified', userId };
   }
 
-  // The failure stays counted (admitAttempt reserved it); a resend never gives it back (rule 3).
-  const attemptsLeft = attempt.maxAttempts - attempt.attempts;
+  // The failure stays counted (attemptCode reserved it); a resend never gives it back (rule 3).
   // A decoy's wrong code is recorded exactly like a real one's (rule 13): same append, same shape.
-  await auditCodeAttempt(deps, input, now, attempt.userId, attemptsLeft > 0 ? 'recovery.code_failed' : 'recovery.challenge_locked', { attemptsLeft });
+  await auditCodeAttempt(deps, input, now, userId, attemptsLeft > 0 ? 'recovery.code_failed' : 'recovery.challenge_locked', { attemptsLeft });
   return attemptsLeft > 0 ? { status: 'wrong', attemptsLeft } : { status: 'locked' };
 }
 
@@ -507,7 +468,7 @@ function auditCodeAttempt(
   });
 }
 
-/** How long a verified recovery challenge may start a factor reset (issue 6). */
+/** How long a verified recovery challenge may start a factor reset (docs/recovery-policy.md). */
 export const VERIFIED_RECOVERY_TTL_SECONDS = 15 * 60;
 export type RecoveryProof = 'email_code' | 'phone_code';
 

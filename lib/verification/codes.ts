@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { constantTimeEqual, keyedHash } from '@/lib/crypto';
 
-/** Six digits from the CSPRNG (security.md rule 1; NIST §3.1.3.1: at least 20 bits). */
+/** Six digits from the CSPRNG (docs/security.md rule 1; NIST §3.1.3.1: at least 20 bits). */
 export function generateCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }

@@ -1,7 +1,7 @@
 // Queue benchmark: `npm run bench:queue`. Against `npm start` on the embedded PostgreSQL (loopback
 // only, bounded in count): seeds 100,000 recovery tickets, then measures the queue use case in
 // process and the /console queue page over HTTP for a signed-in supervisor, and records the query
-// plans (issue 7: p95 under 100 ms with 100,000 tickets). Writes tests/bench/reports/queue.*.
+// plans (target: p95 under 100 ms with 100,000 tickets). Writes tests/bench/reports/queue.*.
 import { Prisma } from '@/lib/db/generated/client';
 import { totp } from '@/lib/authenticator/totp';
 import { createPrisma } from '@/lib/db/client';

@@ -14,7 +14,7 @@ const DUPLICATE_EVERY = 5; // every 5th code is also submitted a second time, at
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 const twilio = await startTwilioFake({ accountSid: 'AC00000000000000000000000000000000', authToken: 'bench-auth-token' });
-// The load generator plays the one trusted proxy (security.md rule 24), so the addresses it names
+// The load generator plays the one trusted proxy (docs/security.md rule 24), so the addresses it names
 // below count and 1,500 people are not one client to the per-IP limits.
 const server = await startBenchServer({ TWILIO_API_BASE_URL: twilio.url, TWILIO_AUTH_TOKEN: 'bench-auth-token', TRUSTED_PROXY_HOPS: '1' });
 

@@ -5,7 +5,7 @@ import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthent
 import { approvedTicketLink, highRiskTicket, pendingApproval, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
-// Issue 8 / security.md rule 21: every page passes axe, focus is always visible, and the main
+// docs/security.md rule 21: every page passes axe, focus is always visible, and the main
 // journeys work with the keyboard alone. Public pages are opened by address; signed-in and
 // mid-flow pages are reached the way people reach them, each state checked where it appears.
 

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
-import { verifyWebhookSignature } from '@/lib/platform/webhooks';
+import { verifyWebhookSignature } from '@/lib/webhooks/signing';
 import { accountWithAuthenticator, addVirtualAuthenticator, pinServerClock, signIn } from './accounts';
 import { E2E, expectNoSeriousA11yViolations, sinkMessages, webhooksReceived } from './support';
 
@@ -141,7 +141,7 @@ test.describe('authenticator app and unrecognised activity', () => {
           mine = (await webhooksReceived()).filter((w) => JSON.parse(w.body).data.accountId === account.id);
           return mine.map((w) => w.event).sort();
         },
-        { timeout: 60_000 }, // the server's worker posts every 5 s; a busy machine adds to that
+        { timeout: 60_000 }, // the server's job runner posts once the change commits; a busy machine adds to that
       )
       .toEqual(['factor.changed', 'hold.started']);
     for (const webhook of mine) {

@@ -147,7 +147,7 @@ const CONSOLE_REFUSED = 'The email, password or code is not right.';
 
 /**
  * Console sign-in with password and authenticator code; lands on the recovery queue. A step accepted
- * once is refused afterwards (security.md rule 6), so if an earlier test already used the current
+ * once is refused afterwards (docs/security.md rule 6), so if an earlier test already used the current
  * step for this agent (the demo agents), the server clock is pinned to the next step for this
  * browser and the code computed for that.
  */

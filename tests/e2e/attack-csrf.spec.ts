@@ -6,7 +6,7 @@ import { pendingApproval, recoveryTicket } from './fixtures';
 import { captureServerAction, E2E, hydrated, replayServerAction, rewriteBody, type ServerActionRequest, ownContexts } from './support';
 
 /**
- * CSRF on server actions (security.md rule 16: "state changes only via POST/server actions with
+ * CSRF on server actions (docs/security.md rule 16: "state changes only via POST/server actions with
  * origin checking"). Next.js compares a server action's Origin with its Host and refuses a
  * mismatch. Proven here against the production build: a real server action POST is captured from
  * a signed-in page and sent again with the signed-in cookies, once from a foreign Origin (refused,

@@ -8,8 +8,8 @@ import { recoveryTicket } from './fixtures';
 import { captureServerAction, E2E, hydrated, latestCodeSentTo, type ServerActionAnswer, ownContexts } from './support';
 
 /**
- * Hostile input into every form, in a real browser against the production build (issue 8
- * fuzzing; security.md rules 16 and 20). Each form is filled by fast-check with markup, NUL and
+ * Hostile input into every form, in a real browser against the production build (fuzzing;
+ * docs/security.md rules 16 and 20). Each form is filled by fast-check with markup, NUL and
  * other control characters, bidirectional overrides, 5,000-character strings, SQL- and
  * template-looking text and unusual graphemes. The browser's own checks (maxlength, pattern,
  * required, input types) are switched off, and the exact string replaces a marker in the request

@@ -22,8 +22,8 @@ import {
 } from './support';
 
 /**
- * IDOR sweep over HTTP against the production build (security.md rule 12: "every ticket and
- * document access checks that the actor may see it (no IDOR)"; architecture.md example 3). Every
+ * IDOR sweep over HTTP against the production build (docs/security.md rule 12: "every ticket and
+ * document access checks that the actor may see it (no IDOR)"; docs/architecture.md example 3). Every
  * route and server action that takes an id is called by the wrong principal: signed out, another
  * account holder, an agent whose role or assignment does not allow it, with an id of someone
  * else's object, a random UUID or a malformed id. Each is refused without showing the object, and
@@ -31,7 +31,7 @@ import {
  * id rewritten on its way out (tamperServerAction), or replayed from a captured request with
  * another principal's cookies (replayServerAction).
  *
- * Who may do what in the console is lib/recovery/console/access.ts: an AGENT views and works only
+ * Who may do what in the console is lib/access: an AGENT views and works only
  * the tickets assigned to them, except that any other agent may view (not work) a high-risk
  * ticket waiting for its second approval, and confirm it; supervisors and admins view and work
  * every ticket; only supervisors and admins assign; nobody confirms their own approval.

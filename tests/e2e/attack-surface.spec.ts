@@ -2,7 +2,7 @@ import { expect, test, type APIRequestContext } from '@playwright/test';
 import fc from 'fast-check';
 import { E2E } from './support';
 
-// The public surface, probed over HTTP against the production build (security.md rules 13 and 16).
+// The public surface, probed over HTTP against the production build (docs/security.md rules 13 and 16).
 // Each request carries its own documentation-range X-Forwarded-For, so the per-IP limits these
 // probes trip never reach the other journeys.
 let ipCounter = 0;
@@ -44,9 +44,11 @@ const PAGES = [
 test.describe('security headers on every route (rule 16)', () => {
   for (const path of PAGES) {
     test(`${path}`, async ({ request }) => {
-      const response = await request.get(path, { maxRedirects: 0, headers: { 'X-Forwarded-For': probeIp() } });
+      const response = await request.get(path, { maxRedirects: 0, headers: { 'X-Forwarded-For': probeIp(), 'X-Request-Id': 'planted-by-client' } });
       expect(response.status()).toBeLessThan(500);
       const headers = response.headers();
+      // Every response names its request for the logs (scripts/serve.ts): a fresh id, never the client's.
+      expect(headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(headers['x-content-type-options']).toBe('nosniff');
       expect(headers['x-frame-options']).toBe('DENY');
       // The browser-test server runs on http://localhost: HSTS goes out only over https (tests/unit/hsts.test.ts).
@@ -96,7 +98,7 @@ const hostile = fc.oneof(
   fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' OR 1=1 --", '%00', '../../etc/passwd', '{{7*7}}', '\u202e\u0000', 'a'.repeat(5000)),
 );
 
-test.describe('hostile input never breaks the public API (issue 8 fuzzing)', () => {
+test.describe('hostile input never breaks the public API (fuzzing)', () => {
   test.slow();
 
   test('search and suggestions', async ({ request }) => {

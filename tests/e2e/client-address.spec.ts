@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { createPrisma } from '@/lib/db/client';
-import { PEER_ADDRESS_HEADER } from '@/lib/http/client-address';
+import { PEER_ADDRESS_HEADER } from '@/lib/net/client-address';
 import { SEND_LIMITS } from '@/lib/verification/policy';
 import { E2E_PORTS } from './ports';
 import { appServerEnv } from './server-env';
 
-// security.md rule 24, from the attacker's side, over HTTP against the real server entry: a client
+// docs/security.md rule 24, from the attacker's side, over HTTP against the real server entry: a client
 // that writes a different X-Forwarded-For (and X-Real-IP, and the entry's own internal header) on
 // every request is still one client. This file starts its own app server through scripts/dev.ts →
 // scripts/serve.ts with no proxy setting (the main browser-test server trusts one hop, the runner),

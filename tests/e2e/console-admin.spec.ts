@@ -6,7 +6,7 @@ import { seedHelpActivity } from './fixtures';
 import { E2E, expectNoSeriousA11yViolations } from './support';
 
 /**
- * The console's audit log, help analytics and administration (issue 7) in a real browser:
+ * The console's audit log, help analytics and administration (docs/product.md D) in a real browser:
  * a supervisor searches the log and verifies the chain, reads analytics; an agent is refused;
  * an admin creates and revokes a host API key.
  */
@@ -81,7 +81,7 @@ test.describe('console: audit log, analytics, administration', () => {
     const agentPage = await newPage(browser);
     await consoleSignIn(agentPage, agent);
     await expect(agentPage.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' })).toHaveCount(0);
-    // Refused pages answer 403, not 200 with a refusal drawn on them (security.md rule 12).
+    // Refused pages answer 403, not 200 with a refusal drawn on them (docs/security.md rule 12).
     expect((await agentPage.goto('/console/analytics'))?.status()).toBe(403);
     await expect(agentPage.getByText('403 · Not available to your role')).toBeVisible();
     await expect(agentPage.getByRole('heading', { level: 1 })).toHaveText('Help-center analytics is for supervisors and admins');

@@ -6,7 +6,7 @@ import { highRiskTicket, workingDay } from './fixtures';
 import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 /**
- * The agent console (issue 7): an agent claims a high-risk identity-document ticket, opens the
+ * The agent console (docs/product.md D): an agent claims a high-risk identity-document ticket, opens the
  * document (watermarked), asks the person for more; the person answers on the status page; the
  * agent approves, and because the ticket is high risk a supervisor in another browser confirms.
  * The person opens the single-use /recover/complete link and binds a new authenticator app.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createPrisma } from '@/lib/db/client';
 import type { RiskLevel, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
@@ -199,7 +199,7 @@ export async function seedHelpActivity() {
 
 /**
  * A request waiting on the account's signed-in devices, as a reset that holds one verified code
- * opens it (lib/verification/approvals). The number is the one the requesting screen would show.
+ * opens it (lib/sessions/approvals). The number is the one the requesting screen would show.
  */
 export async function pendingApproval(userId: string, options: { number?: number; change?: 'passkey' | 'authenticator' | 'phone' | 'email' } = {}) {
   const db = createPrisma(E2E.databaseUrl);
@@ -209,7 +209,8 @@ export async function pendingApproval(userId: string, options: { number?: number
         purpose: 'RESET_APPROVAL',
         userId,
         channel: 'TRUSTED_DEVICE',
-        identifierHash: new Uint8Array(randomBytes(16)),
+        subjectType: 'RESET',
+        subjectId: randomUUID(),
         approvalNumber: options.number ?? 42,
         approvalChange: options.change ?? 'passkey',
         requestIp: '198.51.100.7',

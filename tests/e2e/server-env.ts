@@ -16,7 +16,7 @@ export function appServerEnv(ports: { app: number; postgres: number }): Record<s
     NODE_ENV: 'production',
     APP_URL: `http://localhost:${ports.app}`,
     ENABLE_TEST_CLOCK: 'true',
-    // The journeys through approval finish in one sitting; the owner's cancel window (security.md
+    // The journeys through approval finish in one sitting; the owner's cancel window (docs/security.md
     // rule 27) is tested in tests/integration/ticket-owner.test.ts.
     TICKET_CANCEL_WINDOW_HOURS: '0',
     MEILISEARCH_URL: '',

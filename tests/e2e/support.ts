@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type APIResponse, type Browser, type BrowserContext, type Locator, type Page, type Request, type Route } from '@playwright/test';
 import { E2E_PORTS } from './ports';
 
-/** security.md rule 21: no serious or critical axe violations on any page. */
+/** docs/security.md rule 21: no serious or critical axe violations on any page. */
 export async function expectNoSeriousA11yViolations(page: Page) {
   // Next streams a dynamic page's metadata: wait for its title rather than catch the page before it.
   await expect(page).toHaveTitle(/\S/);

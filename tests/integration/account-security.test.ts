@@ -69,7 +69,7 @@ function changeDeps(now: Date) {
   return { deps, sent: captured.sent };
 }
 
-describe('passkey sign-in (security.md rules 7, 8, 13)', () => {
+describe('passkey sign-in (docs/security.md rules 7, 8, 13)', () => {
   it('signs in with a passkey alone and records the method', async () => {
     const a = await account({ passkey: true });
     const now = new Date();
@@ -113,7 +113,7 @@ describe('passkey sign-in (security.md rules 7, 8, 13)', () => {
   });
 });
 
-describe('fresh authentication for changes (security.md rules 15, 17)', () => {
+describe('fresh authentication for changes (docs/security.md rules 15, 17)', () => {
   it('asks for a step-up after 5 minutes; the step-up renews the session and allows the change', async () => {
     const a = await account({ passkey: true });
     await registerPasskey(a.user.id, new SoftAuthenticator({ kind: 'security_key' }));

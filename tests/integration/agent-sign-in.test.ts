@@ -26,7 +26,7 @@ async function agent(options: { active?: boolean } = {}) {
 
 const request = (now: Date) => ({ ip: nextIp(), userAgent: 'Mozilla/5.0 Chrome/142.0', now });
 
-describe('console sign-in for agents (security.md rules 12, 15, 20)', () => {
+describe('console sign-in for agents (docs/security.md rules 12, 15, 20)', () => {
   it('signs in with password and authenticator code; the session lasts 30 minutes idle and 12 hours in all', async () => {
     const a = await agent();
     const t0 = new Date();

@@ -17,7 +17,7 @@ function freshDb() {
   return spare.db;
 }
 
-describe('audit chain (security.md rule 20)', () => {
+describe('audit chain (docs/security.md rule 20)', () => {
   it('chains several events and verifies them, in small batches too', async () => {
     const first = await recordAudit(db, {
       actorType: 'USER',
@@ -140,7 +140,7 @@ describe('tampering is detected', () => {
  * The attacker below can read and write every table (a leaked database password, a backup restored
  * elsewhere, a rogue DBA) but does not hold AUDIT_KEY, which lives in the server's environment.
  */
-describe('an attacker with table access (security.md rule 20)', () => {
+describe('an attacker with table access (docs/security.md rule 20)', () => {
   async function chainOf(count: number, from = 0) {
     const fresh = freshDb();
     const seqs: bigint[] = [];
@@ -267,7 +267,7 @@ describe('an attacker with table access (security.md rule 20)', () => {
   });
 });
 
-describe('no secrets in the log (security.md rules 1 and 20)', () => {
+describe('no secrets in the log (docs/security.md rules 1 and 20)', () => {
   it.each([
     [{ code: '123456' }],
     [{ codeHash: 'ab12' }],

@@ -41,7 +41,7 @@ async function enrolled(owner: AuthenticatorOwner) {
   return { clock, secret, authenticatorId: setup.authenticatorId, verify };
 }
 
-describe('setting up an authenticator (security.md rule 6)', () => {
+describe('setting up an authenticator (docs/security.md rule 6)', () => {
   it('creates an unconfirmed authenticator from 160 random bits and confirms it with the first code', async () => {
     const owner = await newUserOwner();
     const now = new Date(START);
@@ -156,7 +156,7 @@ describe('setting up an authenticator (security.md rule 6)', () => {
   });
 });
 
-describe('verifying a code (security.md rule 6)', () => {
+describe('verifying a code (docs/security.md rule 6)', () => {
   it.each([
     ['the current step', 0, { ok: true }],
     ['one step back', -1, { ok: true }],

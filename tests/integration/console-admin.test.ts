@@ -10,12 +10,12 @@ import { loadArticles } from '@/lib/help/articles';
 import { logSearchQuery, recordArticleView, voteOnArticle } from '@/lib/help/engagement';
 import { createHostApiKey, listAgents, listHostApiKeys, revokeHostApiKey, updateAgentAccess } from '@/lib/platform/admin';
 import { authenticateApiKey } from '@/lib/platform/api-keys';
-import { loadAgent } from '@/lib/sessions/agent-sign-in';
+import { loadAgent } from '@/lib/access';
 import { useTestDatabase } from '../support/db';
 import { nextIp } from '../support/factories';
 
 /**
- * The console's audit log, help analytics and administration (issue 7): who may use each of them,
+ * The console's audit log, help analytics and administration (docs/product.md D): who may use each of them,
  * and what they do. Use cases are called the way the pages and server actions call them.
  */
 
@@ -117,6 +117,21 @@ describe('console roles: every use case × every kind of person', () => {
     await updateAgentAccess({ db, actor: admin, agentId: supervisor.id, change: { role: 'AGENT' }, now: NOW });
     await expect(searchAuditLog({ db, actor: actorOf(supervisor), params: {}, now: NOW })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(getHelpAnalytics({ db, actor: actorOf(supervisor), library, now: NOW })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('deactivation ends every console session of the agent, in the same change (lib/sessions)', async () => {
+    const admin = actorOf(await agent('ADMIN'))!;
+    const target = await agent('SUPERVISOR');
+    const other = await agent('AGENT');
+    const expiresAt = new Date(NOW.getTime() + 3_600_000);
+    await db.session.createMany({ data: [{ agentId: target.id, method: 'passkey', expiresAt }, { agentId: target.id, method: 'password+totp', expiresAt }, { agentId: other.id, method: 'passkey', expiresAt }] });
+    const before = await db.agent.findUniqueOrThrow({ where: { id: target.id }, select: { sessionVersion: true } });
+    await updateAgentAccess({ db, actor: admin, agentId: target.id, change: { active: false }, now: NOW });
+    const after = await db.agent.findUniqueOrThrow({ where: { id: target.id }, select: { sessionVersion: true } });
+    expect(after.sessionVersion).toBe(before.sessionVersion + 1);
+    expect(await db.session.count({ where: { agentId: target.id, revokedAt: null } })).toBe(0);
+    expect(await db.session.count({ where: { agentId: other.id, revokedAt: null } })).toBe(1);
+    expect(await loadAgent(db, target.id)).toBeNull();
   });
 });
 

@@ -33,8 +33,8 @@ import { createUser, nextIp } from '../support/factories';
 import { jpeg } from '../support/images';
 
 /**
- * The console's authorization matrix (security.md rule 12: "every ticket and document access
- * checks that the actor may see it (no IDOR)"; issue 7: "the authorization matrix has no gap").
+ * The console's authorization matrix (docs/security.md rule 12: "every ticket and document access
+ * checks that the actor may see it (no IDOR)"), with no gap in the authorization matrix.
  * Every console use case × every kind of actor, each against a fresh ticket in the state the use
  * case needs. A refused use case must leave no trace on the ticket; an allowed one must be audited.
  */
@@ -240,7 +240,7 @@ const useCases: UseCase[] = [
 
 const rows = useCases.flatMap((useCase) => ACTORS.map((actor) => [useCase.name, actor, useCase.expected[actor], useCase] as const));
 
-describe('console authorization matrix (security.md rule 12)', () => {
+describe('console authorization matrix (docs/security.md rule 12)', () => {
   it('covers every use case for every actor', () => {
     expect(useCases.map((u) => u.name)).toHaveLength(13);
     for (const useCase of useCases) expect(Object.keys(useCase.expected).sort()).toEqual([...ACTORS].sort());

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AgentRole, RiskLevel } from '@/lib/db/generated/enums';
 import { approveTicket, confirmApproval, rejectTicket } from '@/lib/recovery/console';
-import { isPartyTo, mailboxOf } from '@/lib/recovery/console/access';
+import { isPartyTo, mailboxOf } from '@/lib/access';
 import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { capturingDelivery, collectingScheduler } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
 /**
- * Conflicts of interest (security.md rule 12): nobody decides a request they are a party to. Tickets
+ * Conflicts of interest (docs/security.md rule 12): nobody decides a request they are a party to. Tickets
  * are opened only by the person recovering, so the opener is the ticket's contact address and the
  * account it targets; an agent who is that opener is never its approver.
  */
@@ -48,7 +48,7 @@ async function ticket(options: { risk: RiskLevel; assigneeId: string; userId: st
 
 const status = async (id: string) => (await db.recoveryTicket.findUniqueOrThrow({ where: { id }, select: { status: true, approvedById: true } }));
 
-describe('conflicts of interest (security.md rule 12)', () => {
+describe('conflicts of interest (docs/security.md rule 12)', () => {
   it('an agent cannot approve a ticket for the account that has their own email', async () => {
     const me = `Dana.Agent+work-${randomBytes(3).toString('hex')}@Example.com`;
     const user = await createUser(db, { email: mailboxOf(me) });

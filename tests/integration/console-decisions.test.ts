@@ -3,19 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { seal } from '@/lib/crypto';
 import type { AgentRole, RiskLevel, TicketStatus } from '@/lib/db/generated/enums';
 import type { OutgoingMessage } from '@/lib/delivery/types';
+import { runDueJobs } from '@/lib/jobs';
 import { approveTicket, confirmApproval, getTicketForAgent, REJECTION_REASONS, rejectTicket, requestInfo } from '@/lib/recovery/console';
+import { ticketResetTasks } from '@/lib/recovery/ticket-reset';
 import { generateReference, replyToTicket, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { capturingDelivery, collectingScheduler } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
 /**
- * Four-eyes decisions (security.md rule 12: "high-risk approvals need a second person"; issue 7).
+ * Four-eyes decisions (docs/security.md rule 12: "high-risk approvals need a second person"; docs/recovery-policy.md).
  * Each test fails if its rule is broken: one person alone must never reach APPROVED on a high-risk
  * ticket, nobody confirms their own approval, and the reset runs exactly once.
  */
 
-const { db } = await useTestDatabase();
+const { db, url } = await useTestDatabase();
 const hmacKey = randomBytes(32);
 const encryptionKey = randomBytes(32);
 const APP_URL = 'https://help.regain.test';
@@ -26,8 +28,17 @@ const T0 = new Date(Math.floor((Date.now() + 30 * 86_400_000) / 1000) * 1000);
 
 function harness() {
   const capture = capturingDelivery();
-  const scheduler = collectingScheduler();
-  // No cancel window here: these tests are about the decision and its reset; the window (security.md
+  const background = collectingScheduler();
+  // The link is issued and mailed by its job after the reset commits: flushing runs due jobs too.
+  const taskList = ticketResetTasks({ db, delivery: capture.delivery, hmacKey, appUrl: APP_URL, cancelWindowHours: 0, now: () => T0 });
+  const scheduler = {
+    schedule: background.schedule,
+    flush: async () => {
+      await background.flush();
+      await runDueJobs({ connectionString: url, taskList });
+    },
+  };
+  // No cancel window here: these tests are about the decision and its reset; the window (docs/security.md
   // rule 27) is tested in ticket-owner.test.ts.
   const deps = { db, delivery: capture.delivery, hmacKey, appUrl: APP_URL, schedule: scheduler.schedule, now: T0, ip: nextIp(), userAgent: 'Vitest', cancelWindowHours: 0 };
   return { capture, scheduler, deps };

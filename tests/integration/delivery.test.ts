@@ -1,20 +1,24 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '@/lib/config';
-import { createDelivery, DeliveryError, MASK, readOutboxCopies, type OutgoingMessage } from '@/lib/delivery';
+import { MASK, readOutboxCopies, type Delivery, type OutgoingMessage } from '@/lib/delivery';
 import { handleTwilioStatusCallback } from '@/lib/delivery/status';
 import { codeEmail, codeSms, codeVoice } from '@/lib/delivery/templates';
 import { setLogLevel } from '@/lib/log';
 import { useTestDatabase } from '../support/db';
+import { messageQueue } from '../support/message-queue';
 import { freePort } from '../support/ports';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { FAKE_NUMBERS, startTwilioFake, type TwilioFake } from '../support/twilio-fake';
 
 // Real transports end to end: nodemailer to a real SMTP server, the real twilio client to a
-// Twilio-compatible server, a real PostgreSQL. Nothing of ours is mocked.
+// Twilio-compatible server, a real PostgreSQL. Nothing of ours is mocked. Every message goes the
+// production way: queued (row + job), then sent by graphile-worker running the send-message task
+// (tests/integration/message-queue.test.ts covers the queue itself: transactions, retries, expiry).
 
-const { db } = await useTestDatabase();
+const { db, url } = await useTestDatabase();
+const hmacKey = randomBytes(32);
 
 const APP_URL = 'https://regain.test';
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -40,14 +44,26 @@ afterEach(() => {
   phone.clear();
 });
 
+/** Queues the message, lets the worker make its first try, and answers with what the row then says. */
+function through(queue: ReturnType<typeof messageQueue>): Delivery {
+  return {
+    async send(message) {
+      const result = await queue.delivery.send(message);
+      await queue.drain();
+      const row = await rowOf(result.messageId);
+      return { ...result, providerId: row.providerId ?? undefined };
+    },
+  };
+}
+
 function real(timeoutMs = 5_000) {
   const email: Config['email'] = { transport: 'smtp', url: smtp.url, from: 'Regain Security <security@regain.test>' };
   const sms: Config['sms'] = { transport: 'twilio', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, apiBaseUrl: phone.url };
-  return createDelivery({ db, email, sms, appUrl: APP_URL, timeoutMs });
+  return through(messageQueue({ db, url, hmacKey, email, sms, appUrl: APP_URL, timeoutMs }));
 }
 
-function outboxOnly() {
-  return createDelivery({ db, email: { transport: 'outbox' }, sms: { transport: 'outbox' }, appUrl: APP_URL });
+function outboxOnly(keepOutboxCopies = true) {
+  return through(messageQueue({ db, url, hmacKey, email: { transport: 'outbox' }, sms: { transport: 'outbox' }, appUrl: APP_URL, keepOutboxCopies }));
 }
 
 /** A fresh 6-digit code per test, so "not found" is about this send only. */
@@ -79,20 +95,27 @@ async function rowOf(id: string) {
   return db.outboundMessage.findUniqueOrThrow({ where: { id } });
 }
 
-async function expectDeliveryError(work: Promise<unknown>, channel: string, failure: string): Promise<DeliveryError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  expect(error).toMatchObject({ channel, failure, code: 'unavailable' });
-  return error as DeliveryError;
+/**
+ * A send never throws for a provider's sake (the message is queued); the worker's try records the
+ * failure on the row: FAILED at once for a refused destination, else an error and another try later.
+ */
+async function expectFailure(work: Promise<{ messageId: string }>, failure: string) {
+  const { messageId } = await work;
+  const row = await rowOf(messageId);
+  expect(row.error ?? '').toMatch(new RegExp(`^${failure}: `));
+  expect(row.status).toBe(failure === 'invalid_destination' ? 'FAILED' : 'QUEUED');
+  return row;
 }
 
 describe('email over SMTP', () => {
   it('arrives with the code; the stored row has it masked', async () => {
     const code = freshCode();
-    const result = await real().send({ ...emailMessage(code), challengeId: '0190f5c2-7d4e-7c3a-9f1e-2b3c4d5e6f70' });
+    // A code message goes out only while its challenge is alive (lib/delivery/queue.ts).
+    const challenge = await db.verificationChallenge.create({
+      data: { purpose: 'RECOVERY', identifierHash: randomBytes(32), channel: 'EMAIL', expiresAt: new Date(Date.now() + 600_000) },
+      select: { id: true },
+    });
+    const result = await real().send({ ...emailMessage(code), challengeId: challenge.id });
 
     const mail = await smtp.waitForMessage((m) => m.to.includes('ada@example.com'));
     expect(mail.subject).toBe('Your Regain verification code');
@@ -104,7 +127,7 @@ describe('email over SMTP', () => {
 
     expect(result.provider).toBe('smtp');
     const row = await rowOf(result.messageId);
-    expect(row).toMatchObject({ channel: 'EMAIL', status: 'SENT', provider: 'smtp', purpose: 'recovery-code', challengeId: '0190f5c2-7d4e-7c3a-9f1e-2b3c4d5e6f70', error: null });
+    expect(row).toMatchObject({ channel: 'EMAIL', status: 'SENT', provider: 'smtp', purpose: 'recovery-code', challengeId: challenge.id, error: null });
     expect(row.providerId).toBe(result.providerId);
     expect(row.providerId).toBeTruthy();
     for (const stored of [row.subject, row.bodyText, row.bodyHtml]) expect(stored).not.toContain(code);
@@ -114,28 +137,29 @@ describe('email over SMTP', () => {
 
   it('a recipient the server refuses (550) is an invalid destination; the row is FAILED', async () => {
     const code = freshCode();
-    const error = await expectDeliveryError(real().send(emailMessage(code, 'bounce@example.com')), 'email', 'invalid_destination');
-    expect(error.message).not.toContain('bounce@example.com');
-    const row = await db.outboundMessage.findFirstOrThrow({ where: { to: 'bounce@example.com' }, orderBy: { createdAt: 'desc' } });
+    const row = await expectFailure(real().send(emailMessage(code, 'bounce@example.com')), 'invalid_destination');
     expect(row.status).toBe('FAILED');
     expect(row.error).toMatch(/^invalid_destination: smtp EENVELOPE 550/);
+    expect(row.error).not.toContain('bounce@example.com');
   });
 
-  it('a server that is down gives a DeliveryError and a FAILED row, not a hang', async () => {
+  it('a server that is down is a provider error recorded on the row (to be tried again), not a hang', async () => {
     const closedPort = await freePort();
-    const delivery = createDelivery({
-      db,
-      email: { transport: 'smtp', url: `smtp://127.0.0.1:${closedPort}`, from: 'security@regain.test' },
-      sms: { transport: 'outbox' },
-      appUrl: APP_URL,
-      timeoutMs: 1_000,
-    });
+    const delivery = through(
+      messageQueue({
+        db,
+        url,
+        hmacKey,
+        email: { transport: 'smtp', url: `smtp://127.0.0.1:${closedPort}`, from: 'security@regain.test' },
+        sms: { transport: 'outbox' },
+        appUrl: APP_URL,
+        timeoutMs: 1_000,
+      }),
+    );
     const started = Date.now();
-    const error = await expectDeliveryError(delivery.send(emailMessage(freshCode(), 'down@example.com')), 'email', 'provider_error');
+    const row = await expectFailure(delivery.send(emailMessage(freshCode(), 'down@example.com')), 'provider_error');
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(error.userMessage).toBe("We couldn't send a code by email right now.");
-    const row = await db.outboundMessage.findFirstOrThrow({ where: { to: 'down@example.com' } });
-    expect(row.status).toBe('FAILED');
+    expect(row.status).toBe('QUEUED');
     expect(row.error).toMatch(/^provider_error: smtp/);
   });
 });
@@ -185,31 +209,29 @@ describe('SMS and voice through the real twilio client', () => {
   });
 
   it('Twilio error 21211 is an invalid destination; the row is FAILED without the number in the error', async () => {
-    const error = await expectDeliveryError(real().send(smsMessage(freshCode(), FAKE_NUMBERS.invalid)), 'sms', 'invalid_destination');
-    expect(error.message).toBe('twilio HTTP 400 error 21211');
-    const row = await db.outboundMessage.findFirstOrThrow({ where: { to: FAKE_NUMBERS.invalid }, orderBy: { createdAt: 'desc' } });
+    const row = await expectFailure(real().send(smsMessage(freshCode(), FAKE_NUMBERS.invalid)), 'invalid_destination');
     expect(row.status).toBe('FAILED');
     expect(row.error).toBe('invalid_destination: twilio HTTP 400 error 21211');
     expect(row.error).not.toContain(FAKE_NUMBERS.invalid);
   });
 
   it('a Twilio 500 is a provider error', async () => {
-    await expectDeliveryError(real().send(voiceMessage(freshCode(), FAKE_NUMBERS.serverError)), 'voice', 'provider_error');
+    const row = await expectFailure(real().send(voiceMessage(freshCode(), FAKE_NUMBERS.serverError)), 'provider_error');
+    expect(row.error).toBe('provider_error: twilio HTTP 500 error 20500');
   });
 
   it('a provider that stalls gives up within the configured timeout', async () => {
     const started = Date.now();
-    await expectDeliveryError(real(500).send(smsMessage(freshCode(), FAKE_NUMBERS.stall)), 'sms', 'timeout');
+    const row = await expectFailure(real(500).send(smsMessage(freshCode(), FAKE_NUMBERS.stall)), 'timeout');
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(1_500);
-    const row = await db.outboundMessage.findFirstOrThrow({ where: { to: FAKE_NUMBERS.stall }, orderBy: { createdAt: 'desc' } });
-    expect(row.status).toBe('FAILED');
+    expect(elapsed).toBeLessThan(2_500); // the stalled try, plus queueing and the worker's start
+    expect(row.status).toBe('QUEUED');
     expect(row.error).toMatch(/^timeout: /);
   });
 
   it('a malformed number is refused before any provider call, and still recorded', async () => {
-    await expectDeliveryError(real().send(smsMessage(freshCode(), '0155 555')), 'sms', 'invalid_destination');
+    await expectFailure(real().send(smsMessage(freshCode(), '0155 555')), 'invalid_destination');
     expect(phone.requests()).toHaveLength(0);
     const row = await db.outboundMessage.findFirstOrThrow({ where: { to: '0155 555' } });
     expect(row.status).toBe('FAILED');
@@ -247,7 +269,7 @@ describe('outbox-only transports', () => {
   });
 
   it('keep no copy when told not to (production)', async () => {
-    const delivery = createDelivery({ db, email: { transport: 'outbox' }, sms: { transport: 'outbox' }, appUrl: APP_URL, keepOutboxCopies: false });
+    const delivery = outboxOnly(false);
     const { messageId } = await delivery.send(smsMessage(freshCode()));
     expect(readOutboxCopies().some((c) => c.messageId === messageId)).toBe(false);
   });
@@ -372,7 +394,7 @@ describe('templates', () => {
   });
 });
 
-describe('security.md rule 1: codes are never logged', () => {
+describe('docs/security.md rule 1: codes are never logged', () => {
   it('nothing the delivery layer writes to stdout or stderr contains the code', async () => {
     const code = freshCode();
     const written: string[] = [];

@@ -9,7 +9,7 @@ import { useTestDatabase } from '../support/db';
 import { pdfPages } from '../support/images';
 
 /**
- * security.md rule 29, from the attacker's side: a PDF scan carrying scripts, links or open actions
+ * docs/security.md rule 29, from the attacker's side: a PDF scan carrying scripts, links or open actions
  * must reach agents as pixels only. Every file here is built by hand so the hostile parts are
  * exactly what the test says they are.
  */
@@ -75,7 +75,7 @@ function expectPixelsOnly(bytes: Buffer) {
   expect(['89504e47', 'ffd8ffe0', 'ffd8ffdb', 'ffd8ffe1', 'ffd8ffee']).toContain(magic);
 }
 
-describe('PDF uploads reach agents as pixels (security.md rule 29)', () => {
+describe('PDF uploads reach agents as pixels (docs/security.md rule 29)', () => {
   it('the hostile files are what they claim: a reader finds the script, and the byte scan does not', async () => {
     // The structural filter alone waves these through, which is why rendering is the boundary.
     expect(checkPdf(HIDDEN_SCRIPT)).toEqual({ ok: true });

@@ -62,7 +62,7 @@ async function storedPhoto(ticketId: string, kind: DocumentKind = 'ID_FRONT') {
   return { doc, image };
 }
 
-describe('upload checks: type from content (security.md rule 18)', () => {
+describe('upload checks: type from content (docs/security.md rule 18)', () => {
   it.each([
     ['JPEG', 'jpeg', 'image/jpeg'],
     ['PNG', 'png', 'image/png'],
@@ -330,7 +330,7 @@ describe('upload checks: PDF scans of the document sides', () => {
   });
 });
 
-describe('encrypted storage (security.md rule 19)', () => {
+describe('encrypted storage (docs/security.md rule 19)', () => {
   it('stores the file encrypted with its own key and reads it back', async () => {
     const ticket = await createTicket();
     const { image, checkResult } = await accepted(await jpeg(800, 1000));
@@ -485,7 +485,7 @@ describe('encrypted storage (security.md rule 19)', () => {
   });
 });
 
-describe('face check (issue 6)', () => {
+describe('face check (5 tries, then a 30-minute wait)', () => {
   const info = async (bytes: Buffer, kind: DocumentKind = 'SELFIE') => (await accepted(bytes, kind)).image;
 
   it('is ready for an agent to compare by eye when the selfie is usable and the front is there', async () => {
@@ -576,7 +576,7 @@ describe('face check (issue 6)', () => {
   });
 });
 
-describe('retention (security.md rule 19: 90 days after the ticket closes)', () => {
+describe('retention (docs/security.md rule 19: 90 days after the ticket closes)', () => {
   it('deletes only expired documents, keeps the row as a record, and is idempotent', async () => {
     await purgeExpiredDocuments({ db, now: NOW }); // clear whatever earlier tests left due
     const ago = (days: number) => new Date(NOW.getTime() - days * DAY);

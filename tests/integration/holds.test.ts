@@ -13,7 +13,7 @@ async function webhooksFor(accountId: string) {
   return rows.filter((row) => (row.payload as { accountId?: string }).accountId === accountId);
 }
 
-describe('security hold (product.md B, security.md rule 11)', () => {
+describe('security hold (docs/product.md B, docs/security.md rule 11)', () => {
   it('starts for 24 hours and covers withdrawals and P2P trading', async () => {
     const clock = fixedClock('2026-05-01T10:00:00Z');
     const user = await createUser(db);

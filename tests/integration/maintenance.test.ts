@@ -63,7 +63,7 @@ describe('scheduled housekeeping', () => {
       const { ticketId } = await openConfirmedTicket({ db, ...capturingDelivery(), hmacKey, userId: user.id, contactEmail: user.email, type: 'AUTHENTICATOR_RESET', lostFactors: ['authenticator'], ip: nextIp(), now, schedule: (w) => void w() });
       await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now });
       await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now });
-      // Its owner's cancel window (security.md rule 27) passed as long ago as the failure.
+      // Its owner's cancel window (docs/security.md rule 27) passed as long ago as the failure.
       const then = new Date(now.getTime() - minutesAgo * MINUTE);
       await db.$executeRaw`UPDATE "RecoveryTicket" SET "updatedAt" = ${then}, "applyNotBefore" = ${then} WHERE "id" = ${ticketId}::uuid`;
       return { ticketId, user };

@@ -8,7 +8,7 @@ import { createUser } from '../support/factories';
 const { db } = await useTestDatabase();
 const clock = fixedClock('2026-05-01T10:07:00Z');
 
-describe('security-change notices (product.md B, security.md rule 11)', () => {
+describe('security-change notices (docs/product.md B, docs/security.md rule 11)', () => {
   it('goes to the verified email and the verified phone', async () => {
     const user = await createUser(db, { phone: '+447700900111', phoneVerified: true });
     const { delivery, sent } = capturingDelivery();
@@ -22,7 +22,7 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
       context: { requestedFrom: 'Chrome on macOS', holdEndsAt: new Date('2026-05-02T10:07:00Z') },
     });
 
-    expect(result).toEqual({ sent: ['email', 'sms'], failed: [] });
+    expect(result).toEqual({ queued: ['email', 'sms'], failed: [] });
     expect(sent).toHaveLength(2);
     const email = sent.find((m) => m.channel === 'email')!;
     const sms = sent.find((m) => m.channel === 'sms')!;
@@ -44,7 +44,7 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
 
     const result = await notifySecurityChange({ db, delivery, userId: user.id, change: 'passkey_added', now: clock.now(), context: { passkeyName: 'Work laptop' } });
 
-    expect(result).toEqual({ sent: ['email'], failed: [] });
+    expect(result).toEqual({ queued: ['email'], failed: [] });
     expect(sent.map((m) => [m.channel, m.to])).toEqual([['email', user.email]]);
     expect(sent[0]!.text).toContain('“Work laptop”');
   });
@@ -56,7 +56,7 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
 
     const result = await notifySecurityChange({ db, delivery, userId: user.id, change: 'contact_changed', now: clock.now() });
 
-    expect(result).toEqual({ sent: ['sms'], failed: [] });
+    expect(result).toEqual({ queued: ['sms'], failed: [] });
     expect(sent.map((m) => m.channel)).toEqual(['sms']);
   });
 
@@ -64,11 +64,11 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
     const user = await createUser(db, { phone: null });
     const { delivery, sent } = capturingDelivery();
     const result = await notifySecurityChange({ db, delivery, userId: user.id, change: 'sessions_ended', now: clock.now() });
-    expect(result).toEqual({ sent: ['email'], failed: [] });
+    expect(result).toEqual({ queued: ['email'], failed: [] });
     expect(sent).toHaveLength(1);
   });
 
-  it('a failing SMS provider does not stop the email, and the result says so', async () => {
+  it('an SMS that cannot be queued does not stop the email, and the result says so', async () => {
     const user = await createUser(db, { phone: '+447700900444', phoneVerified: true });
     const captured = capturingDelivery();
     const delivery: Delivery = {
@@ -80,11 +80,11 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
 
     const result = await notifySecurityChange({ db, delivery, userId: user.id, change: 'recovery_completed', now: clock.now() });
 
-    expect(result).toEqual({ sent: ['email'], failed: ['sms'] });
+    expect(result).toEqual({ queued: ['email'], failed: ['sms'] });
     expect(captured.sent.map((m) => m.channel)).toEqual(['email']);
   });
 
-  it('a failing email does not stop the SMS, whatever it throws', async () => {
+  it('an email that cannot be queued does not stop the SMS, whatever it throws', async () => {
     const user = await createUser(db, { phone: '+447700900555', phoneVerified: true });
     const captured = capturingDelivery();
     const delivery: Delivery = {
@@ -96,14 +96,30 @@ describe('security-change notices (product.md B, security.md rule 11)', () => {
 
     const result = await notifySecurityChange({ db, delivery, userId: user.id, change: 'device_signed_out', now: clock.now() });
 
-    expect(result).toEqual({ sent: ['sms'], failed: ['email'] });
+    expect(result).toEqual({ queued: ['sms'], failed: ['email'] });
     expect(captured.sent.map((m) => m.channel)).toEqual(['sms']);
+  });
+
+  it('inside a transaction a notice that cannot be queued fails the transaction, so the change rolls back with it', async () => {
+    const user = await createUser(db, { phone: '+447700900666', phoneVerified: true });
+    const delivery: Delivery = {
+      async send() {
+        throw new Error('queue unavailable');
+      },
+    };
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: user.id }, data: { displayName: 'Changed' } });
+        await notifySecurityChange({ db: tx, delivery, userId: user.id, change: 'contact_changed', now: clock.now() });
+      }),
+    ).rejects.toThrow('queue unavailable');
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).displayName).not.toBe('Changed');
   });
 
   it('an unknown user gets nothing and nothing throws', async () => {
     const { delivery, sent } = capturingDelivery();
     const result = await notifySecurityChange({ db, delivery, userId: '01890000-0000-7000-8000-000000000000', change: 'passkey_removed', now: clock.now() });
-    expect(result).toEqual({ sent: [], failed: [] });
+    expect(result).toEqual({ queued: [], failed: [] });
     expect(sent).toHaveLength(0);
   });
 });

@@ -80,7 +80,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('registering a passkey (security.md rules 7-9)', () => {
+describe('registering a passkey (docs/security.md rules 7-9)', () => {
   it('asks for a discoverable, user-verified passkey with a fresh server-side challenge and an opaque user handle', async () => {
     const owner = await newUser();
     const now = new Date(START);

@@ -6,7 +6,7 @@ import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '@/lib/passkeys';
 import { createTrustedDevice } from '@/lib/sessions/devices';
-import { type Approver, decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
+import { type Approver, decideApproval, listApprovalRequests } from '@/lib/sessions/approvals';
 import { APPROVAL_TTL_SECONDS } from '@/lib/verification/policy';
 import {
   askTrustedDevice,
@@ -70,7 +70,7 @@ async function holder(options: { authenticator?: boolean; passkey?: boolean; cha
   return { user, secret, device, session, challengeId: challenge.id };
 }
 
-describe('self-service reset with two proofs (security.md rules 10, 11)', () => {
+describe('self-service reset with two proofs (docs/security.md rules 10, 11)', () => {
   it('email code + passkey replaces a lost authenticator; sessions end, the hold starts, everyone is told', async () => {
     const h = await holder({ authenticator: true, passkey: true, channel: 'EMAIL' });
     const d = deps();
@@ -171,7 +171,7 @@ describe('self-service reset with two proofs (security.md rules 10, 11)', () => 
   });
 });
 
-describe('a signed-in device’s approval as the second proof (security.md rules 10, 22)', () => {
+describe('a signed-in device’s approval as the second proof (docs/security.md rules 10, 22)', () => {
   /** An SMS-verified holder whose laptop is signed in (authenticated `authAgoMinutes` ago). */
   const phoneAndDevice = async (options: { authenticator?: boolean; authAgoMinutes?: number } = {}) => {
     const h = await holder({ authenticator: options.authenticator ?? true, channel: 'SMS' });
@@ -344,7 +344,7 @@ describe('a signed-in device’s approval as the second proof (security.md rules
   });
 });
 
-describe('a reset belongs to the browser that started it (security.md rule 26)', () => {
+describe('a reset belongs to the browser that started it (docs/security.md rule 26)', () => {
   it('its public id drives nothing; only the secret in that browser’s cookie does, and choosing again retires the old one', async () => {
     const h = await holder({ authenticator: true, passkey: true });
     const d = deps();
@@ -362,7 +362,7 @@ describe('a reset belongs to the browser that started it (security.md rule 26)',
   });
 });
 
-describe('a lost phone number or email address (security.md rules 10, 11)', () => {
+describe('a lost phone number or email address (docs/security.md rules 10, 11)', () => {
   const contactDeps = (now = new Date()) => ({ ...deps(now), hmacKey });
   const codeIn = (sent: { to: string; sensitive?: string[] | undefined }[], to: string) => sent.filter((m) => m.to === to).at(-1)?.sensitive?.[0];
   const newNumber = () => `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;

@@ -10,7 +10,7 @@ describe('migrations', () => {
     const tables = rows.map((r) => r.table_name).sort();
     expect(tables).toEqual(
       [
-        'Agent', 'ApiKey', 'ArticleView', 'ArticleVote', 'AuditAnchor', 'AuditEvent', 'Authenticator', 'OutboundMessage',
+        'Agent', 'ApiKey', 'ArticleView', 'ArticleViewTotal', 'ArticleVote', 'AuditAnchor', 'AuditEvent', 'Authenticator', 'OutboundMessage',
         'PasskeyCredential', 'RateLimitBucket', 'RecoveryReset', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
         'SignInEvent', 'TicketCancelToken', 'TicketDocument', 'TicketMessage', 'TrustedDevice', 'VerificationChallenge',
         'User', 'VideoAppointment', 'WebAuthnChallenge', 'WebhookDelivery', '_prisma_migrations',
@@ -18,7 +18,7 @@ describe('migrations', () => {
     );
   });
 
-  it('enforce unique credential ids (security.md rule 9)', async () => {
+  it('enforce unique credential ids (docs/security.md rule 9)', async () => {
     const user = await db.user.create({ data: { email: 'unique@example.com', displayName: 'U' } });
     const passkey = { userId: user.id, credentialId: 'cred-1', publicKey: new Uint8Array([1]), deviceType: 'singleDevice', name: 'Key' };
     await db.passkeyCredential.create({ data: passkey });

@@ -11,7 +11,7 @@ import { capturingDelivery, collectingScheduler } from '../support/capturing-del
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
-// security.md rule 27 (the owner hears of every document recovery and can cancel it; changes made
+// docs/security.md rule 27 (the owner hears of every document recovery and can cancel it; changes made
 // on documents alone wait out a cancel window) and the documents form as a mail relay.
 const { db } = await useTestDatabase();
 const hmacKey = randomBytes(32);

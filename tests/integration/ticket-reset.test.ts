@@ -5,7 +5,9 @@ import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { seal } from '@/lib/crypto';
 import { getActiveHold } from '@/lib/holds';
 import { beginAuthenticatorRebind, beginContactRebind, finishAuthenticatorRebind, finishContactRebind, getResetView } from '@/lib/recovery/resets';
-import { applyApprovedTicket, beginTicketCompletion } from '@/lib/recovery/ticket-reset';
+import { runDueJobs } from '@/lib/jobs';
+import type { Delivery } from '@/lib/delivery/types';
+import { applyApprovedTicket, beginTicketCompletion, ticketResetTasks } from '@/lib/recovery/ticket-reset';
 import { transitionTicket } from '@/lib/recovery/tickets';
 import { createTrustedDevice, hasApproverDevice } from '@/lib/sessions/devices';
 import { capturingDelivery } from '../support/capturing-delivery';
@@ -13,15 +15,18 @@ import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 import { openConfirmedTicket } from '../support/tickets';
 
-/** Approved a day ago: the owner's cancel window (security.md rule 27, 24 h by default) has passed now. */
+/** Approved a day ago: the owner's cancel window (docs/security.md rule 27, 24 h by default) has passed now. */
 const dayBefore = (now: Date) => new Date(now.getTime() - 24 * 3600_000);
 
-const { db } = await useTestDatabase();
+const { db, url } = await useTestDatabase();
+/** The link is issued and mailed by its job once the reset committed. */
+const runJobs = (delivery: Delivery, now: Date) =>
+  runDueJobs({ connectionString: url, taskList: ticketResetTasks({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: () => now }) });
 const hmacKey = randomBytes(32);
 const encryptionKey = randomBytes(32);
 const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
 
-describe('an approved identity-document ticket (security.md rules 10-12)', () => {
+describe('an approved identity-document ticket (docs/security.md rules 10-12)', () => {
   it('removes the lost factor, ends sessions, starts the hold, and its emailed link binds a new factor once', async () => {
     const user = await createUser(db);
     await db.authenticator.create({ data: { userId: user.id, encryptedSecret: seal(encryptionKey, randomBytes(20), `totp:user:${user.id}`), confirmedAt: new Date() } });
@@ -35,11 +40,12 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
     await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
 
-    // At approval nothing changes yet: the owner's cancel window starts (security.md rule 27).
+    // At approval nothing changes yet: the owner's cancel window starts (docs/security.md rule 27).
     expect(await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: approvedAt }, { ticketId, agentId: agent.id })).toMatchObject({ removed: [], proceedsAt: now });
     expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(true);
     const applied = await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id });
     expect(applied.removed).toEqual(['authenticator']);
+    await runJobs(delivery, now);
     expect(await hasAuthenticator({ db, owner: { userId: user.id } })).toBe(false);
     expect(await db.session.findUniqueOrThrow({ where: { id: session.id }, select: { revokedAt: true } })).toEqual({ revokedAt: now });
     // Rule 22: the recovery leaves no device trusted, so the laptop cannot approve the next request.
@@ -81,10 +87,11 @@ describe('an approved identity-document ticket (security.md rules 10-12)', () =>
     const { ticketId } = await openConfirmedTicket({ db, delivery, hmacKey, userId: user.id, contactEmail: user.email, type: 'PHONE_CHANGE', lostFactors: ['phone'], ip: nextIp(), now: approvedAt, schedule: (w) => void w() });
     await transitionTicket(db, { ticketId, to: 'IN_REVIEW', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
     await transitionTicket(db, { ticketId, to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now: approvedAt });
-    // A contact change waits out the owner's cancel window (security.md rule 27): no link before it.
+    // A contact change waits out the owner's cancel window (docs/security.md rule 27): no link before it.
     await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now: approvedAt }, { ticketId, agentId: agent.id });
     expect(sent.some((m) => m.purpose === 'ticket-approved')).toBe(false);
     expect((await applyApprovedTicket({ db, delivery, hmacKey, appUrl: 'https://help.example.com', now }, { ticketId, agentId: agent.id })).removed).toEqual([]);
+    await runJobs(delivery, now);
 
     const token = sent.find((m) => m.purpose === 'ticket-approved')!.text.match(/\/recover\/complete#([A-Za-z0-9_-]{43})/)![1]!;
     const { resetToken } = await beginTicketCompletion({ db, hmacKey, now }, { token });

@@ -94,7 +94,7 @@ const mailText = (m: Pick<OutgoingMessage, 'subject' | 'text' | 'html'>) => `${m
 
 // ───────────────────────────── State machine ─────────────────────────────
 
-describe('ticket transitions against the database (issue 6)', () => {
+describe('ticket transitions against the database', () => {
   const pairs = STATUSES.flatMap((from) => STATUSES.map((to) => [from, to, ALLOWED[from].includes(to)] as const));
 
   it.each(pairs)('%s → %s (allowed: %s)', async (from, to, allowed) => {
@@ -269,7 +269,7 @@ describe('opening an identity-document ticket', () => {
 
 // ───────────────────────────── Status page access ─────────────────────────────
 
-describe('status page codes (security.md 1-3, 13)', () => {
+describe('status page codes (docs/security.md 1-3, 13)', () => {
   async function ticketWithCode(options: { userId?: string } = {}) {
     const h = harness();
     const ticket = await rawTicket('IN_REVIEW', options);
@@ -369,7 +369,7 @@ describe('status page codes (security.md 1-3, 13)', () => {
     expect(await verify(challengeId, code)).toMatchObject({ status: 'verified' });
   });
 
-  it('limits code requests per email address and sends nothing past the limit (security.md 4)', async () => {
+  it('limits code requests per email address and sends nothing past the limit (docs/security.md 4)', async () => {
     const { request, capture, ticket } = await ticketWithCode();
     for (let i = 0; i < 5; i++) await request();
     await expect(request()).rejects.toMatchObject({ code: 'rate_limited' });
@@ -646,7 +646,7 @@ describe('video-call appointments', () => {
     expect(await db.auditEvent.count({ where: { action: 'ticket.video_join_failed', data: { path: ['failureReason'], equals: 'wrong' } } })).toBeGreaterThanOrEqual(5);
   });
 
-  it('counts every try per IP address too, and then refuses even right codes from it (security.md 14)', async () => {
+  it('counts every try per IP address too, and then refuses even right codes from it (docs/security.md 14)', async () => {
     const { askCode, appCode, join, capture } = await booked();
     const when = new Date(START.getTime() + MINUTE);
     const ip = nextIp();

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { askTrustedDevice, beginReset, type ResetDeps } from '@/lib/recovery/resets';
 import { createTrustedDevice } from '@/lib/sessions/devices';
-import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
+import { decideApproval, listApprovalRequests } from '@/lib/sessions/approvals';
 import { startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { CODE_FAILURES } from '@/lib/verification/policy';
 import { capturingDelivery, collectingScheduler, fixedClock } from '../support/capturing-delivery';
@@ -10,7 +10,7 @@ import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 
 /**
- * security.md rule 20: verification events are on the audit log, with the requester (anonymous,
+ * docs/security.md rule 20: verification events are on the audit log, with the requester (anonymous,
  * address and browser) as the actor, and no bearer value in any line (rule 26). Known and unknown
  * identifiers leave lines of the same shape (rule 13).
  */
@@ -34,7 +34,7 @@ const keysOf = (row: { data: unknown }) => Object.keys(row.data as object).sort(
 /** Everything a line says, as text, to look for values that must never be in it. */
 const text = (row: object) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 
-describe('recovery starts and code tries are audited (security.md rules 20, 26, 13)', () => {
+describe('recovery starts and code tries are audited (docs/security.md rules 20, 26, 13)', () => {
   it('a start is recorded for known and unknown identifiers alike, the requester as actor, no challenge id', async () => {
     const { deps } = setup();
     const user = await createUser(db);
@@ -102,7 +102,7 @@ describe('recovery starts and code tries are audited (security.md rules 20, 26, 
   });
 });
 
-describe('device approvals are audited (security.md rules 20, 22, 26)', () => {
+describe('device approvals are audited (docs/security.md rules 20, 22, 26)', () => {
   it('the request names the requester as actor; the decision names the approver and its device', async () => {
     const user = await createUser(db, { phone: '+447700900555' });
     const challenge = await db.verificationChallenge.create({

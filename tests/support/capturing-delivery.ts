@@ -1,6 +1,6 @@
 import type { Delivery, OutgoingMessage } from '@/lib/delivery/types';
 
-/** A delivery channel that keeps what it was asked to send (architecture.md: pass dependencies in). */
+/** A delivery channel that keeps what it was asked to send (docs/architecture.md: pass dependencies in). */
 export function capturingDelivery() {
   const sent: OutgoingMessage[] = [];
   const delivery: Delivery = {

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { approvalChoices } from '@/lib/verification/approvals';
+import { approvalChoices } from '@/lib/sessions/approvals';
 
-describe('number matching choices (security.md rule 22)', () => {
+describe('number matching choices (docs/security.md rule 22)', () => {
   it('are three different two-digit numbers, one of them the number on the requesting screen', () => {
     const key = randomBytes(32);
     fc.assert(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authCookies } from '@/lib/sessions/cookies';
 
-// security.md rule 15: cookies `__Host-`, Secure (in production), HttpOnly, SameSite=Lax. Auth.js's
+// docs/security.md rule 15: cookies `__Host-`, Secure (in production), HttpOnly, SameSite=Lax. Auth.js's
 // CSRF and callback cookies included, not only the session cookie.
 describe('Auth.js cookies', () => {
   it('in production every one, CSRF and callback included, is __Host-, Secure, HttpOnly, Lax, path /', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
-import { normalizeAddress, parseCidr, PEER_ADDRESS_HEADER, resolveClientAddress, type ProxyTrust } from '@/lib/http/client-address';
+import { normalizeAddress, parseCidr, PEER_ADDRESS_HEADER, resolveClientAddress, type ProxyTrust } from '@/lib/net/client-address';
 import { clientIp } from '@/lib/http/request';
 
-// security.md rule 24: the client address comes from a configured trusted proxy count or list, or
+// docs/security.md rule 24: the client address comes from a configured trusted proxy count or list, or
 // from the socket; never from a header the client wrote.
 
 const none: ProxyTrust = { mode: 'none' };

@@ -29,7 +29,7 @@ describe('config', () => {
     expect(config.hmacKey).toHaveLength(32);
   });
 
-  it('TICKET_CANCEL_WINDOW_HOURS: 24 by default, whole hours up to a week (security.md rule 27)', () => {
+  it('TICKET_CANCEL_WINDOW_HOURS: 24 by default, whole hours up to a week (docs/security.md rule 27)', () => {
     expect(parseConfig(valid).ticketCancelWindowHours).toBe(24);
     expect(parseConfig({ ...valid, TICKET_CANCEL_WINDOW_HOURS: '48' }).ticketCancelWindowHours).toBe(48);
     expect(parseConfig({ ...valid, TICKET_CANCEL_WINDOW_HOURS: '0' }).ticketCancelWindowHours).toBe(0);
@@ -56,6 +56,32 @@ describe('config', () => {
   ])('names %s when it is wrong', (_name, env, message) => {
     const problems = problemsOf(env);
     expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('RETENTION_*: days per table with defaults, each refused below the minimum that keeps its readers working', () => {
+    expect(parseConfig(valid).retention).toEqual({
+      rateLimitBuckets: 3,
+      verificationChallenges: 30,
+      outboundMessages: 30,
+      deliveredWebhooks: 30,
+      searchQueries: 90,
+      articleViews: 90,
+      signInEvents: 180,
+      sessions: 30,
+      deadJobs: 30,
+    });
+    expect(parseConfig({ ...valid, RETENTION_SIGN_IN_EVENT_DAYS: ' 365 ', RETENTION_MESSAGE_DAYS: '' }).retention).toMatchObject({ signInEvents: 365, outboundMessages: 30 });
+    for (const [name, bad] of [
+      ['RETENTION_RATE_LIMIT_DAYS', '1'],
+      ['RETENTION_SEARCH_QUERY_DAYS', '30'],
+      ['RETENTION_ARTICLE_VIEW_DAYS', '7'],
+      ['RETENTION_SESSION_DAYS', '0'],
+      ['RETENTION_WEBHOOK_DAYS', '3651'],
+      ['RETENTION_DEAD_JOB_DAYS', '2.5'],
+      ['RETENTION_CHALLENGE_DAYS', '-1'],
+    ] as const) {
+      expect(problemsOf({ ...valid, [name]: bad })).toEqual([expect.stringMatching(new RegExp(`^${name} must be a whole number of days`))]);
+    }
   });
 
   it('lists every problem at once', () => {
@@ -122,7 +148,7 @@ describe('config', () => {
     });
   });
 
-  describe('trusted proxy (security.md rule 24)', () => {
+  describe('trusted proxy (docs/security.md rule 24)', () => {
     it('trusts no forwarded header unless a proxy is configured', () => {
       expect(parseConfig(valid).trustedProxy).toEqual({ mode: 'none' });
       expect(parseConfig({ ...valid, TRUSTED_PROXY_HOPS: '0', TRUSTED_PROXIES: '' }).trustedProxy).toEqual({ mode: 'none' });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// security.md rule 12: a console page refused to the agent's role answers HTTP 403, not 200 with a
+// docs/security.md rule 12: a console page refused to the agent's role answers HTTP 403, not 200 with a
 // refusal drawn on it. Next answers 403 for forbidden() (digest NEXT_HTTP_ERROR_FALLBACK;403) and
 // draws the segment's forbidden.tsx, when experimental.authInterrupts is on.
 const workspace = path.resolve(import.meta.dirname, '../../app/(console)/console/(workspace)');

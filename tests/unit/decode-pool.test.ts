@@ -3,7 +3,7 @@ import { AppError } from '@/lib/errors';
 import { createDecodePool, DECODE_CONCURRENCY, DECODE_QUEUE, decodePool } from '@/lib/recovery/documents/decode-pool';
 
 /**
- * The bounded decode pool (security.md rule 18, pixel floods; the numbers live in decode-pool.ts).
+ * The bounded decode pool (docs/security.md rule 18, pixel floods; the numbers live in decode-pool.ts).
  * Concurrency is measured with a counter inside the tasks, never with timing.
  */
 function gate() {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { lockSecondsFor, settle } from '@/lib/verification/failures';
+import { lockSecondsFor, settle } from '@/lib/limits/failures';
 import { CODE_FAILURES, SIGN_IN_FAILURES } from '@/lib/verification/policy';
 
-// security.md rules 3, 14, 23: locks are time-boxed, grow with repeats and stop growing at a cap.
+// docs/security.md rules 3, 14, 23: locks are time-boxed, grow with repeats and stop growing at a cap.
 describe('failure-limit locks', () => {
   it.each([
     [CODE_FAILURES.perSubject, [15, 30, 60, 120, 240, 240, 240]],

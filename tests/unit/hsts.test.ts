@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-// security.md rule 16: HSTS in production, and only where it means something: an https APP_URL.
+// docs/security.md rule 16: HSTS in production, and only where it means something: an https APP_URL.
 // The environment is set before next.config.mjs is loaded, as `next start` would.
 process.env.APP_URL = 'http://help.internal.test';
 Object.assign(process.env, { NODE_ENV: 'production' });

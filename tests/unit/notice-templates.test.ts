@@ -6,7 +6,7 @@ const HOLD_END = new Date('2026-05-02T10:07:00Z');
 const HOLD_SENTENCE = /withdrawals and P2P trading are held until 2 May 2026 at 10:07 UTC/;
 const HOSTILE = `<script>alert("x")</script> & 'quotes'`;
 
-describe('security notice email (product.md B, security.md rule 11)', () => {
+describe('security notice email (docs/product.md B, docs/security.md rule 11)', () => {
   it.each(SECURITY_CHANGES)('%s: says what changed, when (UTC), and what to do if it was not you', (change) => {
     const email = securityNoticeEmail({ change, at: AT, context: { requestedFrom: 'Chrome on macOS' } });
     for (const body of [email.text, email.html]) {
@@ -125,7 +125,7 @@ describe('security notice SMS', () => {
   });
 });
 
-describe('recovery ticket notices (security.md rule 27): the one link a notice carries cancels the request', () => {
+describe('recovery ticket notices (docs/security.md rule 27): the one link a notice carries cancels the request', () => {
   const cancelUrl = `https://help.example.com/recover/cancel#${'A'.repeat(43)}`;
   it.each(['recovery_ticket_opened', 'recovery_ticket_approved'] as const)('%s: email and SMS carry the cancel link; the approval says when it goes ahead', (change) => {
     const proceedsAt = change === 'recovery_ticket_approved' ? HOLD_END : undefined;

@@ -3,7 +3,7 @@ import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } f
 
 const PROOFS: Proof[] = ['email_code', 'phone_code', 'trusted_device', 'authenticator', 'passkey'];
 
-// security.md rule 10: the whole table, every pair, written out so a change to the policy is a
+// docs/security.md rule 10: the whole table, every pair, written out so a change to the policy is a
 // visible change to this test.
 const ALLOWED: Record<LostFactor, string[]> = {
   authenticator: ['email_code+passkey', 'phone_code+passkey', 'email_code+trusted_device', 'phone_code+trusted_device'],

@@ -32,7 +32,7 @@ describe('private paths (Cache-Control: no-store)', () => {
   });
 });
 
-describe('a document download keeps its own sandbox policy (security.md rules 19 and 29)', () => {
+describe('a document download keeps its own sandbox policy (docs/security.md rules 19 and 29)', () => {
   const documentPath = '/console/tickets/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b/documents/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5c';
 
   it('the proxy answers a document path with the sandbox policy, not the page policy', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REFERENCE_ALPHABET, generateReference, parseReference } from '@/lib/recovery/tickets/reference';
 import { TICKET_STATUSES, TICKET_TRANSITIONS, canTransition, isTerminal } from '@/lib/recovery/tickets/state';
 
-// The ticket life cycle from issue 6, written out here independently of lib/: a change to the
+// The ticket life cycle (docs/recovery-policy.md), written out here independently of lib/: a change to the
 // table in lib/recovery/tickets/state.ts that is not also made here fails this test.
 const ALLOWED = new Set([
   'SUBMITTED→IN_REVIEW',
@@ -21,7 +21,7 @@ const ALLOWED = new Set([
 const STATUSES = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED', 'APPROVED', 'REJECTED', 'COMPLETED', 'EXPIRED'] as const;
 const PAIRS = STATUSES.flatMap((from) => STATUSES.map((to) => [from, to, ALLOWED.has(`${from}→${to}`)] as const));
 
-describe('ticket state machine (issue 6: transitions enforced in one place)', () => {
+describe('ticket state machine (transitions enforced in one place)', () => {
   it('covers every status of the schema', () => {
     expect([...TICKET_STATUSES].sort()).toEqual([...STATUSES].sort());
     expect(Object.keys(TICKET_TRANSITIONS).sort()).toEqual([...STATUSES].sort());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { base32Decode, base32Encode, hotp, otpauthUri, timeStep, totp } from '@/lib/authenticator/totp';
 
-// Test vectors from security.md (RFC 4226 Appendix D, RFC 6238 Appendix B).
+// Test vectors from docs/security.md (RFC 4226 Appendix D, RFC 6238 Appendix B).
 const SHA1_SECRET = Buffer.from('12345678901234567890', 'ascii');
 const SHA256_SECRET = Buffer.from('12345678901234567890123456789012', 'ascii');
 const SHA512_SECRET = Buffer.from('1234567890123456789012345678901234567890123456789012345678901234', 'ascii');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent, shortenIp } from '@/lib/verification/approvals';
+import { describeUserAgent, shortenIp } from '@/lib/http/describe';
 import { codeMatches, generateCode, hashCode, normalizeCode } from '@/lib/verification/codes';
 import { identifierInput, maskEmail, maskPhone } from '@/lib/verification/identifiers';
 import { RESEND_COOLDOWN_SECONDS, resendCooldownSeconds } from '@/lib/verification/policy';

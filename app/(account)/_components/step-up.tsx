@@ -12,7 +12,7 @@ type Guard = <T>(run: () => Promise<ActionResult<T>>) => Promise<ActionResult<T>
 const StepUpContext = createContext<Guard>((run) => run());
 
 /**
- * Factor changes need a sign-in from the last 5 minutes (security.md rule 17). `guard` runs an
+ * Factor changes need a sign-in from the last 5 minutes (docs/security.md rule 17). `guard` runs an
  * action; when the server answers `reauthentication_required` it asks the person to confirm with
  * their authenticator app or a passkey, then runs the action once more.
  */

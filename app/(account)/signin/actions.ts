@@ -6,6 +6,8 @@ import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { runAction } from '@/lib/errors';
+import { safeParseForm } from '@/lib/forms';
+import { accountSignInForm } from '@/lib/forms/sign-in';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { signIn, SignInRefused } from '@/lib/sessions/auth';
 import { passkeySignInOptions } from '@/lib/sessions/sign-in';
@@ -19,14 +21,11 @@ const refusal = (error: unknown, fallback: string): SignInState => {
 };
 
 export async function signInAction(_previous: SignInState, form: FormData): Promise<SignInState> {
+  const input = safeParseForm(accountSignInForm, form);
+  // A form that is not text fields gets the same one refusal as wrong credentials.
+  if (!input.success) return { message: 'The email, password or code is not right.' };
   try {
-    await signIn('password', {
-      email: String(form.get('email') ?? ''),
-      password: String(form.get('password') ?? ''),
-      code: String(form.get('code') ?? ''),
-      passkeyResponse: String(form.get('passkeyResponse') ?? ''),
-      redirect: false,
-    });
+    await signIn('password', { ...input.data, redirect: false });
   } catch (error) {
     return refusal(error, 'The email, password or code is not right.');
   }

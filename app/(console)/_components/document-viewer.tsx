@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Button } from '../../_components/ui';
 
 /**
- * One identity document, opened only when the agent asks (issue 7: "opened on demand"). The image
+ * One identity document, opened only when the agent asks (on demand, docs/security.md rule 19). The image
  * comes from the console's document route, which checks the agent, records the view and stamps
  * the agent's name and the time across it; nothing is fetched before the click.
  */

@@ -1,3 +1,4 @@
+import { isOpen } from '@/lib/access';
 import type { DocumentKind, MessageKind, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 
 /** Console wording and times. Times are UTC everywhere in the console, said so every time. */
@@ -66,7 +67,7 @@ export type SlaTone = 'overdue' | 'soon' | 'ok' | 'none';
 export const SLA_SOON_MINUTES = 8 * 60;
 
 export function slaState(status: TicketStatus, remainingMinutes: number): { tone: SlaTone; text: string } {
-  if (status !== 'SUBMITTED' && status !== 'IN_REVIEW' && status !== 'MORE_INFO_REQUESTED') return { tone: 'none', text: 'No SLA (decided)' };
+  if (!isOpen(status)) return { tone: 'none', text: 'No SLA (decided)' };
   if (remainingMinutes < 0) return { tone: 'overdue', text: `Overdue by ${duration(remainingMinutes)}` };
   return { tone: remainingMinutes < SLA_SOON_MINUTES ? 'soon' : 'ok', text: `${duration(remainingMinutes)} left` };
 }

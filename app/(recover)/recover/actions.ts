@@ -2,6 +2,8 @@
 
 import { redirect } from 'next/navigation';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { codeForm, startRecoveryForm } from '@/lib/forms/recovery';
 import { resendCode, startRecovery, verifyCode } from '@/lib/verification/challenges';
 import { currentChallengeId, rememberChallenge, requestContext, verificationDeps } from './context';
 
@@ -17,7 +19,7 @@ async function requireChallenge() {
 
 export async function startAction(_previous: FormState, form: FormData): Promise<FormState> {
   const result = await runAction(async () => {
-    const { challengeId } = await startRecovery(await verificationDeps(), { identifier: String(form.get('identifier') ?? ''), ...(await requestContext()) });
+    const { challengeId } = await startRecovery(await verificationDeps(), { identifier: parseForm(startRecoveryForm, form).identifier, ...(await requestContext()) });
     await rememberChallenge(challengeId);
   }, { action: 'recover.start' });
   if (result.ok) redirect('/recover/verify');
@@ -32,7 +34,7 @@ const wrongMessages = {
 
 export async function verifyAction(_previous: FormState, form: FormData): Promise<FormState> {
   const result = await runAction(async () => {
-    const outcome = await verifyCode(await verificationDeps(), { challengeId: await requireChallenge(), code: String(form.get('code') ?? ''), ...(await requestContext()) });
+    const outcome = await verifyCode(await verificationDeps(), { challengeId: await requireChallenge(), code: parseForm(codeForm, form).code, ...(await requestContext()) });
     if (outcome.status === 'verified') return outcome.status;
     if (outcome.status === 'wrong') {
       throw new AppError({

@@ -5,15 +5,16 @@ import type { Delivery } from '@/lib/delivery/types';
 import { ticketRejectedEmail } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { applyApprovedTicket } from '@/lib/recovery/ticket-reset';
+import { applyApprovedTicket, enqueueTicketReset } from '@/lib/recovery/ticket-reset';
 import { assessTicketRisk, type RiskSignal, type Schedule, transitionTicket } from '@/lib/recovery/tickets';
 import { backgroundSchedule } from '@/lib/recovery/tickets/challenges';
 import { cleanMessage } from '@/lib/recovery/tickets/status';
-import { type ActingAgent, authorizeTicket, mayAccess, refuseConflictedDecision, refusalFor, ticketNotFound, type TicketAccessFacts } from './access';
+import { type ActingAgent, isOpen, mayAccess, refusalFor, ticketNotFound, type TicketAccessFacts } from '@/lib/access';
+import { authorizeTicket, refuseConflictedDecision } from './access';
 import { auditFor, type ConsoleRequest, TX } from './work';
 
 /**
- * Deciding a ticket (issue 7; security.md rule 12: "high-risk approvals need a second person").
+ * Deciding a ticket (docs/recovery-policy.md; docs/security.md rule 12: "high-risk approvals need a second person").
  *
  * - Low risk: one approval moves the ticket IN_REVIEW → APPROVED and runs the reset
  *   (applyApprovedTicket: lost factors removed, sessions ended, hold started, the single-use link
@@ -27,8 +28,10 @@ import { auditFor, type ConsoleRequest, TX } from './work';
  *
  * Each decision locks the ticket row (SELECT … FOR UPDATE) and re-checks everything on the locked
  * row, so two people deciding at once are served one after the other: of two concurrent
- * confirmations exactly one approves and exactly one reset runs. The reset itself runs after the
- * decision commits (it has its own transactions and sends mail); the ticket is APPROVED only once.
+ * confirmations exactly one approves and exactly one reset runs. The approval's transaction enqueues
+ * the reset's job (lib/recovery/ticket-reset); the request then runs the reset at once too (one
+ * transaction of its own), and whichever comes second finds it applied. The link is issued and
+ * mailed by its own job after the reset commits: the console says "queued", not "emailed".
  */
 
 export type DecisionDeps = {
@@ -38,15 +41,17 @@ export type DecisionDeps = {
   appUrl: string;
   /** Background work (mail); Next's after() in routes, a collector in tests. */
   schedule?: Schedule | undefined;
-  /** security.md rule 27: the owner's cancel window (config TICKET_CANCEL_WINDOW_HOURS). */
+  /** docs/security.md rule 27: the owner's cancel window (config TICKET_CANCEL_WINDOW_HOURS). */
   cancelWindowHours?: number | undefined;
 };
 
 export type ApprovalOutcome =
   | { outcome: 'waiting_for_second_approver' }
-  // proceedsAt: the approval waits out the owner's cancel window (security.md rule 27) until then;
+  // proceedsAt: the approval waits out the owner's cancel window (docs/security.md rule 27) until then;
   // holdEndsAt and linkExpiresAt are null until it has gone ahead.
-  | { outcome: 'approved'; removed: string[]; holdEndsAt: Date | null; linkExpiresAt: Date | null; proceedsAt: Date | null };
+  // alreadyApplied: an overlapping run (the reset's job) applied it first. The link is queued by its
+  // own job after the reset: getApprovalLinkState says whether its mail was sent.
+  | { outcome: 'approved'; removed: string[]; holdEndsAt: Date | null; linkExpiresAt: Date | null; proceedsAt: Date | null; alreadyApplied?: boolean | undefined };
 
 type Locked = TicketAccessFacts & { id: string; userId: string | null; riskLevel: RiskLevel; riskSignals: unknown };
 
@@ -106,6 +111,8 @@ export async function approveTicket(options: ConsoleRequest & DecisionDeps & { n
 
     await transitionTicket(tx, { ticketId: locked.id, from: 'IN_REVIEW', to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, reason: note, now, ip: options.ip });
     await audit(tx, 'ticket.approved', { riskLevel, fourEyes: false });
+    // docs/security.md rule 28: the reset's job commits with the approval, so it cannot be lost.
+    await enqueueTicketReset(tx, { ticketId: locked.id, agentId: agent.id });
     return 'approved' as const;
   }, TX);
 
@@ -134,6 +141,8 @@ export async function confirmApproval(options: ConsoleRequest & DecisionDeps): P
     await transitionTicket(tx, { ticketId: ready.id, from: 'IN_REVIEW', to: 'APPROVED', actor: { kind: 'agent', agentId: agent.id }, now, ip: options.ip });
     await tx.recoveryTicket.update({ where: { id: ready.id }, data: { approvedById: firstApprover, confirmedById: agent.id }, select: { id: true } });
     await audit(tx, 'ticket.approval_confirmed', { approvedById: firstApprover, fourEyes: true, step: 2 });
+    // docs/security.md rule 28: the reset's job commits with the approval, so it cannot be lost.
+    await enqueueTicketReset(tx, { ticketId: ready.id, agentId: agent.id });
   }, TX);
 
   return runReset(options, agent.id);
@@ -147,8 +156,8 @@ async function runReset(options: ConsoleRequest & DecisionDeps, agentId: string)
     );
     return { outcome: 'approved', ...effect };
   } catch (error) {
-    // The approval stands (it was committed); what failed is the reset after it. The person has no
-    // link yet: housekeeping (retryUnappliedApprovals) runs the reset again within the hour.
+    // The approval stands (it was committed), and so does the reset's job enqueued with it: the
+    // queue runs the reset again with back-off (and housekeeping's retryUnappliedApprovals after that).
     log.error('ticket_reset_after_approval_failed', { ticketId: options.ticketId, error });
     await recordAudit(options.db, {
       actorType: 'SYSTEM',
@@ -160,7 +169,7 @@ async function runReset(options: ConsoleRequest & DecisionDeps, agentId: string)
     }).catch(() => undefined);
     throw new AppError({
       code: 'internal',
-      userMessage: 'The request is approved, but the reset did not finish. It runs again automatically within the hour, and the person gets their link then.',
+      userMessage: 'The request is approved, but the reset did not finish. It runs again automatically in a few minutes, and the person gets their link then.',
       cause: error,
     });
   }
@@ -201,8 +210,6 @@ export const REJECTION_REASONS = {
 
 export type RejectionReason = keyof typeof REJECTION_REASONS;
 
-const REJECTABLE: readonly TicketStatus[] = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'];
-
 /**
  * Rejects with a reason (required: one of REJECTION_REASONS plus a note for the file). Nothing on
  * the account changes; the person is emailed the decision. A first approval waiting for its second
@@ -222,7 +229,7 @@ export async function rejectTicket(
 
   const rejected = await db.$transaction(async (tx) => {
     const locked = recheck(agent, await lockTicket(tx, ticket.id), 'work');
-    if (!REJECTABLE.includes(locked.status)) throw conflict('Only an open request can be rejected.');
+    if (!isOpen(locked.status)) throw conflict('Only an open request can be rejected.');
     await transitionTicket(tx, {
       ticketId: locked.id,
       from: locked.status,

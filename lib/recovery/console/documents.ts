@@ -2,12 +2,13 @@ import type { Db } from '@/lib/db/client';
 import type { DocumentKind } from '@/lib/db/generated/enums';
 import { AppError } from '@/lib/errors';
 import { readDocument } from '@/lib/recovery/documents';
-import { authorizeTicket, type ConsoleAgentRef } from './access';
+import type { ConsoleAgentRef } from '@/lib/access';
+import { authorizeTicket } from './access';
 import { watermarkImage } from './watermark';
 
 /**
- * An identity document opened by an agent (security.md rule 19; issue 7, "documents opened on
- * demand, watermarked with the agent's name and time, every view audited"). The agent must be
+ * An identity document opened by an agent (docs/security.md rule 19): opened on
+ * demand, watermarked with the agent's name and time, every view audited. The agent must be
  * allowed the ticket's documents (authorizeTicket); the document must belong to that ticket
  * (readDocument looks it up by both ids, so an id from another ticket opens nothing); readDocument
  * decrypts it and records the view.

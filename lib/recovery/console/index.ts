@@ -1,11 +1,11 @@
 /**
- * The agent console's use cases (issue 7): the queue, the ticket review, working and deciding a
+ * The agent console's use cases (docs/product.md D): the queue, the ticket review, working and deciding a
  * ticket with four-eyes approvals, and opening documents. Who may do what is decided in one place,
- * ./access.ts; every use case here asks it first.
+ * lib/access (applied and audited by ./access.ts); every use case here asks it first.
  */
+export { authorizeTicket } from './access';
 export {
   OPEN_STATUSES,
-  authorizeTicket,
   awaitingSecondApproval,
   loadActingAgent,
   mayAccess,
@@ -16,7 +16,7 @@ export {
   type ConsoleRole,
   type TicketAccessFacts,
   type TicketNeed,
-} from './access';
+} from '@/lib/access';
 export {
   QUEUE_ASSIGNEES,
   QUEUE_PAGE_MAX,
@@ -34,4 +34,5 @@ export { ACTIVITY_WINDOW_DAYS, getTicketForAgent, listAssignableAgents, type Acc
 export { addInternalNote, assignTicket, claimTicket, requestInfo, scheduleVideoCall, type ConsoleRequest } from './work';
 export { REJECTION_REASONS, approveTicket, confirmApproval, rejectTicket, type ApprovalOutcome, type DecisionDeps, type RejectionReason } from './decisions';
 export { openDocumentForAgent, type AgentDocument } from './documents';
+export { listTicketMessages, TICKET_MESSAGE_LABEL, type TicketMessage } from './messages';
 export { watermarkImage } from './watermark';

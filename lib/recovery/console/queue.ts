@@ -2,10 +2,11 @@ import type { Db } from '@/lib/db/client';
 import { Prisma } from '@/lib/db/generated/client';
 import { RiskLevel, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 import { validationError } from '@/lib/errors';
-import { type ActingAgent, awaitingSecondApproval, type ConsoleAgentRef, isUuid, mayAccess, OPEN_STATUSES, requireActingAgent } from './access';
+import { type ActingAgent, awaitingSecondApproval, type ConsoleAgentRef, mayAccess, OPEN_STATUSES, requireActingAgent } from '@/lib/access';
+import { isUuid } from '@/lib/db/ids';
 
 /**
- * The recovery queue (issue 7, "Queue"): what is waiting, oldest SLA first, filterable, paged by
+ * The recovery queue: what is waiting, oldest SLA first, filterable, paged by
  * keyset so page 200 costs what page 1 costs and a ticket arriving meanwhile never shifts a page.
  *
  * Speed with 100,000 tickets comes from the existing indexes, used so that PostgreSQL never sorts
@@ -170,7 +171,7 @@ export function queueQuery(options: { agent: ActingAgent; filters: QueueFilters;
     // high-risk approval by someone else waiting for a second person.
     conditions.push(Prisma.sql`(
       "assigneeId" = CAST(${agent.id} AS uuid)
-      OR ("assigneeId" IS NULL AND "status" IN ('SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'))
+      OR ("assigneeId" IS NULL AND "status" = ANY(CAST(${[...OPEN_STATUSES]} AS "TicketStatus"[])))
       OR ("status" = 'IN_REVIEW' AND "approvedById" IS NOT NULL AND "confirmedById" IS NULL AND "approvedById" <> CAST(${agent.id} AS uuid))
     )`);
   }

@@ -5,12 +5,14 @@ import type { DocumentKind, MessageKind, RiskLevel, TicketStatus, TicketType } f
 import { getActiveHold } from '@/lib/holds';
 import { listPasskeys } from '@/lib/passkeys';
 import { assessTicketRisk, type RiskSignal, STATUS_EXPLANATIONS } from '@/lib/recovery/tickets';
-import { describeUserAgent } from '@/lib/verification/approvals';
+import { describeUserAgent } from '@/lib/http/describe';
+import { recentSignInActivity } from '@/lib/sessions/activity';
 import { maskEmail, maskPhone } from '@/lib/verification/identifiers';
-import { type ActingAgent, authorizeTicket, awaitingSecondApproval, type ConsoleAgentRef, mayAccess, requireActingAgent, type TicketNeed } from './access';
+import { type ActingAgent, awaitingSecondApproval, type ConsoleAgentRef, mayAccess, requireActingAgent, type TicketNeed } from '@/lib/access';
+import { authorizeTicket } from './access';
 
 /**
- * What an agent sees on a ticket (issue 7, "Ticket"): the request, the account's security summary
+ * What an agent sees on a ticket: the request, the account's security summary
  * and risk signals, the documents' metadata (the files open one at a time through
  * openDocumentForAgent), history with internal notes, and appointments.
  *
@@ -247,10 +249,10 @@ export async function listAssignableAgents(options: { db: Db; agent: ConsoleAgen
 async function accountSummary(db: Db, userId: string, now: Date): Promise<AccountSummary | null> {
   const since = new Date(now.getTime() - ACTIVITY_WINDOW_DAYS * 86_400_000);
   const failedSince = new Date(now.getTime() - FAILED_ATTEMPTS_WINDOW_DAYS * 86_400_000);
-  // No capability owns the account row's contact fields or the sign-in history as a query yet
-  // (lib/sessions/overview reads them the same way); every select is an allow-list without
-  // hashes or secrets.
-  const [user, authenticator, passkeys, hold, riskNow, devices, signIns, failedSignIns, failedResets] = await Promise.all([
+  // No capability owns the account row's contact fields as a query yet (lib/sessions/overview reads
+  // them the same way); devices and sign-ins come from lib/sessions. Every select is an allow-list
+  // without hashes or secrets.
+  const [user, authenticator, passkeys, hold, riskNow, { newDevices: devices, signIns, failedSignIns }, failedResets] = await Promise.all([
     db.user.findUnique({
       where: { id: userId },
       select: { displayName: true, email: true, emailVerifiedAt: true, phone: true, phoneVerifiedAt: true, highValue: true, createdAt: true },
@@ -259,19 +261,7 @@ async function accountSummary(db: Db, userId: string, now: Date): Promise<Accoun
     listPasskeys({ db, owner: { userId } }),
     getActiveHold({ db, userId, now }),
     assessTicketRisk(db, userId, now),
-    db.trustedDevice.findMany({
-      where: { userId, firstSeenAt: { gte: since, lte: now } },
-      select: { name: true, location: true, firstSeenAt: true },
-      orderBy: { firstSeenAt: 'desc' },
-      take: 10,
-    }),
-    db.signInEvent.findMany({
-      where: { userId, createdAt: { gte: since, lte: now } },
-      select: { createdAt: true, result: true, location: true, userAgent: true, method: true },
-      orderBy: { createdAt: 'desc' },
-      take: 200,
-    }),
-    db.signInEvent.count({ where: { userId, result: { in: ['FAILURE', 'BLOCKED'] }, createdAt: { gte: failedSince, lte: now } } }),
+    recentSignInActivity(db, { userId, since, failedSince, now }),
     db.recoveryReset.aggregate({ where: { userId, createdAt: { gte: failedSince, lte: now } }, _sum: { attempts: true } }),
   ]);
   if (!user) return null;

@@ -4,8 +4,8 @@ import sharp from 'sharp';
 sharp.cache(false);
 
 /**
- * Stamps who looked and when across the whole image (issue 7: "documents watermarked with the
- * agent's name and time"). A screenshot or a saved copy then names the person it leaked from. The
+ * Stamps who looked and when across the whole image (documents are watermarked with the
+ * agent's name and time). A screenshot or a saved copy then names the person it leaked from. The
  * text is tiled diagonally over every part of the picture and half transparent, light letters with
  * a dark outline, so it stays readable on any background without hiding the document.
  */

@@ -7,10 +7,12 @@ import { AppError, validationError } from '@/lib/errors';
 import { requestMoreInfo, type Schedule, transitionTicket } from '@/lib/recovery/tickets';
 import { scheduleAppointment } from '@/lib/recovery/tickets/appointments';
 import { cleanMessage } from '@/lib/recovery/tickets/status';
-import { authorizeTicket, type ConsoleAgentRef, isUuid, OPEN_STATUSES } from './access';
+import { type ConsoleAgentRef, OPEN_STATUSES } from '@/lib/access';
+import { isUuid } from '@/lib/db/ids';
+import { authorizeTicket } from './access';
 
 /**
- * Working a ticket from the console (issue 7): claim, assign, internal notes, asking the person for
+ * Working a ticket from the console (docs/product.md D): claim, assign, internal notes, asking the person for
  * more, booking a video call. Each checks the agent through authorizeTicket first (rule 12) and is
  * audited (rule 20); the ticket rules themselves (transitions, messages, mails) stay in
  * lib/recovery/tickets.

@@ -5,10 +5,11 @@ import { AppError, validationError } from '@/lib/errors';
 import { FACE_CHECK_LOCK_MINUTES, FACE_CHECK_MAX_ATTEMPTS, getFaceCheckStatus, manualReviewFaceCheck, recordFaceCheckAttempt, type ImageInfo } from './face-check';
 import { inspectUpload, MAX_UPLOAD_BYTES, problemMessage } from './inspect';
 import { readDocument, storeDocument } from './store';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import { consumeRateLimit, rateLimited } from '@/lib/limits';
+import { TICKET_LIMITS } from '@/lib/limits/policy';
 
 /**
- * One uploaded image joining a ticket, in the order issue 6 describes: checks after upload, the
+ * One uploaded image joining a ticket, in this order: checks after upload, the
  * face check with its attempt limit for a selfie, then encrypted storage and an audit event.
  * Used by /recover/documents (front, back, selfie) and /recover/status (extra images).
  */
@@ -17,9 +18,6 @@ export type UploadOutcome =
   | { status: 'refused'; kind: DocumentKind; message: string; faceCheck?: FaceCheckState };
 
 export type FaceCheckState = { attemptsLeft: number; lockedUntil: string | null };
-
-/** Each upload is decoded and re-encoded; a person needs a handful of retries, not hundreds. */
-const UPLOADS_PER_TICKET = { limit: 40, windowSeconds: 3600 };
 
 /** What a form upload gives us (a File satisfies it). */
 export type UploadedFile = { size: number; name?: string; arrayBuffer(): Promise<ArrayBuffer> };
@@ -38,7 +36,7 @@ export async function attachTicketDocument(options: {
   const file = options.file;
   if (!file || file.size === 0) throw validationError({ file: ['Choose a photo first.'] });
 
-  const allowed = await consumeRateLimit(db, `ticket-upload:${ticketId}`, UPLOADS_PER_TICKET, now);
+  const allowed = await consumeRateLimit(db, `ticket-upload:${ticketId}`, TICKET_LIMITS.uploadsPerTicket, now);
   if (!allowed.allowed) throw rateLimited(allowed.retryAfterSeconds, 'uploads');
 
   // Refused before reading it into memory; inspectUpload would say the same after.

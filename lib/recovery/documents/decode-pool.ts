@@ -6,7 +6,7 @@ import { AppError } from '@/lib/errors';
  * a small pool: at most DECODE_CONCURRENCY run at once, at most DECODE_QUEUE wait, and anything
  * beyond that is refused straight away with a retry message instead of piling up. A flood of uploads
  * then slows uploads only; pages, sign-in and the console keep the remaining CPU (the machines have
- * two cores, docs/environment.md).
+ * two cores).
  *
  * These numbers are the one place the bound is set.
  */

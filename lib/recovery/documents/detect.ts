@@ -1,5 +1,5 @@
 /**
- * What a file is, judged only by its first bytes (security.md rule 18: "detected by content, not
+ * What a file is, judged only by its first bytes (docs/security.md rule 18: "detected by content, not
  * name"). The name and the browser's declared type are chosen by whoever sends the file, so they
  * never take part in the decision.
  */

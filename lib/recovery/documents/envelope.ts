@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { open, seal } from '@/lib/crypto';
 
 /**
- * Envelope encryption for identity documents (security.md rule 19: "AES-256-GCM, per-file key
+ * Envelope encryption for identity documents (docs/security.md rule 19: "AES-256-GCM, per-file key
  * wrapped by a master key"). Each file gets its own random 256-bit data key; the file is encrypted
  * with it, and the data key is sealed with the master key. Deleting the wrapped key is enough to
  * make a file unreadable everywhere, including in backups of the ciphertext.

@@ -1,11 +1,12 @@
 import sharp from 'sharp';
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
 import { AppError } from '@/lib/errors';
 import { measureQuality } from './quality';
 
 /**
- * The face check of an identity-document recovery (issue 6, "Face check": "an interface with an
- * honest default implementation ... never a fake match score").
+ * The face check of an identity-document recovery: an interface with an honest default
+ * implementation that never pretends to a match score.
  *
  * The default does no biometrics and claims none. It makes sure an agent will have something to
  * compare by eye: a usable selfie (big enough, lit, not blank, sensibly framed) and a photo of the
@@ -82,7 +83,7 @@ export const manualReviewFaceCheck: FaceCheck = {
   },
 };
 
-/** Issue 6: "face-check attempts are limited to 5, then a 30-minute wait is shown with the time it ends". */
+/** Face-check attempts are limited to 5, then a 30-minute wait is shown with the time it ends (docs/recovery-policy.md). */
 export const FACE_CHECK_MAX_ATTEMPTS = 5;
 export const FACE_CHECK_LOCK_MINUTES = 30;
 
@@ -113,7 +114,7 @@ function countsAsFailure(outcome: FaceCheckOutcome) {
  */
 export async function recordFaceCheckAttempt(input: { db: Db; ticketId: string; outcome: FaceCheckOutcome; now: Date }): Promise<FaceCheckAttempt> {
   const { db, ticketId, outcome, now } = input;
-  if (!UUID.test(ticketId)) throw ticketGone();
+  if (!isUuid(ticketId)) throw ticketGone();
   const lockUntil = new Date(now.getTime() + FACE_CHECK_LOCK_MINUTES * 60_000);
 
   const rows = countsAsFailure(outcome)
@@ -150,7 +151,7 @@ export async function recordFaceCheckAttempt(input: { db: Db; ticketId: string; 
 
 /** For the upload page: how many tries are left, or until when the check is paused. */
 export async function getFaceCheckStatus(input: { db: Db; ticketId: string; now: Date }): Promise<{ attemptsLeft: number; lockedUntil: Date | null }> {
-  if (!UUID.test(input.ticketId)) throw ticketGone();
+  if (!isUuid(input.ticketId)) throw ticketGone();
   const ticket = await input.db.recoveryTicket.findUnique({
     where: { id: input.ticketId },
     select: { faceCheckAttempts: true, faceCheckLockedUntil: true },
@@ -164,8 +165,6 @@ export async function getFaceCheckStatus(input: { db: Db; ticketId: string; now:
 }
 
 type CounterRow = { faceCheckAttempts: number; faceCheckLockedUntil: Date | null };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function ticketGone() {
   return new AppError({ code: 'not_found', userMessage: 'We couldn’t find this recovery request. Please start again.' });

@@ -1,6 +1,6 @@
 /**
- * Identity documents of a recovery ticket (security.md rules 18-19; issue 6, "Documents" and
- * "Face check"): upload checks and re-encoding, envelope encryption, storage, the face check and
+ * Identity documents of a recovery ticket (docs/security.md rules 18-19; docs/recovery-policy.md,
+ * "Identity documents"): upload checks and re-encoding, envelope encryption, storage, the face check and
  * its attempt limit, and the retention job.
  */
 export {

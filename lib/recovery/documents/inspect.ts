@@ -10,8 +10,8 @@ import { MAX_PDF_PAGES, renderPdfPages } from './render-pdf';
 sharp.cache(false);
 
 /**
- * Checks one uploaded file and turns it into the bytes we keep (security.md rule 18; issue 6,
- * "Documents"). Every decision comes from the content. Images are decoded and written out anew,
+ * Checks one uploaded file and turns it into the bytes we keep (docs/security.md rule 18; docs/recovery-policy.md,
+ * "Identity documents"). Every decision comes from the content. Images are decoded and written out anew,
  * which drops everything that is not pixels: EXIF (GPS position, device serials), XMP, ICC
  * profiles, comments, and whatever was appended after the image. The original bytes of an image
  * are never returned, so they can never be stored.

@@ -1,7 +1,7 @@
 import { constants, inflateRawSync } from 'node:zlib';
 
 /**
- * A structural check for PDF scans of the document sides (security.md rule 18 allows PDF "for
+ * A structural check for PDF scans of the document sides (docs/security.md rule 18 allows PDF "for
  * documents"). It is an early refusal with a clear message, not the safety boundary: PDFs are
  * rendered to page images and only the images are kept (rule 29, render-pdf.ts), so whatever this
  * scan misses (a predictor-encoded stream, say) never reaches an agent either. It asks for a real

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 
 /**
- * Simple, honest photo-quality measures used to help the person retake a bad photo (issue 6:
- * "see each image previewed with its check result, fix and retry"). They describe light and
+ * Simple, honest photo-quality measures used to help the person retake a bad photo: each image
+ * is previewed with its check result, so it can be fixed and retried. They describe light and
  * contrast only; nothing here recognises a document or a face, and nothing claims to.
  */
 export type QualityProblem = 'too_dark' | 'too_bright' | 'nearly_blank';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 
 /**
- * Turns a PDF scan into page images (security.md rule 29: files reach agents as pixels). Whatever a
+ * Turns a PDF scan into page images (docs/security.md rule 29: files reach agents as pixels). Whatever a
  * PDF carries (scripts, links, open actions, forms, attachments) lives in its objects, not in the
  * pixels of its pages, so drawing each page and keeping only the picture leaves nothing that can
  * act. The PDF itself is never stored or served.

@@ -2,7 +2,7 @@ import type { Db } from '@/lib/db/client';
 import { postgresDocumentStore, type DocumentStore } from './store';
 
 /**
- * Deletes identity documents at the end of their retention (security.md rule 19: "deleted after a
+ * Deletes identity documents at the end of their retention (docs/security.md rule 19: "deleted after a
  * retention period (default 90 days after the ticket closes)"), or earlier when a row carries its
  * own deleteAfter. The ciphertext and the wrapped key go; the row stays as a record that a document
  * existed, with its type, size, digest and deletion time, and nothing that can be decrypted.

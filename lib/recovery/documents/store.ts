@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
+import { isUuid } from '@/lib/db/ids';
 import { Prisma, type ActorType, type DocumentKind } from '@/lib/db/generated/client';
 import { AppError } from '@/lib/errors';
 import { log } from '@/lib/log';
@@ -8,9 +9,10 @@ import { DocumentUnreadableError, openDocument, sealDocument } from './envelope'
 import type { DocumentCheckResult, InspectedFile } from './inspect';
 
 /**
- * Where identity documents are kept (security.md rule 19). The row always holds the metadata, the
- * IV, the tag and the wrapped key; the ciphertext itself lives in the row (PostgreSQL, the
- * default) or in object storage behind this interface. Either way it is only ever encrypted, and
+ * Where identity documents are kept (docs/security.md rule 19). The row always holds the metadata, the
+ * IV, the tag and the wrapped key. The ciphertext lives in the row (PostgreSQL): that is the only
+ * store shipped and the only one the app uses. The interface leaves room for an object store that
+ * would keep the bytes under `storageKey` instead. Either way it is only ever encrypted, and
  * there is no public URL: bytes come out only through readDocument.
  */
 export interface DocumentStore {
@@ -66,8 +68,6 @@ export type StoreDocumentInput = {
   store?: DocumentStore | undefined;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const ticketGone = () =>
   new AppError({ code: 'not_found', userMessage: 'We couldn’t find this recovery request. Please start again.', internalMessage: 'Ticket not found for document' });
 
@@ -94,7 +94,7 @@ function digestMatches(masterKey: Buffer, bytes: Uint8Array, stored: string): bo
 export async function storeDocument(input: StoreDocumentInput): Promise<StoredDocument> {
   const { db, masterKey, ticketId, kind, image, checkResult, now } = input;
   const store = input.store ?? postgresDocumentStore;
-  if (!UUID.test(ticketId)) throw ticketGone();
+  if (!isUuid(ticketId)) throw ticketGone();
 
   // The id is chosen here, before anything is written, because it is part of the associated data
   // the ciphertext and the wrapped key are bound to.
@@ -176,7 +176,7 @@ export async function readDocument(input: ReadDocumentInput): Promise<OpenedDocu
   const { db, masterKey, ticketId, documentId, viewer, now } = input;
   const store = input.store ?? postgresDocumentStore;
   const missing = () => new AppError({ code: 'not_found', userMessage: 'This document isn’t available.', internalMessage: `Document ${documentId} not found` });
-  if (!UUID.test(documentId) || !UUID.test(ticketId)) throw missing();
+  if (!isUuid(documentId) || !isUuid(ticketId)) throw missing();
 
   const row = await db.ticketDocument.findFirst({
     where: { id: documentId, ticketId },

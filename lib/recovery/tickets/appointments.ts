@@ -8,24 +8,25 @@ import { appointmentScheduledEmail, utcWindow } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { normalizeCode } from '@/lib/verification/codes';
-import { released } from '@/lib/verification/failures';
+import { released } from '@/lib/limits/failures';
 import { SEND_LIMITS } from '@/lib/verification/policy';
+import { isOpen } from '@/lib/access';
+import { consumeCode } from '@/lib/verification/code-challenge';
 import {
   attemptTicketCode,
   backgroundSchedule,
   type CodeRequest,
-  consumeTicketCode,
-  decoyIdentifier,
+  decoySubject,
   destinationKey,
   issueTicketCode,
   limitAll,
   type Schedule,
-  ticketIdentifier,
+  ticketSubject,
 } from './challenges';
 import { parseReference } from './reference';
 
 /**
- * Video-call appointments (issue 6 "Appointments", issue 7 "schedule a video call"). The meeting
+ * Video-call appointments (docs/product.md C and D: an agent schedules, the person joins). The meeting
  * link is the one thing here that lets a stranger face an agent as the account holder, so it is
  * random, never mailed, and handed out only to someone who proves both the ticket's contact
  * address (an email code) and the account's authenticator app (rule 10: two independent proofs),
@@ -38,8 +39,6 @@ export const JOIN_EARLY_MINUTES = 5;
 export const MAX_APPOINTMENT_MINUTES = 120;
 /** How far ahead an agent can book. */
 export const MAX_BOOKING_DAYS = 60;
-
-const SCHEDULABLE = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'] as const;
 
 /**
  * `meetingUrlTemplate` comes from configuration, e.g. "https://meet.jit.si/regain-{room}". The room
@@ -58,7 +57,7 @@ const agentRefusal = (userMessage: string) => new AppError({ code: 'conflict', u
 /**
  * An agent books a call. The person is emailed the window in UTC and how to join, never the link.
  * A new booking replaces any earlier one still ahead (one link alive per ticket). Checking that the
- * agent may work this ticket is the console's job (issue 7; rule 12).
+ * agent may work this ticket is the console's job (lib/access; rule 12).
  */
 export async function scheduleAppointment(options: {
   db: Db;
@@ -84,7 +83,7 @@ export async function scheduleAppointment(options: {
     select: { id: true, reference: true, status: true, userId: true, contactEmail: true, lostFactors: true },
   });
   if (!ticket) throw new AppError({ code: 'not_found', userMessage: 'That recovery request was not found.' });
-  if (!(SCHEDULABLE as readonly string[]).includes(ticket.status)) throw agentRefusal('A call can only be booked while the request is being reviewed.');
+  if (!isOpen(ticket.status)) throw agentRefusal('A call can only be booked while the request is being reviewed.');
   if (!ticket.userId) throw agentRefusal('This request does not belong to an account, so there is nobody to call.');
   // Joining takes an authenticator code: without one (or with the app reported lost) the person
   // could never get the link.
@@ -178,7 +177,7 @@ export async function requestJoinCode(options: {
     delivery: options.delivery,
     hmacKey,
     purpose: 'VIDEO_CALL',
-    identifier: real ? ticketIdentifier(ticket.id) : decoyIdentifier(hmacKey, 'video', reference),
+    subject: real ? ticketSubject(ticket.id) : decoySubject(hmacKey, 'video', reference),
     to: real ? ticket.contactEmail : undefined,
     destinationMasked: 'the email address on your request',
     ip: options.ip,
@@ -186,16 +185,7 @@ export async function requestJoinCode(options: {
     now,
     schedule: options.schedule ?? backgroundSchedule,
     newCode: options.newCode,
-  });
-  await recordAudit(db, {
-    actorType: 'ANONYMOUS',
-    action: 'ticket.video_code_requested',
-    subjectType: real ? 'ticket' : null,
-    subjectId: real ? ticket.id : null,
-    ip: options.ip,
-    userAgent: options.userAgent?.slice(0, 300),
-    data: { matched: real, sent: request.sent },
-    occurredAt: now,
+    auditAction: 'ticket.video_code_requested',
   });
   return { challengeId: request.challengeId, expiresAt: request.expiresAt, attemptsLeft: request.attemptsLeft };
 }
@@ -315,13 +305,13 @@ export async function joinAppointment(options: {
   if (!open) {
     const shown = appointments.find((a) => a.startsAt > now) ?? appointments.at(-1);
     // Both codes were right: the try was not a guess and does not count as a failure.
-    await released(db, attempt.admission);
+    if (attempt.admission) await released(db, attempt.admission);
     await audit('ticket.video_join_failed', { userId: ticket.userId }, ticket.id, { failureReason: shown ? 'outside_window' : 'no_appointment' });
     if (!shown) throw new JoinRefused('no_appointment');
     throw new JoinRefused('outside_window', { window: { opensAt: opens(shown), startsAt: shown.startsAt, endsAt: shown.endsAt } });
   }
 
-  if (!(await consumeTicketCode(db, options.challengeId, attempt, now))) throw new JoinRefused('used');
+  if (!(await consumeCode(db, attempt.matched, now))) throw new JoinRefused('used');
   await db.videoAppointment.updateMany({ where: { id: open.id, joinedAt: null }, data: { joinedAt: now } });
   await audit('ticket.appointment_joined', { userId: ticket.userId }, ticket.id, { appointmentId: open.id });
   return { meetingUrl: open.meetingUrl, startsAt: open.startsAt, endsAt: open.endsAt };

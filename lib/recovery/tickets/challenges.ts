@@ -1,40 +1,38 @@
-import { randomUUID } from 'node:crypto';
+import { recordAudit } from '@/lib/audit';
 import { keyedHash, logReference } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
 import { codeEmail } from '@/lib/delivery/templates';
 import type { Delivery } from '@/lib/delivery/types';
 import { log } from '@/lib/log';
-import { codeMatches, generateCode, hashCode } from '@/lib/verification/codes';
-import { type Admission, admitAttempt, released, succeeded } from '@/lib/verification/failures';
-import { CODE_FAILURES, CODE_TTL_SECONDS, MAX_ATTEMPTS, type Limit, VERIFY_FAILURES_PER_IP } from '@/lib/verification/policy';
-import { consumeRateLimit, rateLimited } from '@/lib/verification/rate-limit';
+import type { Admission } from '@/lib/limits/failures';
+import { attemptCode, type CodeSubject, issueCode, type MatchedCode } from '@/lib/verification/code-challenge';
+import { CODE_TTL_SECONDS, type Limit } from '@/lib/verification/policy';
+import { consumeRateLimit, rateLimited } from '@/lib/limits';
 
 /**
  * Email-code challenges that prove control of a ticket's contact address: one to open the status
- * page (TICKET_STATUS), one to join a video call (VIDEO_CALL). They follow lib/verification's rules
- * and reuse its code generation, keyed hashing, limits and rate limiter:
+ * page (TICKET_STATUS), one to join a video call (VIDEO_CALL). They are lib/verification's
+ * code challenges (code-challenge.ts) with the ticket as their subject:
  *
  * - a 6-digit CSPRNG code, stored only as an HMAC bound to the challenge (rule 1);
  * - 10 minutes, single use, attempts counted in the same statement that reads the hash (rule 2);
  * - 5 wrong codes kill a challenge; asking again invalidates the previous code and carries its
- *   attempts over (rule 3); failures are limited per ticket AND client by lib/verification/failures
+ *   attempts over (rule 3); failures are limited per ticket AND client by lib/limits/failures
  *   with CODE_FAILURES, so strangers who know a reference cannot lock its owner out (rule 23);
  * - an unknown reference (or a wrong email) gets a decoy challenge that is stored, rate limited and
  *   answered exactly like a real one and never verifies (rule 13).
  *
- * Binding. VerificationChallenge has no ticket column, so a real challenge records its ticket in
- * `identifierHash` as the ticket id's 16 bytes (a decoy holds 16 bytes of an HMAC of what was
- * typed). `userId` stays null on purpose: lib/verification's verifyCode treats a challenge with a
- * user as a recovery proof for that user, and a code sent to a ticket's contact address (which the
- * person typed themselves) must never become one. With a null user, verifyCode can only ever
- * answer "wrong" for these rows.
+ * Binding. A real challenge's subject is its ticket (subjectType TICKET, subjectId); a decoy's is
+ * a keyed hash of what was typed, so it names no ticket. `userId` stays null on purpose: a code sent
+ * to a ticket's contact address (which the person typed themselves) must never become a recovery
+ * proof for an account, and recovery codes are a purpose of their own besides.
  */
 export type TicketCodePurpose = 'TICKET_STATUS' | 'VIDEO_CALL' | 'TICKET_CONTACT';
 
 const PURPOSE_WORDS: Record<TicketCodePurpose, { label: string; deliveryPurpose: string }> = {
   TICKET_STATUS: { label: 'that you want to see your recovery request', deliveryPurpose: 'ticket-status-code' },
   VIDEO_CALL: { label: 'that you want to join your video call', deliveryPurpose: 'video-call-code' },
-  // The first and, until it is entered, only mail to a typed contact address (security.md rule 27).
+  // The first and, until it is entered, only mail to a typed contact address (docs/security.md rule 27).
   TICKET_CONTACT: { label: 'that this is your email address for a recovery request', deliveryPurpose: 'ticket-contact-code' },
 };
 
@@ -54,24 +52,13 @@ export type CodeRequest = {
   attemptsLeft: number;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
+export function ticketSubject(ticketId: string): CodeSubject {
+  return { type: 'TICKET', id: ticketId };
 }
 
-export function ticketIdentifier(ticketId: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(ticketId.replace(/-/g, ''), 'hex'));
-}
-
-function ticketIdFrom(identifier: Uint8Array): string | undefined {
-  if (identifier.length !== 16) return undefined;
-  const hex = Buffer.from(identifier).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-export function decoyIdentifier(hmacKey: Buffer, ...parts: string[]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(keyedHash(hmacKey, 'ticket-decoy', ...parts).subarray(0, 16));
+/** A decoy's subject: 16 bytes of a keyed hash of what was typed, the same for the same input. */
+export function decoySubject(hmacKey: Buffer, ...parts: string[]): CodeSubject {
+  return { type: 'TICKET', hash: new Uint8Array(keyedHash(hmacKey, 'ticket-decoy', ...parts).subarray(0, 16)) };
 }
 
 export async function limitAll(db: Db, now: Date, checks: [string, Limit][], what: string) {
@@ -101,7 +88,7 @@ export async function issueTicketCode(options: {
   delivery: Delivery;
   hmacKey: Buffer;
   purpose: TicketCodePurpose;
-  identifier: Uint8Array<ArrayBuffer>;
+  subject: CodeSubject;
   /** The contact address for a real challenge; undefined for a decoy (nothing is sent). */
   to: string | undefined;
   destinationMasked: string;
@@ -110,41 +97,28 @@ export async function issueTicketCode(options: {
   now: Date;
   schedule: Schedule;
   newCode?: (() => string) | undefined;
+  /** Put the request on record (rule 20): by someone not yet known, about the ticket when real. */
+  auditAction?: 'ticket.status_code_requested' | 'ticket.video_code_requested' | undefined;
 }): Promise<CodeRequest & { sent: boolean }> {
-  const { db, now } = options;
-  const earlier = await db.$queryRaw<{ attempts: number }[]>`
-    UPDATE "VerificationChallenge" SET "expiresAt" = ${now}
-    WHERE "identifierHash" = ${options.identifier} AND "purpose" = ${options.purpose}::"ChallengePurpose"
-      AND "requestIp" = ${options.ip} AND "consumedAt" IS NULL AND "expiresAt" > ${now}
-    RETURNING "attempts"`;
-  const attempts = Math.min(MAX_ATTEMPTS, Math.max(0, ...earlier.map((row) => row.attempts)));
-
-  const challengeId = randomUUID();
-  const code = (options.newCode ?? generateCode)();
-  const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000);
-  await db.verificationChallenge.create({
-    data: {
-      id: challengeId,
-      purpose: options.purpose,
-      userId: null, // see the module comment: never a recovery proof
-      identifierHash: options.identifier,
-      channel: 'EMAIL',
-      destinationMasked: options.destinationMasked,
-      codeHash: options.to ? hashCode(options.hmacKey, challengeId, code) : null,
-      attempts,
-      maxAttempts: MAX_ATTEMPTS,
-      sendCount: 1,
-      lastSentAt: now,
-      expiresAt,
-      requestIp: options.ip,
-      requestUserAgent: options.userAgent?.slice(0, 300) ?? null,
-    },
-    select: { id: true },
+  const issued = await issueCode(options.db, {
+    hmacKey: options.hmacKey,
+    purpose: options.purpose,
+    subject: options.subject,
+    userId: null, // see the module comment: never a recovery proof
+    real: Boolean(options.to),
+    channel: 'EMAIL',
+    destinationMasked: options.destinationMasked,
+    requestIp: options.ip,
+    requestUserAgent: options.userAgent,
+    supersede: true,
+    now: options.now,
+    newCode: options.newCode,
   });
+  const { challengeId, code, attemptsLeft } = issued;
 
   // A dead challenge (attempts carried over to the limit) sends nothing: its code could not work.
   const to = options.to;
-  const sent = Boolean(to) && attempts < MAX_ATTEMPTS;
+  const sent = Boolean(to) && attemptsLeft > 0;
   if (to && sent) {
     const words = PURPOSE_WORDS[options.purpose];
     options.schedule(async () => {
@@ -154,21 +128,34 @@ export async function issueTicketCode(options: {
         .catch((error) => log.warn('ticket_code_send_failed', { challengeRef: logReference(options.hmacKey, challengeId), error: (error as Error).message }));
     });
   }
-  return { challengeId, expiresAt: expiresAt.toISOString(), attemptsLeft: MAX_ATTEMPTS - attempts, sent };
+  if (options.auditAction) {
+    const ticketId = options.subject.id ?? null;
+    await recordAudit(options.db, {
+      actorType: 'ANONYMOUS',
+      action: options.auditAction,
+      subjectType: ticketId ? 'ticket' : null,
+      subjectId: ticketId,
+      ip: options.ip,
+      userAgent: options.userAgent?.slice(0, 300),
+      data: { matched: ticketId !== null, sent },
+      occurredAt: options.now,
+    });
+  }
+  return { challengeId, expiresAt: issued.expiresAt.toISOString(), attemptsLeft, sent };
 }
 
-type Admitted = Extract<Admission, { allowed: true }>;
+type Admitted = Extract<Admission, { allowed: true }> | undefined;
 
 export type TicketCodeAttempt =
-  | { status: 'match'; ticketId: string; attemptsLeft: number; admission: Admitted }
+  | { status: 'match'; ticketId: string; attemptsLeft: number; admission: Admitted; matched: MatchedCode }
   | { status: 'mismatch'; ticketId: string | undefined; attemptsLeft: number; admission: Admitted }
   | { status: 'expired' | 'used' | 'locked' };
 
 /**
- * Counts one attempt and checks the email code (ASVS 6.5.1, 6.6.2). The attempt is counted and the
- * stored hash read in one UPDATE, so no two requests share an attempt; the per-IP bucket counts
- * every try (rule 14). A match is not consumed here: the caller may need a second proof first
- * (consumeTicketCode does it, once).
+ * Counts one attempt and checks the email code (ASVS 6.5.1, 6.6.2) with the code challenge's one
+ * statement; every try counts per IP (rule 14) and failures per ticket (or, for a decoy, per typed
+ * value) AND client (rules 3, 23). With `ticketId`, another ticket's challenge is unknown here.
+ * A match is not consumed: the caller may need a second proof first (consumeCode does it, once).
  */
 export async function attemptTicketCode(options: {
   db: Db;
@@ -178,57 +165,29 @@ export async function attemptTicketCode(options: {
   code: string;
   ip: string;
   now: Date;
+  ticketId?: string | undefined;
 }): Promise<TicketCodeAttempt> {
-  const { db, now } = options;
-  const ip = await consumeRateLimit(db, `verify:ip:${options.ip}`, VERIFY_FAILURES_PER_IP, now);
-  if (!ip.allowed) throw rateLimited(ip.retryAfterSeconds, 'attempts');
-  if (!isUuid(options.challengeId)) return { status: 'expired' };
-  const target = await db.verificationChallenge.findFirst({
-    where: { id: options.challengeId, purpose: options.purpose },
-    select: { identifierHash: true, consumedAt: true, attempts: true, maxAttempts: true },
+  const attempt = await attemptCode(options.db, {
+    hmacKey: options.hmacKey,
+    challengeId: options.challengeId,
+    purpose: options.purpose,
+    code: options.code,
+    now: options.now,
+    subject: options.ticketId === undefined ? undefined : { type: 'TICKET', id: options.ticketId },
+    limits: { client: options.ip, scope: 'ticket-code' },
   });
-  if (!target) return { status: 'expired' };
-  if (target.consumedAt) return { status: 'used' };
-  if (target.attempts >= target.maxAttempts) return { status: 'locked' };
-
-  // Failures per ticket (or, for a decoy, per typed value) AND client (rules 3, 14, 23): the one
-  // failure limiter, with the numbers recovery codes use.
-  const admission = await admitAttempt(db, CODE_FAILURES, { subject: `ticket-code:${Buffer.from(target.identifierHash).toString('base64url')}`, client: options.ip }, now);
-  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'wrong codes');
-
-  const [attempt] = await db.$queryRaw<{ codeHash: Uint8Array | null; attempts: number; maxAttempts: number; identifierHash: Uint8Array }[]>`
-    UPDATE "VerificationChallenge" SET "attempts" = "attempts" + 1
-    WHERE "id" = ${options.challengeId}::uuid AND "purpose" = ${options.purpose}::"ChallengePurpose"
-      AND "consumedAt" IS NULL AND "expiresAt" > ${now} AND "attempts" < "maxAttempts"
-    RETURNING "codeHash", "attempts", "maxAttempts", "identifierHash"`;
-  if (!attempt) {
-    // The challenge ended before this try was counted: not a guess.
-    await released(db, admission);
-    const challenge = await db.verificationChallenge.findFirst({
-      where: { id: options.challengeId, purpose: options.purpose },
-      select: { consumedAt: true, attempts: true, maxAttempts: true },
-    });
-    if (challenge?.consumedAt) return { status: 'used' };
-    if (challenge && challenge.attempts >= challenge.maxAttempts) return { status: 'locked' };
-    return { status: 'expired' };
+  switch (attempt.outcome) {
+    case 'unknown':
+    case 'expired':
+      return { status: 'expired' };
+    case 'used':
+      return { status: 'used' };
+    case 'exhausted':
+      return { status: 'locked' };
   }
-
-  // Only a real challenge (one with a code) names a ticket; a decoy's 16 bytes are an HMAC.
-  const ticketId = attempt.codeHash ? ticketIdFrom(attempt.identifierHash) : undefined;
-  const attemptsLeft = Math.max(0, attempt.maxAttempts - attempt.attempts);
-  if (ticketId && codeMatches(options.hmacKey, options.challengeId, options.code, attempt.codeHash)) {
-    return { status: 'match', ticketId, attemptsLeft, admission };
-  }
+  // Only a real challenge names a ticket; a decoy's subject is a keyed hash.
+  const ticketId = attempt.challenge.subjectId ?? undefined;
+  const { attemptsLeft, admission } = attempt;
+  if (attempt.outcome === 'match' && ticketId) return { status: 'match', ticketId, attemptsLeft, admission, matched: attempt };
   return { status: 'mismatch', ticketId, attemptsLeft, admission };
-}
-
-/** Single use: of N concurrent correct submissions exactly one gets `true` (rule 2). */
-export async function consumeTicketCode(db: Db, challengeId: string, attempt: Extract<TicketCodeAttempt, { status: 'match' }>, now: Date): Promise<boolean> {
-  const { count } = await db.verificationChallenge.updateMany({ where: { id: challengeId, consumedAt: null }, data: { consumedAt: now } });
-  if (count !== 1) {
-    await released(db, attempt.admission);
-    return false;
-  }
-  await succeeded(db, attempt.admission);
-  return true;
 }

@@ -8,15 +8,16 @@ import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { CONTACT_CONFIRM_MINUTES, LOST_FACTORS, UNVERIFIED_TICKETS_PER_HOUR, type LostFactor } from '@/lib/recovery/policy';
 import { identifierInput, maskEmail } from '@/lib/verification/identifiers';
-import { SEND_LIMITS } from '@/lib/verification/policy';
-import { attemptTicketCode, backgroundSchedule, consumeTicketCode, destinationKey, issueTicketCode, limitAll, ticketIdentifier, type CodeRequest, type Schedule } from './challenges';
+import { SEND_LIMITS, TICKET_LIMITS } from '@/lib/limits/policy';
+import { consumeCode } from '@/lib/verification/code-challenge';
+import { attemptTicketCode, backgroundSchedule, destinationKey, issueTicketCode, limitAll, ticketSubject, type CodeRequest, type Schedule } from './challenges';
 import { notifyTicketOwner } from './owner';
 import { generateReference } from './reference';
 import { assessTicketRisk } from './risk';
 
 /**
- * Identity-document recovery tickets (issue 6; product.md C). A person who cannot give two proofs
- * (security.md rule 10) opens a ticket; agents review it (issue 7); the person follows it on a
+ * Identity-document recovery tickets (docs/product.md C; docs/recovery-policy.md). A person who cannot give two proofs
+ * (docs/security.md rule 10) opens a ticket; agents review it in the console; the person follows it on a
  * status page reached with the reference and a code sent to the contact address, answers the
  * agent's questions, may join a video call, and after approval gets a single-use link to bind a new
  * factor. Status changes only through ./state.ts.
@@ -43,9 +44,6 @@ export { JOIN_EARLY_MINUTES, JoinRefused, buildMeetingUrl, joinAppointment, requ
 
 /** How long a ticket may wait for a first decision; shown in the confirmation and the agents' queue. */
 export const TICKET_SLA_HOURS = 48;
-
-/** Opening tickets sends mail to the typed address: the send limits of rule 4 apply. */
-const OPEN_LIMITS = { perIp: { limit: 10, windowSeconds: 3600 } } as const;
 
 const TICKET_TYPES = Object.values(TicketType);
 
@@ -93,7 +91,7 @@ export async function openDocumentTicket(options: {
     db,
     now,
     [
-      [`ticket-open:ip:${options.ip}`, OPEN_LIMITS.perIp],
+      [`ticket-open:ip:${options.ip}`, TICKET_LIMITS.openPerIp],
       [`send:email:${destinationKey(options.hmacKey, contactEmail)}`, SEND_LIMITS.emailPerDestination],
     ],
     'recovery requests',
@@ -154,7 +152,7 @@ export async function openDocumentTicket(options: {
     delivery: options.delivery,
     hmacKey: options.hmacKey,
     purpose: 'TICKET_CONTACT',
-    identifier: ticketIdentifier(ticketId),
+    subject: ticketSubject(ticketId),
     to: contactEmail,
     destinationMasked: maskEmail(contactEmail),
     ip: options.ip,
@@ -208,7 +206,7 @@ export type ContactConfirmation =
  * The code step after openDocumentTicket: a right code (the ticket-code machinery, its single use
  * and failure limits) marks the contact address confirmed, which puts the ticket in the queue.
  * Only then does the address get the "we received your request" mail, and the account's verified
- * contacts hear of the request with a cancel link (security.md rule 27).
+ * contacts hear of the request with a cancel link (docs/security.md rule 27).
  */
 export async function confirmTicketContact(options: {
   db: Db;
@@ -224,12 +222,11 @@ export async function confirmTicketContact(options: {
   schedule?: Schedule | undefined;
 }): Promise<ContactConfirmation> {
   const { db, now } = options;
-  const attempt = await attemptTicketCode({ db, hmacKey: options.hmacKey, purpose: 'TICKET_CONTACT', challengeId: options.challengeId, code: options.code, ip: options.ip, now });
+  // The challenge must be this ticket's: another ticket's code is unknown here (docs/security.md rule 2).
+  const attempt = await attemptTicketCode({ db, hmacKey: options.hmacKey, purpose: 'TICKET_CONTACT', challengeId: options.challengeId, code: options.code, ip: options.ip, now, ticketId: options.ticketId });
   if (attempt.status === 'mismatch') return { status: 'wrong', attemptsLeft: attempt.attemptsLeft };
   if (attempt.status !== 'match') return { status: attempt.status };
-  // The challenge must be this ticket's: a code for another ticket confirms nothing here.
-  if (attempt.ticketId !== options.ticketId) return { status: 'wrong', attemptsLeft: attempt.attemptsLeft };
-  if (!(await consumeTicketCode(db, options.challengeId, attempt, now))) return { status: 'used' };
+  if (!(await consumeCode(db, attempt.matched, now))) return { status: 'used' };
 
   const ticket = await db.$transaction(async (tx) => {
     const { count } = await tx.recoveryTicket.updateMany({
@@ -289,7 +286,7 @@ export async function resendContactCode(options: {
     delivery: options.delivery,
     hmacKey: options.hmacKey,
     purpose: 'TICKET_CONTACT',
-    identifier: ticketIdentifier(options.ticketId),
+    subject: ticketSubject(options.ticketId),
     to: ticket.contactEmail,
     destinationMasked: maskEmail(ticket.contactEmail),
     ip: options.ip,

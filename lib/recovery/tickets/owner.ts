@@ -9,7 +9,7 @@ import { notifySecurityChange } from '@/lib/notifications';
 import { isTerminal, transitionTicket, TransitionRefused } from './state';
 
 /**
- * The account owner's side of an identity-document ticket (security.md rule 27): every verified
+ * The account owner's side of an identity-document ticket (docs/security.md rule 27): every verified
  * contact of the account hears when a ticket is opened for it and when one is approved, and each
  * notice carries a "This wasn't me" link that cancels the ticket.
  *

@@ -6,7 +6,7 @@ import type { Prisma } from '@/lib/db/generated/client';
 import { AppError } from '@/lib/errors';
 
 /**
- * The single-use link after an approval (security.md rule 10: an approved identity-document ticket
+ * The single-use link after an approval (docs/security.md rule 10: an approved identity-document ticket
  * stands in for the second proof). 256 random bits, returned once to be put in the approval mail
  * (ticketApprovedEmail); only an HMAC is stored, so a database reader cannot use a live link
  * (the same rule as codes, rule 1). Redeeming it never signs anyone in (rule 11): it only tells
@@ -22,7 +22,9 @@ function tokenHash(hmacKey: Buffer, token: string) {
 
 /**
  * Call inside the approval's transaction, after the ticket became APPROVED. Issuing again replaces
- * the previous link (it stops working). A ticket without an account cannot get one.
+ * the previous link (it stops working), unless `onlyIfNone`: then a ticket that already has a link
+ * (live or used) keeps it and null is returned, so overlapping issuers give one link (and one mail).
+ * A ticket without an account cannot get one.
  */
 export async function issueResetToken(options: {
   tx: Prisma.TransactionClient | Db;
@@ -30,14 +32,35 @@ export async function issueResetToken(options: {
   ticketId: string;
   now: Date;
   random?: ((size: number) => Buffer) | undefined;
-}): Promise<{ token: string; expiresAt: Date }> {
+  onlyIfNone: true;
+}): Promise<{ token: string; expiresAt: Date } | null>;
+export async function issueResetToken(options: {
+  tx: Prisma.TransactionClient | Db;
+  hmacKey: Buffer;
+  ticketId: string;
+  now: Date;
+  random?: ((size: number) => Buffer) | undefined;
+  onlyIfNone?: false | undefined;
+}): Promise<{ token: string; expiresAt: Date }>;
+export async function issueResetToken(options: {
+  tx: Prisma.TransactionClient | Db;
+  hmacKey: Buffer;
+  ticketId: string;
+  now: Date;
+  random?: ((size: number) => Buffer) | undefined;
+  onlyIfNone?: boolean | undefined;
+}): Promise<{ token: string; expiresAt: Date } | null> {
   const token = (options.random ?? randomBytes)(TOKEN_BYTES).toString('base64url');
   if (!TOKEN_PATTERN.test(token)) throw new Error('The random source returned the wrong number of bytes');
   const expiresAt = new Date(options.now.getTime() + RESET_TOKEN_TTL_HOURS * 3600 * 1000);
   const { count } = await options.tx.recoveryTicket.updateMany({
-    where: { id: options.ticketId, status: 'APPROVED', userId: { not: null } },
+    where: { id: options.ticketId, status: 'APPROVED', userId: { not: null }, ...(options.onlyIfNone ? { resetTokenHash: null } : {}) },
     data: { resetTokenHash: tokenHash(options.hmacKey, token), resetTokenExpiresAt: expiresAt },
   });
+  if (count !== 1 && options.onlyIfNone) {
+    const ticket = await options.tx.recoveryTicket.findFirst({ where: { id: options.ticketId, status: 'APPROVED', userId: { not: null } }, select: { id: true } });
+    if (ticket) return null;
+  }
   if (count !== 1) {
     throw new AppError({
       code: 'conflict',
@@ -67,7 +90,7 @@ export type RedeemResult =
  * The ticket stays APPROVED: the caller moves it to COMPLETED once the new factor is bound, and an
  * approved ticket whose link is never used expires (EXPIRED) by the ticket rules.
  */
-export async function redeemResetToken(options: { db: Db; hmacKey: Buffer; token: string; ip?: string | undefined; now: Date }): Promise<RedeemResult> {
+export async function redeemResetToken(options: { db: Db | Prisma.TransactionClient; hmacKey: Buffer; token: string; ip?: string | undefined; now: Date }): Promise<RedeemResult> {
   const { db, now } = options;
   const token = options.token.trim();
   if (!TOKEN_PATTERN.test(token)) return { status: 'invalid' };

@@ -2,8 +2,8 @@ import type { Db } from '@/lib/db/client';
 import type { RiskLevel } from '@/lib/db/generated/enums';
 
 /**
- * Risk of a ticket, decided when it is opened (issue 7: "approvals marked high risk need a second
- * agent"; security.md rule 12). A takeover usually starts by changing a contact or a factor and then
+ * Risk of a ticket, decided when it is opened (high-risk approvals need a second
+ * agent: docs/security.md rule 12, docs/recovery-policy.md). A takeover usually starts by changing a contact or a factor and then
  * "losing" the rest, and a large balance is what makes an account worth it. So a ticket is HIGH when
  * the account is flagged high value by the host, or when a contact or factor changed in the last 7
  * days. The signals are kept on the ticket so the agent sees why.
@@ -41,7 +41,7 @@ const AUDITED_FACTOR_CHANGES = new Set([
 const AUDITED_CONTACT_CHANGES = new Set(['contact.changed', 'email.changed', 'phone.changed']);
 
 /**
- * Reads only dates and flags (architecture.md 6: select allow-lists; nothing holding a secret).
+ * Reads only dates and flags (docs/architecture.md 6: select allow-lists; nothing holding a secret).
  * Several sources on purpose: a change made by an agent-approved recovery leaves a hold, one made
  * in the security center leaves an audit event, and a new factor or contact leaves its own date.
  */

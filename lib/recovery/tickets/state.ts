@@ -5,7 +5,7 @@ import type { ActorType, TicketStatus } from '@/lib/db/generated/enums';
 import { AppError } from '@/lib/errors';
 
 /**
- * The life of a recovery ticket as data (issue 6: "allowed transitions enforced in one place").
+ * The life of a recovery ticket as data: the allowed transitions, enforced in one place.
  * Every status change goes through transitionTicket below; nothing else writes
  * RecoveryTicket.status. A ticket is reviewed by a person before it is approved (rule 10: the
  * approved ticket is what replaces the second proof), so APPROVED is reachable only from IN_REVIEW.
@@ -26,7 +26,7 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketSt
   // Back to IN_REVIEW when the person answers (replyToTicket); expires when they never do.
   MORE_INFO_REQUESTED: ['IN_REVIEW', 'REJECTED', 'EXPIRED'],
   // COMPLETED once the new factor is bound; EXPIRED when the single-use link was never used;
-  // REJECTED when the account owner answers the notice with "This wasn't me" (security.md rule 27).
+  // REJECTED when the account owner answers the notice with "This wasn't me" (docs/security.md rule 27).
   APPROVED: ['COMPLETED', 'REJECTED', 'EXPIRED'],
   REJECTED: [],
   COMPLETED: [],

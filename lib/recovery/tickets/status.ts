@@ -8,19 +8,20 @@ import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { normalizeCode } from '@/lib/verification/codes';
 import { identifierInput, maskEmail } from '@/lib/verification/identifiers';
-import { SEND_LIMITS } from '@/lib/verification/policy';
+import { SEND_LIMITS, TICKET_LIMITS } from '@/lib/limits/policy';
+import { isOpen } from '@/lib/access';
+import { isUuid } from '@/lib/db/ids';
+import { consumeCode } from '@/lib/verification/code-challenge';
 import {
   attemptTicketCode,
   backgroundSchedule,
   type CodeRequest,
-  consumeTicketCode,
-  decoyIdentifier,
+  decoySubject,
   destinationKey,
-  isUuid,
   issueTicketCode,
   limitAll,
   type Schedule,
-  ticketIdentifier,
+  ticketSubject,
 } from './challenges';
 import { parseReference } from './reference';
 import { transitionTicket } from './state';
@@ -82,7 +83,7 @@ export async function requestStatusCode(options: {
     delivery: options.delivery,
     hmacKey,
     purpose: 'TICKET_STATUS',
-    identifier: matched ? ticketIdentifier(ticket.id) : decoyIdentifier(hmacKey, 'status', reference, email),
+    subject: matched ? ticketSubject(ticket.id) : decoySubject(hmacKey, 'status', reference, email),
     to: matched ? ticket.contactEmail : undefined,
     // Masked from what was typed, for real and decoy alike: the page shows it back either way.
     destinationMasked: maskEmail(email),
@@ -91,16 +92,7 @@ export async function requestStatusCode(options: {
     now,
     schedule: options.schedule ?? backgroundSchedule,
     newCode: options.newCode,
-  });
-  await recordAudit(db, {
-    actorType: 'ANONYMOUS',
-    action: 'ticket.status_code_requested',
-    subjectType: matched ? 'ticket' : null,
-    subjectId: matched ? ticket.id : null,
-    ip: options.ip,
-    userAgent: options.userAgent?.slice(0, 300),
-    data: { matched, sent: request.sent },
-    occurredAt: now,
+    auditAction: 'ticket.status_code_requested',
   });
   return { challengeId: request.challengeId, expiresAt: request.expiresAt, attemptsLeft: request.attemptsLeft, destination: maskEmail(email) };
 }
@@ -141,7 +133,7 @@ export async function verifyStatusCode(options: {
     });
 
   if (attempt.status === 'match') {
-    if (!(await consumeTicketCode(db, options.challengeId, attempt, now))) return { status: 'used' };
+    if (!(await consumeCode(db, attempt.matched, now))) return { status: 'used' };
     await audit('ticket.status_code_verified', attempt.ticketId, {});
     return { status: 'verified', ticketId: attempt.ticketId };
   }
@@ -206,13 +198,11 @@ export type TicketStatusView = {
   /** The next (or current) video call window; the link is given only by joinAppointment. */
   appointment: { startsAt: string; endsAt: string } | null;
   /**
-   * An approval waiting out the owner's cancel window (security.md rule 27): when the single-use
+   * An approval waiting out the owner's cancel window (docs/security.md rule 27): when the single-use
    * link will be sent unless the account owner cancels. Null otherwise.
    */
   linkSendsAt: string | null;
 };
-
-const REPLYABLE: readonly TicketStatus[] = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'];
 
 /**
  * What the status page shows. `ticketId` must come from verifyStatusCode (kept server-side), never
@@ -261,7 +251,7 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
     conversation: ticket.messages
       .filter((m) => m.kind !== 'STATUS_CHANGE')
       .map((m) => ({ from: m.kind === 'INFO_REQUEST' ? ('support' as const) : ('you' as const), body: m.body, at: m.createdAt.toISOString() })),
-    canReply: REPLYABLE.includes(ticket.status),
+    canReply: isOpen(ticket.status),
     documents: ticket.documents.map((d) => ({ kind: d.kind, uploadedAt: d.createdAt.toISOString(), ...checkSummary(d.checkResult) })),
     appointment: appointment ? { startsAt: appointment.startsAt.toISOString(), endsAt: appointment.endsAt.toISOString() } : null,
   };
@@ -281,7 +271,6 @@ function checkSummary(value: unknown): { ok: boolean | null; problems: string[] 
 
 /** Long enough for a careful explanation, short enough that a message is read, not skimmed. */
 export const REPLY_MAX_LENGTH = 4000;
-const REPLIES_PER_HOUR = { limit: 20, windowSeconds: 3600 };
 
 /**
  * Plain text only: line breaks kept, control and bidirectional-override characters removed (they
@@ -316,13 +305,13 @@ export async function replyToTicket(options: {
   const { db, ticketId, now } = options;
   const body = cleanMessage(options.body, 'body');
   if (!isUuid(ticketId)) throw closed();
-  await limitAll(db, now, [[`ticket-reply:${ticketId}`, REPLIES_PER_HOUR]], 'messages');
+  await limitAll(db, now, [[`ticket-reply:${ticketId}`, TICKET_LIMITS.repliesPerTicket]], 'messages');
   return db.$transaction(
     async (tx) => {
       // Locks the ticket so an agent's decision cannot slip between the check and the reply.
       const [ticket] = await tx.$queryRaw<{ status: TicketStatus; userId: string | null }[]>`
         SELECT "status", "userId" FROM "RecoveryTicket" WHERE "id" = ${ticketId}::uuid FOR UPDATE`;
-      if (!ticket || !REPLYABLE.includes(ticket.status)) throw closed();
+      if (!ticket || !isOpen(ticket.status)) throw closed();
       await tx.ticketMessage.create({ data: { ticketId, kind: 'CUSTOMER_REPLY', agentId: null, body, createdAt: now }, select: { id: true } });
       await recordAudit(tx, {
         actorType: ticket.userId ? 'USER' : 'ANONYMOUS',
@@ -346,7 +335,7 @@ export async function replyToTicket(options: {
 const closed = () => new AppError({ code: 'conflict', userMessage: 'This request is closed, so it cannot take new messages. You can start a new request.' });
 
 /**
- * An agent asks the person for more (issue 7 calls it from the console, which checks the agent may
+ * An agent asks the person for more (called from the console, which checks the agent may
  * work this ticket: rule 12). The question is stored for the status page; the mail only says there
  * is one (see ticketInfoRequestEmail).
  */

@@ -1,4 +1,4 @@
--- Decoys mirror real answers (security.md rule 25). Every account gets a random place on a ring
+-- Decoys mirror real answers (docs/security.md rule 25). Every account gets a random place on a ring
 -- (random() is evaluated per row, existing accounts included); a decoy mirrors the account at its
 -- identifier's keyed-hash position, found through the index in one step.
 ALTER TABLE "User" ADD COLUMN "sampleKey" DOUBLE PRECISION NOT NULL DEFAULT random();

@@ -1,4 +1,4 @@
--- Identity-document tickets the account owner can stop (security.md rule 27) and whose contact
+-- Identity-document tickets the account owner can stop (docs/security.md rule 27) and whose contact
 -- address is proved before anything else is sent to it.
 
 -- A code that proves the typed contact address before the ticket enters the queue.

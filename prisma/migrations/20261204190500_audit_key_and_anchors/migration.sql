@@ -1,4 +1,4 @@
--- security.md rule 20: the audit chain becomes keyed. Rows written before this migration keep
+-- docs/security.md rule 20: the audit chain becomes keyed. Rows written before this migration keep
 -- chainVersion 1 (SHA-256, unkeyed) and stay verifiable; every new row is version 2 (HMAC-SHA-256
 -- with AUDIT_KEY). The first keyed row's MAC covers the hash of the last unkeyed one, so the legacy
 -- prefix is sealed by it (README, "Audit log").

@@ -27,7 +27,7 @@ import {
 } from './harness';
 
 /**
- * Brute force (security.md rules 3, 4, 6, 14): every secret a person types has a small budget of
+ * Brute force (docs/security.md rules 3, 4, 6, 14): every secret a person types has a small budget of
  * guesses, asking again never refills it, the limits hold across challenges, addresses and
  * accounts, the wait after a breach grows, and nothing here locks the account itself.
  */

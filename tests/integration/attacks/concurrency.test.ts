@@ -4,11 +4,12 @@ import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { startPasskeySignIn } from '@/lib/passkeys';
 import { approveTicket, claimTicket, confirmApproval } from '@/lib/recovery/console';
 import { askTrustedDevice, beginAuthenticatorRebind, beginReset, checkTrustedDevice, finishAuthenticatorRebind, passkeyProofOptions, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
-import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
+import { runDueJobs } from '@/lib/jobs';
+import { beginTicketCompletion, ticketResetTasks } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { issueResetToken, requestStatusCode, transitionTicket, verifyStatusCode } from '@/lib/recovery/tickets';
 import { signInWithPasskey, stepUp } from '@/lib/sessions/sign-in';
-import { decideApproval } from '@/lib/verification/approvals';
+import { decideApproval } from '@/lib/sessions/approvals';
 import { startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
@@ -16,13 +17,13 @@ import { createUser, nextIp } from '../../support/factories';
 import { accountHolder, approverFor, describeUnexpected, isExpectedError, keys, newAgent, rawTicket, rp, sessionFor, T0, UA, verifiedRecoveryChallenge } from './harness';
 
 /**
- * Concurrency (security.md rules 2, 6, 7, 10, 12): the same action submitted 50 times at once has
+ * Concurrency (docs/security.md rules 2, 6, 7, 10, 12): the same action submitted 50 times at once has
  * exactly one effect. Effects are counted in the database (rows, audit events, holds, webhooks),
  * not only in what the calls returned. Every refused copy must be refused with an answer the error
  * mapper knows (an AppError), never with a database or pool error that would become a 500.
  */
 
-const { db } = await useTestDatabase();
+const { db, url } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
 const signInDeps = { db, ...keys, rp };
 const N = 50;
@@ -185,6 +186,8 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     );
     expect(approved.unexpected).toEqual([]);
     expect(approved.won).toHaveLength(1);
+    // The link is issued and mailed by its job once the reset committed; the reset's own job finds it applied.
+    await runDueJobs({ connectionString: url, taskList: ticketResetTasks({ db, delivery: capture.delivery, hmacKey, appUrl: 'https://help.regain.test', cancelWindowHours: 0, now: () => T0 }) });
     expect(await db.ticketMessage.count({ where: { ticketId: ticket.id, kind: 'STATUS_CHANGE' } })).toBe(1);
     expect(await auditCount('ticket.reset_link_issued', ticket.id)).toBe(1);
     expect(await auditCount('recovery.ticket_reset_applied', ticket.id)).toBe(1);

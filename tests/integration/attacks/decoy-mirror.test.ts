@@ -10,7 +10,7 @@ import { chiSquareHomogeneity } from '../../support/stats';
 import { keys, shapeOf, T0, UA } from './harness';
 
 /**
- * Decoys that tell (security.md rules 13 and 25), judged from the attacker's side: start recovery
+ * Decoys that tell (docs/security.md rules 13 and 25), judged from the attacker's side: start recovery
  * for many identifiers that have an account and as many that have none, walk the code ladder
  * (email, text, call) for each, and compare every field an attacker sees. A single pair can look
  * alike by luck; the distributions over many identifiers (channel, country code, email domain,

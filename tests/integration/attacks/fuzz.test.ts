@@ -11,7 +11,7 @@ import { signInAgentWithPassword } from '@/lib/sessions/agent-sign-in';
 import { completePasskeyRegistration, renameOwnPasskey, signOutDevice, type Actor, type ChangeDeps } from '@/lib/sessions/changes';
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { signInWithPasskey, signInWithPassword } from '@/lib/sessions/sign-in';
-import { decideApproval } from '@/lib/verification/approvals';
+import { decideApproval } from '@/lib/sessions/approvals';
 import { getChallengeView, resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
@@ -35,7 +35,7 @@ import {
 } from './harness';
 
 /**
- * Hostile input (issue 8; security.md rules 1-20 through their entry points): property-based tests
+ * Hostile input (docs/security.md rules 1-20 through their entry points): property-based tests
  * with fast-check over the lib use cases the routes and server actions call, fed what a client can
  * send — strings with NUL and other control characters, lone surrogates, markup, id-shaped junk,
  * huge values, and arbitrary JSON where a passkey response goes. For every call:

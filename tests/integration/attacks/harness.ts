@@ -9,13 +9,13 @@ import { finishPasskeyRegistration, startPasskeyRegistration, type RelyingParty 
 import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { hashPassword } from '@/lib/sessions/password';
-import { type Approver, requestApproval } from '@/lib/verification/approvals';
+import { type Approver, requestApproval } from '@/lib/sessions/approvals';
 import { createUser } from '../../support/factories';
 import { SoftAuthenticator } from '../../support/soft-authenticator';
 import { median, mannWhitneyU } from '../../support/stats';
 
 /**
- * Shared pieces of the attack-resistance suite (issue 8): keys, an account with every factor,
+ * Shared pieces of the attack-resistance suite: keys, an account with every factor,
  * tickets in any state, the way the routes turn an error into what a person sees, and the
  * statistical timing comparison. Each test file brings its own database (useTestDatabase).
  */
@@ -77,7 +77,7 @@ export async function approverFor(db: Db, userId: string, authAt = T0): Promise<
 
 /** A pending "approve on a signed-in device" request, as a reset with one verified code opens it. */
 export async function pendingApproval(db: Db, userId: string, now = T0) {
-  return requestApproval(db, { userId, subject: new Uint8Array(randomBytes(16)), change: 'passkey', ip: '203.0.113.7', userAgent: UA, now });
+  return requestApproval(db, { userId, resetId: randomUUID(), change: 'passkey', ip: '203.0.113.7', userAgent: UA, now });
 }
 
 export async function newAgent(db: Db, role: AgentRole = 'AGENT') {
@@ -209,15 +209,30 @@ export function masked(value: unknown, paths: string[]): unknown {
 
 // ───────────────────────────── Timing ─────────────────────────────
 
-export type TimingReport = { p: number; medianA: number; medianB: number; difference: number; summary: string };
+export type TimingReport = {
+  p: number;
+  medianA: number;
+  medianB: number;
+  difference: number;
+  summary: string;
+  /** The raw samples in ms, for compareTimings (tests/support/stats.ts). */
+  a: number[];
+  b: number[];
+};
 
 /**
  * Runs `rounds` pairs, interleaved and alternating which goes first (ABBA), after `warmup` unmeasured
  * pairs (JIT, connection pool, lazily built decoy hashes). Each call gets its own round index so it
  * can use fresh identifiers and addresses (no limit interferes).
+ *
+ * With `settled` and `maxRounds`, a run whose samples do not yet settle the question (too noisy to
+ * bound the difference) goes on in steps of `rounds` pairs up to `maxRounds`: more samples narrow
+ * the interval, where a re-run would only roll the dice again.
  */
 export async function timePairs(options: {
   rounds: number;
+  maxRounds?: number;
+  settled?: (a: number[], b: number[]) => boolean;
   warmup?: number;
   a: (round: number) => Promise<unknown>;
   b: (round: number) => Promise<unknown>;
@@ -238,7 +253,9 @@ export async function timePairs(options: {
   }
   const a: number[] = [];
   const b: number[] = [];
-  for (let round = 0; round < options.rounds; round++) {
+  const maxRounds = Math.max(options.rounds, options.maxRounds ?? options.rounds);
+  for (let round = 0; round < maxRounds; round++) {
+    if (round > 0 && round % options.rounds === 0 && (!options.settled || options.settled(a, b))) break;
     if (round % 2 === 0) {
       a.push(await measure(() => options.a(round)));
       b.push(await measure(() => options.b(round)));
@@ -251,7 +268,7 @@ export async function timePairs(options: {
   const medianA = median(a);
   const medianB = median(b);
   const difference = Math.abs(medianA - medianB);
-  return { p, medianA, medianB, difference, summary: `p=${p.toFixed(4)}, medians ${medianA.toFixed(2)} vs ${medianB.toFixed(2)} ms (|Δ| ${difference.toFixed(2)} ms)` };
+  return { p, medianA, medianB, difference, summary: `p=${p.toFixed(4)}, medians ${medianA.toFixed(2)} vs ${medianB.toFixed(2)} ms (|Δ| ${difference.toFixed(2)} ms)`, a, b };
 }
 
 /**

@@ -30,7 +30,7 @@ import { requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { renameOwnPasskey, removePasskey, reportUnrecognisedPasskey, signOutDevice, type Actor, type ChangeDeps } from '@/lib/sessions/changes';
 import { createTrustedDevice } from '@/lib/sessions/devices';
 import { assertRecentAuth, stepUp } from '@/lib/sessions/sign-in';
-import { decideApproval, listApprovalRequests } from '@/lib/verification/approvals';
+import { decideApproval, listApprovalRequests } from '@/lib/sessions/approvals';
 import { startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { capturingDelivery, collectingScheduler } from '../../support/capturing-delivery';
 import { useTestDatabase } from '../../support/db';
@@ -56,7 +56,7 @@ import {
 } from './harness';
 
 /**
- * IDOR sweep (security.md rule 12; architecture.md example 3): every use case that takes an id
+ * IDOR sweep (docs/security.md rule 12; docs/architecture.md example 3): every use case that takes an id
  * refuses an id that belongs to someone else with exactly the answer it gives for an id that does
  * not exist (same status, code and words), so ids can neither be used nor probed, and the other
  * owner's data is left as it was.

@@ -14,7 +14,7 @@ import { createUser, nextIp } from '../../support/factories';
 import { accountHolder, freshEmail, keys, newAgent, outcome, PASSWORD, publicAnswer, rawTicket, rp, sharedPasswordHash, T0, UA } from './harness';
 
 /**
- * No lockout lever (security.md rule 23, with rules 3 and 14): strangers who drive every failure
+ * No lockout lever (docs/security.md rule 23, with rules 3 and 14): strangers who drive every failure
  * counter they can reach (wrong codes, wrong passwords, code requests for a known reference, from
  * as many addresses as they like) never keep the owner's right code or right password and second
  * factor out for longer than a bounded window, while their own guesses stay bounded.

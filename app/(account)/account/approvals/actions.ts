@@ -7,7 +7,7 @@ import { AppError, runAction, type ActionResult } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { currentUser } from '@/lib/sessions/auth';
 import { DEVICE_COOKIE } from '@/lib/sessions/devices';
-import { decideApproval } from '@/lib/verification/approvals';
+import { decideApproval } from '@/lib/sessions/approvals';
 
 /** One request, one decision: approving names the number picked; denying names nothing. */
 export async function decideAction(challengeId: string, choice: number | 'deny'): Promise<ActionResult<'approved' | 'denied'>> {

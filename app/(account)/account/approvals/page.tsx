@@ -7,7 +7,7 @@ import { requestNow } from '@/lib/http/request';
 import { countPasskeys } from '@/lib/passkeys';
 import { currentUser } from '@/lib/sessions/auth';
 import { DEVICE_COOKIE } from '@/lib/sessions/devices';
-import { type ApprovalChange, type ApprovalRequest, listApprovalRequests } from '@/lib/verification/approvals';
+import { type ApprovalChange, type ApprovalRequest, listApprovalRequests } from '@/lib/sessions/approvals';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
 import { StepUpProvider } from '../../_components/step-up';
 import { Decision } from './decision';

@@ -6,6 +6,8 @@ import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { runAction } from '@/lib/errors';
+import { safeParseForm } from '@/lib/forms';
+import { agentSignInForm } from '@/lib/forms/sign-in';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { signIn, SignInRefused } from '@/lib/sessions/auth';
 import { passkeySignInOptions } from '@/lib/sessions/sign-in';
@@ -19,13 +21,11 @@ const refusal = (error: unknown, fallback: string): AgentSignInState => {
 };
 
 export async function agentSignInAction(_previous: AgentSignInState, form: FormData): Promise<AgentSignInState> {
+  const input = safeParseForm(agentSignInForm, form);
+  // A form that is not text fields gets the same one refusal as wrong credentials.
+  if (!input.success) return { message: 'The email, password or code is not right.' };
   try {
-    await signIn('agent-password', {
-      email: String(form.get('email') ?? ''),
-      password: String(form.get('password') ?? ''),
-      code: String(form.get('code') ?? ''),
-      redirect: false,
-    });
+    await signIn('agent-password', { ...input.data, redirect: false });
   } catch (error) {
     return refusal(error, 'The email, password or code is not right.');
   }

@@ -24,7 +24,7 @@ function LadderButton({ children, disabled, label }: { children: React.ReactNode
 /**
  * "Didn't get the code?": opens after a cooldown that grows with every send; offers another text,
  * a phone call that reads the code, or email. Approval on a signed-in device is never a first
- * proof: it is offered only after a code, as the second proof of a reset (security.md rule 22).
+ * proof: it is offered only after a code, as the second proof of a reset (docs/security.md rule 22).
  */
 export function CodeLadder({ resendAvailableAt }: { resendAvailableAt: string }) {
   const router = useRouter();

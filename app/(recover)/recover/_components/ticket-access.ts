@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { constantTimeEqual, keyedHash } from '@/lib/crypto';
+import { isUuid } from '@/lib/db/ids';
 import { requestNow } from '@/lib/http/request';
 
 /**
@@ -26,8 +27,6 @@ const COOKIE: Record<TicketGrantPurpose, string> = {
   documents: 'regain_document_ticket',
   status: 'regain_ticket_access',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type TicketGrant = { ticketId: string; stage: string; expiresAt: Date };
 
@@ -55,7 +54,7 @@ export async function readTicketGrant(purpose: TicketGrantPurpose): Promise<Tick
   const raw = jar.get(COOKIE[purpose])?.value;
   if (!raw) return undefined;
   const [ticketId = '', stage = '', expires = '', signature = '', ...rest] = raw.split('.');
-  if (rest.length > 0 || !UUID.test(ticketId) || !/^[a-z]{1,16}$/.test(stage) || !/^\d{1,12}$/.test(expires)) return undefined;
+  if (rest.length > 0 || !isUuid(ticketId) || !/^[a-z]{1,16}$/.test(stage) || !/^\d{1,12}$/.test(expires)) return undefined;
   if (!constantTimeEqual(Buffer.from(signature, 'base64url'), mac(purpose, ticketId, stage, expires))) return undefined;
   const expiresAt = new Date(Number(expires) * 1000);
   if (expiresAt <= requestNow(jar)) return undefined;
@@ -91,7 +90,7 @@ export async function readPendingCode(kind: keyof typeof PENDING_COOKIE): Promis
   if (!raw) return undefined;
   try {
     const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<PendingCode>;
-    if (typeof value.challengeId !== 'string' || !UUID.test(value.challengeId)) return undefined;
+    if (typeof value.challengeId !== 'string' || !isUuid(value.challengeId)) return undefined;
     if (typeof value.expiresAt !== 'string' || Number.isNaN(new Date(value.expiresAt).getTime())) return undefined;
     return {
       challengeId: value.challengeId,

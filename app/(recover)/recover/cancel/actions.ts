@@ -4,6 +4,8 @@ import { cookies } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { linkTokenForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import { cancelTicketByOwner } from '@/lib/recovery/tickets';
 import { requestContext } from '../context';
@@ -21,7 +23,7 @@ export async function cancelTicketAction(_previous: ActionResult<{ reference: st
   return runAction(
     async () => {
       const { ip, userAgent } = await requestContext();
-      const result = await cancelTicketByOwner({ db: getPrisma(), hmacKey: getConfig().hmacKey, token: String(form.get('token') ?? ''), ip, userAgent, now: requestNow(await cookies()) });
+      const result = await cancelTicketByOwner({ db: getPrisma(), hmacKey: getConfig().hmacKey, token: parseForm(linkTokenForm, form).token, ip, userAgent, now: requestNow(await cookies()) });
       if (result.status !== 'cancelled') throw new AppError({ code: 'conflict', userMessage: REFUSED[result.status] });
       return { reference: result.reference };
     },

@@ -5,7 +5,7 @@ import { CancelForm } from './form';
 export const metadata: Metadata = { title: 'Cancel a recovery request' };
 
 /**
- * The "This wasn't me" link in the account owner's notice (security.md rule 27; token in the
+ * The "This wasn't me" link in the account owner's notice (docs/security.md rule 27; token in the
  * fragment). Opening it changes nothing: mail scanners fetch links, so the request is cancelled
  * only by pressing the button (a POST).
  */

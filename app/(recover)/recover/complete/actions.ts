@@ -5,6 +5,8 @@ import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { linkTokenForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { rememberReset, requestContext } from '../context';
@@ -14,7 +16,7 @@ export async function completeTicketAction(_previous: ActionResult<null> | undef
     const jar = await cookies();
     const { resetToken } = await beginTicketCompletion(
       { db: getPrisma(), hmacKey: getConfig().hmacKey, now: requestNow(jar) },
-      { token: String(form.get('token') ?? ''), ip: (await requestContext()).ip },
+      { token: parseForm(linkTokenForm, form).token, ip: (await requestContext()).ip },
     );
     await rememberReset(resetToken);
     return null;

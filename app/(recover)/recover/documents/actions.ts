@@ -5,9 +5,11 @@ import { redirect } from 'next/navigation';
 import { after } from 'next/server';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
-import type { DocumentKind, TicketType } from '@/lib/db/generated/enums';
+import type { TicketType } from '@/lib/db/generated/enums';
 import { getDelivery } from '@/lib/delivery';
-import { AppError, runAction, validationError, type ActionResult } from '@/lib/errors';
+import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { codeForm, documentKindForm, openDocumentTicketForm, UPLOAD_KINDS } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import type { LostFactor } from '@/lib/recovery/policy';
 import { confirmTicketContact, getTicketStatusView, openDocumentTicket, resendContactCode } from '@/lib/recovery/tickets';
@@ -34,7 +36,6 @@ const TICKET_TYPE: Record<LostFactor, TicketType> = {
   email: 'EMAIL_CHANGE',
 };
 
-const UPLOAD_KINDS: readonly DocumentKind[] = ['ID_FRONT', 'ID_BACK', 'SELFIE'];
 
 const sessionEnded = () =>
   new AppError({ code: 'conflict', userMessage: 'This upload session has ended. Your request is kept: add photos from the status page, or start again here.' });
@@ -51,15 +52,14 @@ async function context() {
 export async function openTicketAction(_previous: FormState, form: FormData): Promise<FormState> {
   const result = await runAction(
     async () => {
-      const lost = String(form.get('lost') ?? '') as LostFactor;
+      const { lost, contactEmail: typedEmail } = parseForm(openDocumentTicketForm, form);
       const type = TICKET_TYPE[lost];
-      if (!type) throw validationError({ lost: ['Choose what you can no longer use.'] });
       const { db, now, config, ip, userAgent } = await context();
       // A verified recovery code already proved the account: its own address is the contact, so a
       // person who only holds the phone number cannot redirect the review's mail elsewhere. Only
       // when the email itself is what was lost do they give a new address (agents see the mismatch).
       const account = await verifiedAccount(db, now);
-      const contactEmail = account && lost !== 'email' ? account.email : String(form.get('contactEmail') ?? '');
+      const contactEmail = account && lost !== 'email' ? account.email : typedEmail;
       const { ticketId, code } = await openDocumentTicket({
         db,
         delivery: getDelivery(),
@@ -106,7 +106,7 @@ export async function confirmContactAction(_previous: FormState, form: FormData)
         appUrl: config.appUrl,
         ticketId: grant.ticketId,
         challengeId: pending.challengeId,
-        code: String(form.get('code') ?? ''),
+        code: parseForm(codeForm, form).code,
         ip,
         userAgent,
         now,
@@ -161,8 +161,7 @@ export async function uploadDocumentAction(form: FormData): Promise<ActionResult
     async () => {
       const grant = await readTicketGrant('documents');
       if (!grant || grant.stage !== 'upload') throw sessionEnded();
-      const kind = String(form.get('kind') ?? '') as DocumentKind;
-      if (!UPLOAD_KINDS.includes(kind)) throw validationError({ kind: ['Choose which photo this is.'] });
+      const { kind } = parseForm(documentKindForm, form);
       const { db, now, config, ip, userAgent } = await context();
       const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
       if (!view?.canReply) throw sessionEnded();

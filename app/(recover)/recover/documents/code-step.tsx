@@ -7,7 +7,7 @@ import { confirmContactAction, resendContactCodeAction, restartDocumentsAction, 
 
 /**
  * Step 1b: the code sent to the contact address. Until it comes back the request is not in the
- * queue and that address gets nothing else (security.md rules 21 and 27).
+ * queue and that address gets nothing else (docs/security.md rules 21 and 27).
  */
 export function CodeStep({ attemptsLeft, destination }: { attemptsLeft: number; destination: string | undefined }) {
   const [state, action, pending] = useActionState<FormState, FormData>(confirmContactAction, undefined);

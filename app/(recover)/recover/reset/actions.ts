@@ -7,6 +7,8 @@ import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { lostFactorForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import {
   askTrustedDevice,
@@ -50,7 +52,7 @@ export async function chooseLostFactorAction(form: FormData) {
   const result = await runAction(async () => {
     const challengeId = await currentChallengeId();
     if (!challengeId) throw new AppError({ code: 'conflict', userMessage: 'Start again from “Can’t sign in?”.' });
-    const { resetToken } = await beginReset(await resetDeps(), { challengeId, lostFactor: String(form.get('lost') ?? '') });
+    const { resetToken } = await beginReset(await resetDeps(), { challengeId, lostFactor: parseForm(lostFactorForm, form).lost });
     await rememberReset(resetToken);
   }, { action: 'recover.reset.begin' });
   redirect(result.ok ? '/recover/reset' : '/recover');

@@ -7,6 +7,8 @@ import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { codeForm, replyForm, statusRequestForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import { getTicketStatusView, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { attachTicketDocument, type UploadOutcome } from '@/lib/recovery/documents';
@@ -35,12 +37,13 @@ export async function requestStatusCodeAction(_previous: FormState, form: FormDa
   const result = await runAction(
     async () => {
       const { db, now, config, ip, userAgent } = await context();
+      const { reference, email } = parseForm(statusRequestForm, form);
       const request = await requestStatusCode({
         db,
         delivery: getDelivery(),
         hmacKey: config.hmacKey,
-        reference: String(form.get('reference') ?? ''),
-        email: String(form.get('email') ?? ''),
+        reference,
+        email,
         ip,
         userAgent,
         now,
@@ -66,7 +69,7 @@ export async function verifyStatusCodeAction(_previous: FormState, form: FormDat
       const pending = await readPendingCode('status');
       if (!pending) throw new AppError({ code: 'conflict', userMessage: codeProblems.expired });
       const { db, now, config, ip, userAgent } = await context();
-      const outcome = await verifyStatusCode({ db, hmacKey: config.hmacKey, challengeId: pending.challengeId, code: String(form.get('code') ?? ''), ip, userAgent, now });
+      const outcome = await verifyStatusCode({ db, hmacKey: config.hmacKey, challengeId: pending.challengeId, code: parseForm(codeForm, form).code, ip, userAgent, now });
       if (outcome.status === 'verified') {
         await grantTicket('status', { ticketId: outcome.ticketId, stage: 'view', ttlSeconds: ACCESS_TTL_SECONDS });
         await forgetPendingCode('status');
@@ -104,7 +107,7 @@ export async function replyAction(_previous: FormState, form: FormData): Promise
     async () => {
       const ticketId = await requireTicket();
       const { db, now, ip, userAgent } = await context();
-      const { status } = await replyToTicket({ db, ticketId, body: String(form.get('body') ?? ''), ip, userAgent, now });
+      const { status } = await replyToTicket({ db, ticketId, body: parseForm(replyForm, form).body, ip, userAgent, now });
       return status;
     },
     { action: 'recover.status.reply' },

@@ -112,7 +112,7 @@ function StatusView({ view }: { view: TicketStatusView }) {
             {view.explanation}
           </Alert>
           {view.linkSendsAt && (
-            // security.md rules 21 and 27: the wait is stated as a time, in words, not only as a clock.
+            // docs/security.md rules 21 and 27: the wait is stated as a time, in words, not only as a clock.
             <p className="rounded-lg border border-line bg-surface-muted p-4 text-sm" data-testid="link-sends-at">
               Your link will be sent at <UtcTime value={view.linkSendsAt} /> unless the account owner cancels.
             </p>

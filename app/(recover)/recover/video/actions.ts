@@ -7,6 +7,8 @@ import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { videoJoinForm, videoReferenceForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
 import { JoinRefused, joinAppointment, requestJoinCode, type JoinRefusalReason } from '@/lib/recovery/tickets';
 import { forgetPendingCode, readPendingCode, rememberPendingCode } from '../_components/ticket-access';
@@ -27,7 +29,7 @@ async function sendCode(reference: string) {
 
 /** Step 1: same answer for every reference; the lib mails a code only for a real call ahead. */
 export async function requestJoinCodeAction(_previous: FormState, form: FormData): Promise<FormState> {
-  const result = await runAction(() => sendCode(String(form.get('reference') ?? '')), { action: 'recover.video.request_code' });
+  const result = await runAction(() => sendCode(parseForm(videoReferenceForm, form).reference), { action: 'recover.video.request_code' });
   if (result.ok) redirect('/recover/video');
   return result;
 }
@@ -71,14 +73,15 @@ export async function joinAction(_previous: ActionResult<JoinOutcome> | undefine
       const pending = await readPendingCode('video');
       if (!pending) throw new AppError({ code: 'conflict', userMessage: 'Your email code has expired. Enter your reference again to get a new one.' });
       const { db, now, config, ip, userAgent } = await context();
+      const { emailCode, authenticatorCode } = parseForm(videoJoinForm, form);
       try {
         const joined = await joinAppointment({
           db,
           hmacKey: config.hmacKey,
           encryptionKey: config.encryptionKey,
           challengeId: pending.challengeId,
-          emailCode: String(form.get('emailCode') ?? ''),
-          authenticatorCode: String(form.get('authenticatorCode') ?? ''),
+          emailCode,
+          authenticatorCode,
           ip,
           userAgent,
           now,

@@ -4,6 +4,8 @@ import { revalidatePath } from 'next/cache';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { type ActionResult, runAction } from '@/lib/errors';
+import { parseForm } from '@/lib/forms';
+import { agentAccessForm, createApiKeyForm, revokeApiKeyForm } from '@/lib/forms/admin';
 import { AGENT_ROLES, createHostApiKey, revokeHostApiKey, updateAgentAccess } from '@/lib/platform/admin';
 import { consoleRequest } from '../audit/context';
 
@@ -17,16 +19,12 @@ export type RevokeKeyState = ActionResult<{ prefix: string }> | undefined;
 export async function agentAccessAction(_previous: AgentAccessState, form: FormData): Promise<AgentAccessState> {
   return runAction(async () => {
     const { actor, now } = await consoleRequest();
-    const role = form.get('role');
-    const active = form.get('active');
+    const { agentId, role, active } = parseForm(agentAccessForm, form);
     const result = await updateAgentAccess({
       db: getPrisma(),
       actor,
-      agentId: String(form.get('agentId') ?? ''),
-      change: {
-        role: typeof role === 'string' && role ? (role as (typeof AGENT_ROLES)[number]) : undefined,
-        active: active === 'true' ? true : active === 'false' ? false : undefined,
-      },
+      agentId,
+      change: { role: role as (typeof AGENT_ROLES)[number] | undefined, active },
       now,
     });
     revalidatePath(PAGE);
@@ -38,7 +36,7 @@ export async function agentAccessAction(_previous: AgentAccessState, form: FormD
 export async function createKeyAction(_previous: CreateKeyState, form: FormData): Promise<CreateKeyState> {
   return runAction(async () => {
     const { actor, now } = await consoleRequest();
-    const created = await createHostApiKey({ db: getPrisma(), hmacKey: getConfig().hmacKey, actor, name: String(form.get('name') ?? ''), now });
+    const created = await createHostApiKey({ db: getPrisma(), hmacKey: getConfig().hmacKey, actor, name: parseForm(createApiKeyForm, form).name, now });
     revalidatePath(PAGE);
     return { name: created.name, prefix: created.prefix, key: created.key };
   }, { action: 'admin.api_key_create' });
@@ -47,7 +45,7 @@ export async function createKeyAction(_previous: CreateKeyState, form: FormData)
 export async function revokeKeyAction(_previous: RevokeKeyState, form: FormData): Promise<RevokeKeyState> {
   return runAction(async () => {
     const { actor, now } = await consoleRequest();
-    const revoked = await revokeHostApiKey({ db: getPrisma(), actor, apiKeyId: String(form.get('apiKeyId') ?? ''), now });
+    const revoked = await revokeHostApiKey({ db: getPrisma(), actor, apiKeyId: parseForm(revokeApiKeyForm, form).apiKeyId, now });
     revalidatePath(PAGE);
     return { prefix: revoked.prefix };
   }, { action: 'admin.api_key_revoke' });

@@ -1,6 +1,6 @@
 import { RoleRefusedPage } from '../audit/role-refused';
 
-/** Drawn with HTTP 403 when this page calls refuseRole() (security.md rule 12). */
+/** Drawn with HTTP 403 when this page calls refuseRole() (docs/security.md rule 12). */
 export default function Forbidden() {
   return <RoleRefusedPage page="Administration" allowed="admins" />;
 }

@@ -90,7 +90,7 @@ export async function addNoteAction(_previous: ConsoleActionState, form: FormDat
 export async function requestInfoAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.request_info', async ({ base, decision }, ticketId) => {
     await requestInfo({ ...base, ...decision, ticketId, body: text(form, 'body') });
-    return 'Sent. The person was emailed and can answer on their status page.';
+    return 'Sent. An email to the person is queued (this page shows when it is sent); they answer on their status page.';
   });
 }
 
@@ -102,31 +102,36 @@ export async function scheduleCallAction(_previous: ConsoleActionState, form: Fo
     const startsAt = /^\d{4}-\d{2}-\d{2}$/.test(date) && /^\d{2}:\d{2}$/.test(time) ? new Date(`${date}T${time}:00Z`) : new Date(Number.NaN);
     const endsAt = new Date(startsAt.getTime() + (Number.isFinite(minutes) ? minutes : 0) * 60_000);
     const booked = await scheduleVideoCall({ ...base, ...decision, ticketId, startsAt, endsAt, meetingUrlTemplate: config.videoMeetingUrlTemplate });
-    return `Video call booked for ${booked.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. The person was emailed how to join.`;
+    return `Video call booked for ${booked.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. An email telling the person how to join is queued (this page shows when it is sent).`;
   });
 }
 
 const approvedWaiting = (at: Date) =>
   `Approved. The account's verified contacts were told and can cancel until ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC; the reset runs and the person gets their link after that.`;
 
+// The link is issued and its mail queued by a job after the reset commits: "queued" is what is
+// known now; the ticket page shows whether it was sent or is being retried.
+const resetRan = (alreadyApplied: boolean | undefined) =>
+  `${alreadyApplied ? 'The reset had already run' : 'The reset ran: lost factors removed, sessions ended, the 24-hour hold started'}. The single-use link is queued for the person's contact address; this page shows when it is sent.`;
+
 export async function approveAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.approve', async ({ base, decision }, ticketId) => {
     const result = await approveTicket({ ...base, ...decision, ticketId, note: text(form, 'note') || undefined });
     if (result.outcome !== 'approved') return 'First approval recorded. High risk: a different agent or a supervisor has to confirm it.';
-    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : 'Approved. The reset ran: lost factors removed, sessions ended, the 24-hour hold started and the person was emailed a single-use link.';
+    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : `Approved. ${resetRan(result.alreadyApplied)}`;
   });
 }
 
 export async function confirmApprovalAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.confirm', async ({ base, decision }, ticketId) => {
     const result = await confirmApproval({ ...base, ...decision, ticketId });
-    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : 'Approval confirmed. The reset ran and the person was emailed a single-use link.';
+    return result.proceedsAt ? approvedWaiting(result.proceedsAt) : `Approval confirmed. ${resetRan(result.alreadyApplied)}`;
   });
 }
 
 export async function rejectAction(_previous: ConsoleActionState, form: FormData): Promise<ConsoleActionState> {
   return perform(form, 'console.reject', async ({ base, decision }, ticketId) => {
     await rejectTicket({ ...base, ...decision, ticketId, reason: text(form, 'reason'), note: text(form, 'note') });
-    return 'Rejected. The person was emailed; nothing on the account changed.';
+    return 'Rejected. An email telling the person is queued (this page shows when it is sent); nothing on the account changed.';
   });
 }

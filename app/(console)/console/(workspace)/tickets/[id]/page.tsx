@@ -2,10 +2,12 @@ import type { Metadata } from 'next';
 import { cookies, headers } from 'next/headers';
 import Link from 'next/link';
 import { notFound, redirect } from 'next/navigation';
+import { isOpen } from '@/lib/access';
 import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
-import { getTicketForAgent, listAssignableAgents, REJECTION_REASONS, type TicketReview } from '@/lib/recovery/console';
+import { getTicketForAgent, listAssignableAgents, listTicketMessages, REJECTION_REASONS, type TicketReview } from '@/lib/recovery/console';
+import { getApprovalLinkState, type ApprovalLinkState } from '@/lib/recovery/ticket-reset';
 import { currentAgent } from '@/lib/sessions/auth';
 import { Card } from '../../../../../_components/ui';
 import { RiskBadge, SecondApproverBadge, SlaBadge, StatusBadge } from '../../../../_components/badges';
@@ -42,7 +44,15 @@ const ACTIVITY_LABEL: Record<string, string> = {
   active_hold: 'Security hold',
 };
 
-const OPEN = ['SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'];
+/** What is known about the approval link's mail: from its queued message, never assumed sent. */
+const LINK_STATE: Record<ApprovalLinkState['state'], string> = {
+  pending: 'Single-use link: not issued yet (the cancel window or the reset is still running).',
+  queued: 'Single-use link: queued for the contact address.',
+  sent: 'Single-use link: sent to the contact address.',
+  retrying: 'Single-use link: delivery failed — retrying automatically.',
+  failed: 'Single-use link: delivery failed after every retry. Check the contact address with the person.',
+  unknown: 'Single-use link: issued.',
+};
 
 export default async function TicketPage({ params }: Props) {
   const agent = await currentAgent();
@@ -62,7 +72,10 @@ export default async function TicketPage({ params }: Props) {
     throw error;
   }
   const agents = ticket.can.assign ? await listAssignableAgents({ db, agent }) : [];
-  const open = OPEN.includes(ticket.status);
+  const sent = await listTicketMessages({ db, agent, ticketId: ticket.id, now });
+  // Read only after getTicketForAgent checked this agent may see the ticket.
+  const link = ticket.status === 'APPROVED' ? await getApprovalLinkState(db, ticket.id) : undefined;
+  const open = isOpen(ticket.status);
   const slaRemaining = Math.floor((ticket.slaDueAt.getTime() - now.getTime()) / 60_000);
   const waiting = ticket.approval.state === 'waiting_for_second_approver';
   const tomorrow = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
@@ -244,6 +257,24 @@ export default async function TicketPage({ params }: Props) {
             </ol>
             {ticket.can.work && <NoteForm ticketId={ticket.id} />}
           </Card>
+
+          <Card className="space-y-4">
+            <h2 className="text-lg font-bold">Emails to the person</h2>
+            <ul className="space-y-2">
+              {sent.map((m) => (
+                <li key={m.id} className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1 rounded-lg border border-line p-3 text-sm">
+                  <span className="font-semibold">{m.what}</span>
+                  <span className="flex flex-wrap gap-x-2 text-xs text-muted">
+                    <time dateTime={m.at.toISOString()}>{utc(m.at)}</time>
+                    <span className={m.state === 'failed' || m.state === 'retrying' ? 'font-semibold text-danger' : m.state === 'queued' ? 'text-fg' : 'text-muted'}>
+                      {m.stateLabel}
+                    </span>
+                  </span>
+                </li>
+              ))}
+              {sent.length === 0 && <li className="text-sm text-muted">None yet.</li>}
+            </ul>
+          </Card>
         </div>
 
         <div className="min-w-0 space-y-6">
@@ -299,10 +330,10 @@ export default async function TicketPage({ params }: Props) {
                     , confirmed by <strong>{ticket.approval.confirmedBy.name}</strong>
                   </>
                 )}
-                .{ticket.status === 'APPROVED' ? ' The person has a single-use link to set up a new sign-in method.' : ' The person set up their new sign-in method.'}
+                .{ticket.status === 'APPROVED' ? ` ${LINK_STATE[(link ?? { state: 'pending' }).state]}` : ' The person set up their new sign-in method.'}
               </p>
             )}
-            {ticket.status === 'REJECTED' && <p className="text-sm">Not approved. The person was emailed.</p>}
+            {ticket.status === 'REJECTED' && <p className="text-sm">Not approved. The person is told by email (see “Emails to the person”).</p>}
             {open && ticket.can.work && (
               <details className="rounded-lg border border-line p-3">
                 <summary className="min-h-6 cursor-pointer text-sm font-semibold">Reject with a reason</summary>

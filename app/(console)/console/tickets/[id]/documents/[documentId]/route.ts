@@ -8,7 +8,7 @@ import { openDocumentForAgent } from '@/lib/recovery/console';
 import { currentAgent } from '@/lib/sessions/auth';
 
 /**
- * An identity document for the console (security.md rule 19: never a public URL; only agents
+ * An identity document for the console (docs/security.md rule 19: never a public URL; only agents
  * working the ticket; every open audited). openDocumentForAgent checks the agent, decrypts, records
  * the view and watermarks images. The answer is only ever an image (rule 29), never cached or
  * sniffed, never framed elsewhere.

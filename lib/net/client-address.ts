@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Where a request comes from (security.md rule 24): the socket peer, or, behind a configured trusted
+ * Where a request comes from (docs/security.md rule 24): the socket peer, or, behind a configured trusted
  * proxy, the address that proxy saw. Never a value the client wrote itself.
  *
  * Pure logic plus the two hooks the server entry (scripts/serve.ts) needs; lib/http/request.ts

@@ -1,11 +1,11 @@
 import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
+import { refundRateLimit } from './index';
 import type { FailurePolicy, FailureTier } from './policy';
-import { refundRateLimit } from './rate-limit';
 
 /**
  * The one home of failure limits for secrets a person types: recovery codes, ticket codes and
- * sign-in (security.md rules 3, 14, 23). The numbers live in policy.ts.
+ * sign-in (docs/security.md rules 3, 14, 23). The numbers live in lib/limits/policy.ts.
  *
  * A counter anyone can drive must never lock the owner out (rule 23), so failures are counted per
  * subject AND client (rule 14): the client that keeps guessing is the one that waits. The

@@ -5,11 +5,12 @@ import type { Db } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 import { isUuid } from '@/lib/db/ids';
 import { AppError } from '@/lib/errors';
-import { findApprover } from '@/lib/sessions/devices';
-import { APPROVAL_TTL_SECONDS, APPROVER_FRESH_MINUTES } from './policy';
+import { describeUserAgent, shortenIp } from '@/lib/http/describe';
+import { APPROVAL_TTL_SECONDS, APPROVER_FRESH_MINUTES } from '@/lib/verification/policy';
+import { findApprover } from './devices';
 
 /**
- * "Approve on a device where I'm signed in" (security.md rule 22). A request can only be made by
+ * "Approve on a device where I'm signed in" (docs/security.md rule 22). A request can only be made by
  * a reset that already holds a verified code, so an approval is never a first proof. It names the
  * change it would allow, is decided one request at a time, and uses number matching: the
  * requesting screen shows a number and the approver must pick it from three, so a blind or
@@ -44,7 +45,7 @@ const MATCH_MAX = 99;
  */
 export async function requestApproval(
   db: Prisma.TransactionClient,
-  input: { userId: string; subject: Uint8Array<ArrayBuffer>; change: ApprovalChange; ip: string | null; userAgent: string | null; now: Date; withdraw?: string | null },
+  input: { userId: string; resetId: string; change: ApprovalChange; ip: string | null; userAgent: string | null; now: Date; withdraw?: string | null },
 ): Promise<{ challengeId: string; number: number }> {
   if (input.withdraw) {
     await db.verificationChallenge.updateMany({ where: { id: input.withdraw, approvedAt: null, deniedAt: null }, data: { expiresAt: input.now } });
@@ -54,7 +55,9 @@ export async function requestApproval(
     data: {
       purpose: 'RESET_APPROVAL',
       userId: input.userId,
-      identifierHash: input.subject,
+      // The reset it would prove a factor for is its subject (docs/security.md rule 2).
+      subjectType: 'RESET',
+      subjectId: input.resetId,
       channel: 'TRUSTED_DEVICE',
       destinationMasked: 'your signed-in devices',
       maxAttempts: 1,
@@ -195,18 +198,4 @@ export async function decideApproval(options: {
     code: 'validation_failed',
     userMessage: 'That number is not the one on the other screen, so the request was denied. If you are trying to recover your account, ask again and pick the number shown there.',
   });
-}
-
-export function describeUserAgent(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown browser';
-  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : 'A browser';
-  const os = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : 'an unknown system';
-  return `${browser} on ${os}`;
-}
-
-export function shortenIp(ip: string | null): string {
-  if (!ip) return 'Unknown network';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip.replace(/\.\d+$/, '.x');
-  if (ip.includes(':')) return `${ip.split(':').slice(0, 3).join(':')}:…`;
-  return 'Unknown network';
 }

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { textField } from './index';
+
+/** The account holder's sign-in form (app/(account)/signin). */
+export const accountSignInForm = z.object({
+  email: textField('The email'),
+  password: textField('The password'),
+  code: textField('The code'),
+  passkeyResponse: textField('The passkey answer'),
+});
+
+/** The console sign-in form (app/(console)/console/signin). */
+export const agentSignInForm = z.object({
+  email: textField('The email'),
+  password: textField('The password'),
+  code: textField('The code'),
+});
