@@ -166,7 +166,7 @@ export async function uploadDocumentAction(form: FormData): Promise<ActionResult
       const { db, now, config, ip, userAgent } = await context();
       const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
       if (!view?.canReply) throw sessionEnded();
-      return attachTicketDocument({ db, masterKey: config.encryptionKey, ticketId: grant.ticketId, kind, file: uploadedFile(form.get('file')), ip, userAgent, now });
+      return attachTicketDocument({ db, masterKey: config.encryptionKey, ticketId: grant.ticketId, kind, file: uploadedFile(form.get('file')), ip, userAgent, now, faceMatch: config.faceMatch });
     },
     { action: 'recover.documents.upload' },
   );
