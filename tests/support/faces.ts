@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 
 /**
  * Face fixtures for the face match, made at test time from the group photos that ship inside the
@@ -69,7 +69,7 @@ export async function documentFront(
   const card = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${cardWidth}" height="${cardHeight}"><rect width="100%" height="100%" rx="30" fill="#e8eef3"/><rect y="0" width="100%" height="${Math.round(cardHeight * 0.14)}" fill="#2b6cb0"/>${lines}</svg>`,
   );
-  const layers: sharp.OverlayOptions[] = [];
+  const layers: OverlayOptions[] = [];
   if (person) {
     let portrait = sharp(samplePath(PEOPLE[person].sample)).extract(await region(person, 1.5)).resize(portraitWidth, portraitHeight, { fit: 'cover' });
     if (options.brightness) portrait = portrait.modulate({ brightness: options.brightness });
