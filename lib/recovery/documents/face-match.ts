@@ -81,7 +81,10 @@ function failAll(error: Error) {
 
 function getWorker(): Worker {
   if (worker) return worker;
-  const started = new Worker(faceWorkerPath(), { workerData: { projectRoot: process.cwd() } });
+  // Not `new Worker(...)`: the Next.js build recognises that form, bundles the file as a copy of its
+  // own and maps the path to it at build time, which the worker's own module lookups do not survive
+  // (measured: "Cannot find module" in the built server). Reflect.construct starts the file as it is.
+  const started: Worker = Reflect.construct(Worker, [faceWorkerPath(), { workerData: { projectRoot: process.cwd() } }]);
   started.unref();
   started.on('message', (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
     const p = pending.get(message.id);
