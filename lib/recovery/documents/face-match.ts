@@ -130,6 +130,11 @@ export async function warmFaceMatcher(): Promise<{ faceApi: string; tfjs: string
   return call({ type: 'warm' });
 }
 
+/** Tensors the worker holds and its backend's memory (for the benchmark). */
+export async function faceMatcherStats(): Promise<{ numTensors: number; numBytes: number; heapUsed: number }> {
+  return call({ type: 'stats' });
+}
+
 /** Stops the worker (tests and benchmarks); the next check starts a new one. */
 export async function stopFaceMatcher(): Promise<void> {
   const current = worker;
