@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTicketForAgent, openFaceCropForAgent } from '@/lib/recovery/console';
 import type { DocumentKind } from '@/lib/db/generated/client';
 import {
   attachTicketDocument,
@@ -165,5 +167,67 @@ describe('the upload path (attachTicketDocument) on PostgreSQL', () => {
     expect((await upload(ticket.id, 'SELFIE', await selfie('s1a'), 'off')).status).toBe('accepted');
     const row = await db.ticketDocument.findFirstOrThrow({ where: { ticketId: ticket.id, kind: 'SELFIE' } });
     expect(row.checkResult).not.toHaveProperty('faceMatch');
+  });
+});
+
+describe('the agent: the face match on the ticket, and the two faces cut on demand', () => {
+  async function newAgent() {
+    const row = await db.agent.create({ data: { email: `agent-${randomBytes(5).toString('hex')}@example.com`, name: 'Test agent', role: 'AGENT' }, select: { id: true } });
+    return { agentId: row.id };
+  }
+  async function ticketFor(agentId: string) {
+    const ticket = await db.recoveryTicket.create({
+      data: {
+        reference: `RG-${randomBytes(5).toString('hex').toUpperCase()}`,
+        type: 'FULL_RECOVERY',
+        status: 'IN_REVIEW',
+        contactEmail: 'person@example.com',
+        slaDueAt: new Date(NOW.getTime() + 86_400_000),
+        assigneeId: agentId,
+      },
+    });
+    for (const [kind, bytes] of [['ID_FRONT', await documentFront('s6c')], ['SELFIE', await selfie('s6c')]] as const) {
+      const result = await attachTicketDocument({
+        db,
+        masterKey,
+        ticketId: ticket.id,
+        kind,
+        file: { size: bytes.length, arrayBuffer: async () => new Uint8Array(bytes).buffer },
+        ip: '203.0.113.9',
+        userAgent: 'vitest',
+        now: NOW,
+        faceMatch: 'local',
+      });
+      if (result.status !== 'accepted') throw new Error(`${kind}: ${JSON.stringify(result)}`);
+    }
+    const docs = await db.ticketDocument.findMany({ where: { ticketId: ticket.id }, select: { id: true, kind: true } });
+    return { id: ticket.id, frontId: docs.find((d) => d.kind === 'ID_FRONT')!.id, selfieId: docs.find((d) => d.kind === 'SELFIE')!.id };
+  }
+
+  it('shows the outcome with the distance and threshold, and cuts each face from its stored image, audited, only for the assigned agent', async () => {
+    const agent = await newAgent();
+    const other = await newAgent();
+    const ticket = await ticketFor(agent.agentId);
+
+    const review = await getTicketForAgent({ db, agent, ticketId: ticket.id, now: NOW });
+    expect(review.faceMatch).toMatchObject({ selfieId: ticket.selfieId, documentFrontId: ticket.frontId, result: 'similar', threshold: FACE_MATCH_THRESHOLD, imagesKept: true });
+    expect(review.faceMatch!.distance).toBeLessThanOrEqual(FACE_MATCH_THRESHOLD);
+
+    const agentViews = () => db.auditEvent.count({ where: { action: 'document.viewed', actorId: agent.agentId, subjectId: { in: [ticket.selfieId, ticket.frontId] } } });
+    expect(await agentViews()).toBe(0);
+    for (const documentId of [ticket.selfieId, ticket.frontId]) {
+      const crop = await openFaceCropForAgent({ db, masterKey, agent, ticketId: ticket.id, documentId, now: NOW });
+      const meta = await sharp(crop.bytes).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 320, 320]);
+      // The crop still holds a face: the one found in the stored image, nothing stored about it.
+      expect(await locateFace({ data: crop.bytes })).not.toBeNull();
+    }
+    expect(await agentViews()).toBe(2);
+
+    // Another agent, another ticket's document, or an unknown id: the same "not found".
+    await expect(openFaceCropForAgent({ db, masterKey, agent: other, ticketId: ticket.id, documentId: ticket.selfieId, now: NOW })).rejects.toMatchObject({ code: 'not_found' });
+    const theirs = await ticketFor(other.agentId);
+    await expect(openFaceCropForAgent({ db, masterKey, agent, ticketId: ticket.id, documentId: theirs.selfieId, now: NOW })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(openFaceCropForAgent({ db, masterKey, agent, ticketId: ticket.id, documentId: randomUUID(), now: NOW })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
