@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { AppError } from '@/lib/errors';
+import { log } from '@/lib/log';
 import { decodePool, type DecodePool } from './decode-pool';
 import { manualReviewFaceCheck, type FaceCheck, type FaceCheckOutcome, type FaceMatchResult, type ImageInfo, faceCheckRetry } from './face-check';
 
@@ -237,6 +238,7 @@ export function createLocalFaceCheck(options: { pool?: DecodePool; threshold?: n
         // A full pool is the person's to retry; it is not a failed face check.
         if (error instanceof AppError && error.code === 'rate_limited') throw error;
         // The matcher failing is never the person's fault: the agent compares by eye, as without it.
+        log.warn('documents.face_match_unavailable', { error: error instanceof Error ? error.message : String(error) });
         return { status: 'ready_for_review', faceMatch: { result: 'unavailable', modelVersion: FACE_MATCH_MODEL_VERSION } };
       }
 
