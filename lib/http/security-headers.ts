@@ -28,8 +28,11 @@ export function contentSecurityPolicy(nonce: string, options: { development: boo
  */
 export const DOCUMENT_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'";
 
-/** /console/tickets/<id>/documents/<documentId>: the route handler that serves a document. */
-const DOCUMENT_PATH = /^\/console\/tickets\/[^/]+\/documents\/[^/]+\/?$/;
+/**
+ * /console/tickets/<id>/documents/<documentId>: the route handler that serves a document, and
+ * /console/tickets/<id>/faces/<documentId>: the face cut out of one.
+ */
+const DOCUMENT_PATH = /^\/console\/tickets\/[^/]+\/(?:documents|faces)\/[^/]+\/?$/;
 
 /** The policy the response for `pathname` carries: the document sandbox, or the page policy. */
 export function contentSecurityPolicyFor(pathname: string, nonce: string, options: { development: boolean }) {

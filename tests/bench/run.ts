@@ -14,6 +14,7 @@ const BENCHMARKS = [
   { name: 'verify', script: 'bench:verify', about: 'One-time codes: POST /api/recovery/start and /verify' },
   { name: 'queue', script: 'bench:queue', about: 'Agent console queue with 100,000 tickets' },
   { name: 'pages', script: 'bench:pages', about: 'Every page: first-load JS / CSS (gzip from the build); HTML; server time p50 / p95' },
+  { name: 'face', script: 'bench:face', about: 'Local face match, in process (no server): one check p50 / p95, memory added, fixture pairs' },
 ] as const;
 
 type Report = { title: string; measuredAt: string; rows: Row[]; loadAverage?: unknown };

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
+import { documentFront, selfie } from '../support/faces';
 import { photo } from '../support/images';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, consoleAgent, consoleSignIn, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
 import { approvedTicketLink, highRiskTicket, pendingApproval, seedHelpActivity, videoAppointment, workingDay } from './fixtures';
@@ -154,13 +155,16 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
     await page.getByLabel('6-digit code from the email').fill(await latestCodeSentTo(account.email));
     await page.getByRole('button', { name: 'Confirm and continue' }).click();
     await expect(page.getByRole('heading', { name: 'Add your photos' })).toBeVisible();
-    await page.getByLabel('Choose a file for the front of your document').setInputFiles(await image(1200, 800));
+    // Real faces: the front must show a face photo and the selfie one face (the local face match).
+    await page
+      .getByLabel('Choose a file for the front of your document')
+      .setInputFiles({ name: 'front.jpg', mimeType: 'image/jpeg', buffer: await documentFront('s6c') });
     await expect(page.getByRole('region', { name: '1. Front of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
     await expectAccessible(page);
 
     await page.getByLabel('Take a photo of the back of your document').setInputFiles(await image(1200, 800));
     await expect(page.getByRole('region', { name: '2. Back of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
-    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(await image(720, 960));
+    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles({ name: 'selfie.jpg', mimeType: 'image/jpeg', buffer: await selfie('s6c') });
     await expect(page.getByRole('region', { name: '3. A selfie' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
     await page.getByRole('button', { name: 'Submit for review' }).click();
     await expect(page.getByRole('heading', { name: 'Your request is with our security team' })).toBeVisible();

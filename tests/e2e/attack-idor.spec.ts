@@ -5,6 +5,7 @@ import { seal } from '@/lib/crypto';
 import { createPrisma, type Db } from '@/lib/db/client';
 import { createApiKey } from '@/lib/platform/api-keys';
 import { createTrustedDevice } from '@/lib/sessions/devices';
+import { documentFront } from '../support/faces';
 import { jpeg } from '../support/images';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn, storedPasskey, type ConsoleAgent } from './accounts';
 import { pendingApproval, recoveryTicket } from './fixtures';
@@ -583,7 +584,7 @@ test.describe('IDOR: the recovery pages take the ticket from a signed cookie', (
     await documents.getByRole('button', { name: 'Confirm and continue' }).click();
     const frontPicker = documents.getByLabel('Choose a file for the front of your document');
     await hydrated(frontPicker);
-    const front = await captureServerAction(documents, async () => frontPicker.setInputFiles({ name: 'front.jpg', mimeType: 'image/jpeg', buffer: await jpeg(1200, 800) }));
+    const front = await captureServerAction(documents, async () => frontPicker.setInputFiles({ name: 'front.jpg', mimeType: 'image/jpeg', buffer: await documentFront('s1a') }));
     expect(front.answer.result).toMatchObject({ ok: true });
     const uploadGrant = (await documents.context().cookies()).find((c) => c.name === 'regain_document_ticket')!;
     const [, uploadStage, uploadExpires, uploadMac] = uploadGrant.value.split('.');

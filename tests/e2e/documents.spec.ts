@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
+import { documentFront, groupPhoto, selfie as selfieOf } from '../support/faces';
 import { photo } from '../support/images';
-import { accountWithAuthenticator } from './accounts';
+import { accountWithAuthenticator, consoleAgent, consoleSignIn } from './accounts';
 import { recoveryTicket, videoAppointment } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
@@ -18,6 +19,9 @@ const image = async (width: number, height: number) => ({
   mimeType: 'image/jpeg',
   buffer: await photo(width, height).jpeg({ quality: 90 }).toBuffer(),
 });
+
+/** Real faces (tests/support/faces.ts): the local face match needs a face on the front and in the selfie. */
+const faceFile = (name: string, buffer: Buffer) => ({ name, mimeType: 'image/jpeg', buffer });
 
 async function confirmContact(page: Page, email: string) {
   await expect(page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
@@ -60,7 +64,11 @@ test.describe('identity-document recovery', () => {
     await expect(page.getByRole('heading', { name: 'Add your photos' })).toBeVisible();
   });
 
-  test('a refused photo is retried on its own; front, back and selfie are saved and submitted for a reference sent by email', async ({ page }, testInfo) => {
+  test('a refused photo is retried on its own; front, back and selfie are saved and submitted for a reference sent by email; the agent sees the face match', async ({
+    page,
+    browser,
+  }, testInfo) => {
+    test.slow();
     await page.setViewportSize({ width: 390, height: 844 });
     const contact = `documents-${randomBytes(4).toString('hex')}@example.com`;
     await page.goto('/recover/documents');
@@ -85,12 +93,20 @@ test.describe('identity-document recovery', () => {
     await expect(front.getByRole('img', { name: 'Preview of the front of your document' })).toBeVisible();
     await snapshot(page, testInfo, 'documents-refused');
 
+    // A card on which no face photo can be found is refused at once, before the selfie.
+    await page.getByLabel('Choose a file for the front of your document').setInputFiles(faceFile('front.jpg', await documentFront(null)));
+    await expect(front.getByRole('alert')).toContainText('We couldn’t find the photo of your face on the front of your document.');
+
     // The retry replaces that one photo; then the back and the selfie.
-    await page.getByLabel('Choose a file for the front of your document').setInputFiles(await image(1200, 800));
+    await page.getByLabel('Choose a file for the front of your document').setInputFiles(faceFile('front.jpg', await documentFront('s6c')));
     await expect(front.getByText('Saved. This photo passed our checks.')).toBeVisible();
     await page.getByLabel('Take a photo of the back of your document').setInputFiles(await image(1200, 800));
     await expect(back.getByText('Saved. This photo passed our checks.')).toBeVisible();
-    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(await image(720, 960));
+    // Several people in the selfie: refused at once, and it uses a try.
+    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(faceFile('group.jpg', await groupPhoto(6)));
+    await expect(selfie.getByRole('alert')).toContainText('We can see more than one face in this selfie.');
+    await expect(selfie.getByText('Face check: 4 of 5 tries left.')).toBeVisible();
+    await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(faceFile('selfie.jpg', await selfieOf('s6c')));
     await expect(selfie.getByText('Saved. This photo passed our checks.')).toBeVisible();
     await expect(front.getByText('Saved', { exact: true })).toBeVisible();
     await snapshot(page, testInfo, 'documents-all-saved');
@@ -105,6 +121,45 @@ test.describe('identity-document recovery', () => {
     await expect
       .poll(async () => (await sinkMessages()).emails.some((m) => m.to.includes(contact) && /recovery request/i.test(m.subject) && m.text.includes(reference)))
       .toBe(true);
+
+    // ── The agent: the face match is on the ticket page, as an aid ──
+    const db = createPrisma(E2E.databaseUrl);
+    const ticket = await db.recoveryTicket.findUniqueOrThrow({ where: { reference }, select: { id: true } }).finally(() => db.$disconnect());
+    const agent = await consoleAgent('AGENT', 'Farah Nilsson');
+    const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const agentPage = await agentContext.newPage();
+    await consoleSignIn(agentPage, agent);
+    // Agents open the requests they work on: claimed from the queue, newest first.
+    await agentPage.goto('/console?sort=newest');
+    await agentPage.getByRole('button', { name: `Claim ${reference}` }).click();
+    await expect(agentPage).toHaveURL(new RegExp(`/console/tickets/${ticket.id}$`));
+    const panel = agentPage.getByRole('region', { name: 'Face match' });
+    await expect(panel.getByTestId('face-match-outcome')).toHaveText('Similar');
+    await expect(panel.getByTestId('face-match-distance')).toHaveText(/^0\.\d\d against a threshold of 0\.50$/);
+    await expect(panel).toContainText('An aid, not a decision.');
+    const show = panel.getByRole('button', { name: 'Show the two faces side by side' });
+    await expect(show).toHaveAttribute('aria-expanded', 'false');
+    // Keyboard only: focus the button and press Enter.
+    await show.focus();
+    await agentPage.keyboard.press('Enter');
+    await expect(panel.getByRole('button', { name: 'Hide the faces' })).toHaveAttribute('aria-expanded', 'true');
+    for (const name of [/The face in the selfie/, /The face photo on the front of the document/]) {
+      const face = panel.getByRole('img', { name });
+      await expect.poll(() => face.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    }
+    await expect(panel.getByRole('status')).toHaveCount(0);
+    await expectNoSeriousA11yViolations(agentPage);
+    await testInfo.attach('console-face-match-1280', { body: await panel.screenshot(), contentType: 'image/png' });
+    await agentPage.setViewportSize({ width: 390, height: 844 });
+    await testInfo.attach('console-face-match-390', { body: await panel.screenshot(), contentType: 'image/png' });
+    // The crops are documents too: never cached, sandboxed, and only for agents.
+    const selfieId = (await panel.getByRole('img', { name: /The face in the selfie/ }).getAttribute('src'))!.split('/faces/')[1]!.split('?')[0]!;
+    const crop = await agentPage.request.get(`/console/tickets/${ticket.id}/faces/${selfieId}`);
+    expect(crop.status()).toBe(200);
+    expect(crop.headers()).toMatchObject({ 'cache-control': 'no-store', 'content-type': 'image/jpeg', 'x-content-type-options': 'nosniff' });
+    expect(crop.headers()['content-security-policy']).toContain('sandbox');
+    expect((await page.request.get(`/console/tickets/${ticket.id}/faces/${selfieId}`)).status()).toBe(401);
+    await agentContext.close();
   });
 
   test('the status page: reference and an emailed code open the request; Support’s question is answered with text and an extra image', async ({ page }, testInfo) => {
@@ -176,8 +231,10 @@ test.describe('identity-document recovery', () => {
       .getByLabel('Choose a file for the front of your document')
       .setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(11 * 1024 * 1024, 1) });
     await expect(front.getByRole('alert')).toContainText('This file is 11 MB; the limit is 10 MB.');
-    await page.getByLabel('Choose a file for the front of your document').setInputFiles(await image(1200, 800));
+    await page.getByLabel('Choose a file for the front of your document').setInputFiles(faceFile('front.jpg', await documentFront('s1a')));
     await expect(front.getByText('Saved. This photo passed our checks.')).toBeVisible();
+    await page.getByLabel('Take a photo of the back of your document').setInputFiles(await image(1200, 800));
+    await expect(page.getByRole('region', { name: '2. Back of your document' }).getByText('Saved. This photo passed our checks.')).toBeVisible();
 
     const dark = { name: 'dark.jpg', mimeType: 'image/jpeg', buffer: await photo(720, 960, { mean: 15, spread: 10 }).jpeg().toBuffer() };
     await page.getByLabel('Take a selfie', { exact: true }).setInputFiles(dark);
@@ -208,6 +265,21 @@ test.describe('identity-document recovery', () => {
     await page.reload();
     await expect(selfie.getByText('The face check is paused')).toBeVisible();
     await expect(front.getByText('Saved earlier. You can replace it if you like.')).toBeVisible();
+
+    // The way on without a selfie: submit the document photos and ask for a video call.
+    const offer = selfie.getByTestId('video-call-offer');
+    await expect(offer.getByRole('link', { name: 'Join a video call appointment' })).toHaveAttribute('href', '/recover/video');
+    await expect(offer.getByRole('link', { name: 'status page' })).toHaveAttribute('href', '/recover/status');
+    await snapshot(page, testInfo, 'documents-video-call-offer');
+    await offer.getByRole('button', { name: 'Submit and ask for a video call' }).click();
+    await expect(page.getByRole('heading', { name: 'Your request is with our security team' })).toBeVisible();
+    const check = createPrisma(E2E.databaseUrl);
+    try {
+      const notes = await check.ticketMessage.findMany({ where: { ticket: { reference }, kind: 'INTERNAL_NOTE' } });
+      expect(notes.map((n) => n.body)).toEqual([expect.stringContaining('asked to confirm their identity on a video call')]);
+    } finally {
+      await check.$disconnect();
+    }
   });
 
   test('video call: the emailed code plus an authenticator code give the meeting link; a wrong app code is refused first', async ({ page }, testInfo) => {

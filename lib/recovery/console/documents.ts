@@ -1,7 +1,7 @@
 import type { Db } from '@/lib/db/client';
 import type { DocumentKind } from '@/lib/db/generated/enums';
 import { AppError } from '@/lib/errors';
-import { readDocument } from '@/lib/recovery/documents';
+import { cropFace, locateFace, readDocument } from '@/lib/recovery/documents';
 import type { ConsoleAgentRef } from '@/lib/access';
 import { authorizeTicket } from './access';
 import { watermarkImage } from './watermark';
@@ -49,4 +49,45 @@ export async function openDocumentForAgent(options: {
   const mimeType = opened.mimeType;
   const stamp = `${agent.name} · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${ticket.reference} · Regain confidential`;
   return { kind: opened.kind, format: 'image', mimeType, bytes: await watermarkImage({ bytes: opened.bytes, mimeType, text: stamp }), watermarked: true };
+}
+
+/**
+ * The face in a selfie or a document front, cut out for the agent's side-by-side view (the "Face
+ * match" panel). Nothing about faces is stored to make it: the document is opened like any other
+ * (same authorization, same audited view), the face is found again in it, and the crop is
+ * watermarked like the whole image would be. When the document has gone at the end of its retention
+ * period, so has the crop.
+ */
+export async function openFaceCropForAgent(options: {
+  db: Db;
+  masterKey: Buffer;
+  agent: ConsoleAgentRef;
+  ticketId: string;
+  documentId: string;
+  now: Date;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+}): Promise<{ mimeType: 'image/jpeg'; bytes: Buffer }> {
+  const { db, now } = options;
+  const { agent, ticket } = await authorizeTicket({ ...options, need: 'documents' });
+  const document = await db.ticketDocument.findFirst({ where: { id: options.documentId, ticketId: ticket.id }, select: { kind: true } });
+  if (!document || (document.kind !== 'SELFIE' && document.kind !== 'ID_FRONT')) {
+    throw new AppError({ code: 'not_found', userMessage: 'There is no face to show for this document.', internalMessage: 'Face crop asked for a document that is not a selfie or a front' });
+  }
+  const opened = await readDocument({
+    db,
+    masterKey: options.masterKey,
+    ticketId: ticket.id,
+    documentId: options.documentId,
+    viewer: { actorType: 'AGENT', actorId: agent.id, ip: options.ip ?? null, userAgent: options.userAgent?.slice(0, 300) ?? null },
+    now,
+  });
+  if (opened.mimeType !== 'image/png' && opened.mimeType !== 'image/jpeg') {
+    throw new AppError({ code: 'not_found', userMessage: 'This file is not available as an image.', internalMessage: `Document ${opened.id} is ${opened.mimeType}` });
+  }
+  const box = await locateFace({ data: opened.bytes });
+  if (!box) throw new AppError({ code: 'not_found', userMessage: 'No face could be found in this image.', internalMessage: 'Face crop: no face located' });
+  const crop = await cropFace(opened.bytes, box);
+  const stamp = `${agent.name} · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${ticket.reference}`;
+  return { mimeType: 'image/jpeg', bytes: await watermarkImage({ bytes: crop, mimeType: 'image/jpeg', text: stamp }) };
 }

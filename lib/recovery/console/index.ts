@@ -30,9 +30,9 @@ export {
   type QueuePage,
   type QueueSort,
 } from './queue';
-export { ACTIVITY_WINDOW_DAYS, getTicketForAgent, listAssignableAgents, type AccountSummary, type ActivitySignal, type TicketReview } from './review';
+export { ACTIVITY_WINDOW_DAYS, getTicketForAgent, listAssignableAgents, type AccountSummary, type ActivitySignal, type FaceMatchView, type TicketReview } from './review';
 export { addInternalNote, assignTicket, claimTicket, requestInfo, scheduleVideoCall, type ConsoleRequest } from './work';
 export { REJECTION_REASONS, approveTicket, confirmApproval, rejectTicket, type ApprovalOutcome, type DecisionDeps, type RejectionReason } from './decisions';
-export { openDocumentForAgent, type AgentDocument } from './documents';
+export { openDocumentForAgent, openFaceCropForAgent, type AgentDocument } from './documents';
 export { listTicketMessages, TICKET_MESSAGE_LABEL, type TicketMessage } from './messages';
 export { watermarkImage } from './watermark';

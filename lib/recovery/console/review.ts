@@ -71,6 +71,11 @@ export type TicketReview = {
     /** Set when the image is one rendered page of an uploaded PDF (rule 29). */
     pdfPage: { page: number; pages: number } | null;
   }[];
+  /**
+   * The local face match of the newest selfie, if one ran (lib/recovery/documents/face-match.ts): an
+   * aid for the agent's own comparison, never a decision. Null when no selfie was matched.
+   */
+  faceMatch: FaceMatchView | null;
   appointments: {
     id: string;
     startsAt: Date;
@@ -220,6 +225,7 @@ export async function getTicketForAgent(options: {
       deleted: d.deletedAt !== null,
       ...checkSummary(d.checkResult),
     })),
+    faceMatch: faceMatchView(ticket.documents),
     appointments: ticket.appointments.map((a) => ({
       id: a.id,
       startsAt: a.startsAt,
@@ -312,6 +318,39 @@ function riskSignalsOf(value: unknown): RiskSignal[] {
     if (typeof signal !== 'string' || typeof detail !== 'string') return [];
     return [{ signal: signal as RiskSignal['signal'], detail, ...(typeof at === 'string' ? { at } : {}) }];
   });
+}
+
+export type FaceMatchView = {
+  selfieId: string;
+  documentFrontId: string;
+  result: 'similar' | 'not_similar' | 'unavailable';
+  /** Euclidean distance between the two face descriptors; lower is more alike. */
+  distance: number | null;
+  threshold: number | null;
+  modelVersion: string;
+  checkedAt: Date;
+  /** Both images are still kept, so the faces can be cut out of them for the agent. */
+  imagesKept: boolean;
+};
+
+/** From the stored check result of the newest selfie: outcome, distance, threshold, model version. */
+function faceMatchView(documents: { id: string; kind: DocumentKind; createdAt: Date; deletedAt: Date | null; checkResult: unknown }[]): FaceMatchView | null {
+  const selfie = documents.filter((d) => d.kind === 'SELFIE').at(-1);
+  const stored = selfie?.checkResult && typeof selfie.checkResult === 'object' ? (selfie.checkResult as { faceMatch?: Record<string, unknown> }).faceMatch : undefined;
+  if (!selfie || !stored || typeof stored !== 'object') return null;
+  const { result, distance, threshold, modelVersion, documentFrontId } = stored;
+  if ((result !== 'similar' && result !== 'not_similar' && result !== 'unavailable') || typeof documentFrontId !== 'string') return null;
+  const front = documents.find((d) => d.id === documentFrontId);
+  return {
+    selfieId: selfie.id,
+    documentFrontId,
+    result,
+    distance: typeof distance === 'number' ? distance : null,
+    threshold: typeof threshold === 'number' ? threshold : null,
+    modelVersion: typeof modelVersion === 'string' ? modelVersion : 'unknown',
+    checkedAt: selfie.createdAt,
+    imagesKept: selfie.deletedAt === null && Boolean(front) && front!.deletedAt === null,
+  };
 }
 
 function checkSummary(value: unknown): { checksOk: boolean | null; problems: string[]; pdfPage: { page: number; pages: number } | null } {

@@ -2,8 +2,10 @@ import { recordAudit } from '@/lib/audit';
 import type { Db } from '@/lib/db/client';
 import type { DocumentKind } from '@/lib/db/generated/enums';
 import { AppError, validationError } from '@/lib/errors';
+import { log } from '@/lib/log';
 import { FACE_CHECK_LOCK_MINUTES, FACE_CHECK_MAX_ATTEMPTS, getFaceCheckStatus, manualReviewFaceCheck, recordFaceCheckAttempt, type ImageInfo } from './face-check';
-import { inspectUpload, MAX_UPLOAD_BYTES, problemMessage } from './inspect';
+import { checkDocumentFrontFace, localFaceCheck } from './face-match';
+import { inspectUpload, MAX_UPLOAD_BYTES, problemMessage, type DocumentCheckResult } from './inspect';
 import { readDocument, storeDocument } from './store';
 import { consumeRateLimit, rateLimited } from '@/lib/limits';
 import { TICKET_LIMITS } from '@/lib/limits/policy';
@@ -31,6 +33,11 @@ export async function attachTicketDocument(options: {
   ip: string;
   userAgent: string | null;
   now: Date;
+  /**
+   * `local` (lib/config FACE_MATCH): the selfie is compared with the document front on this server
+   * and a front without a visible face photo is refused; `off` (the default here): photo checks only.
+   */
+  faceMatch?: 'local' | 'off';
 }): Promise<UploadOutcome> {
   const { db, masterKey, ticketId, kind, now } = options;
   const file = options.file;
@@ -50,12 +57,27 @@ export async function attachTicketDocument(options: {
   const inspection = await inspectUpload({ bytes: Buffer.from(await file.arrayBuffer()), kind, declaredName: file.name });
   if (!inspection.ok) return { status: 'refused', kind, message: inspection.message, ...(kind === 'SELFIE' ? { faceCheck: await faceState(db, ticketId, now) } : {}) };
 
+  const matching = options.faceMatch === 'local';
+  if (kind === 'ID_FRONT' && matching) {
+    // Said at once, while the person still has the card in hand, rather than after the selfie.
+    let refused;
+    try {
+      refused = await checkDocumentFrontFace(inspection.image);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // The matcher failing is not the person's problem: the front is kept and an agent looks at it.
+      log.warn('documents.face_detection_failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+    if (refused?.status === 'retry') return { status: 'refused', kind, message: refused.message };
+  }
+
   let faceCheck: FaceCheckState | undefined;
+  let faceMatch: NonNullable<DocumentCheckResult['faceMatch']> | undefined;
   if (kind === 'SELFIE') {
-    const outcome = await manualReviewFaceCheck.check({
-      selfie: inspection.image,
-      documentFront: await documentFront(db, masterKey, ticketId, now, options),
-    });
+    const front = await documentFront(db, masterKey, ticketId, now, options);
+    const outcome = await (matching ? localFaceCheck : manualReviewFaceCheck).check({ selfie: inspection.image, documentFront: front });
+    // Only the outcome, distance, threshold and model version are kept, with the selfie.
+    if (outcome.status === 'ready_for_review' && outcome.faceMatch && front) faceMatch = { ...outcome.faceMatch, documentFrontId: front.id };
     let attempt;
     try {
       attempt = await recordFaceCheckAttempt({ db, ticketId, outcome, now });
@@ -74,7 +96,8 @@ export async function attachTicketDocument(options: {
   // A PDF arrives as one image per rendered page (rule 29); each page is its own document row.
   const warnings = new Set<string>();
   for (const page of inspection.pages) {
-    const stored = await storeDocument({ db, masterKey, ticketId, kind, image: page.image, checkResult: page.checkResult, now });
+    const checkResult = faceMatch ? { ...page.checkResult, faceMatch } : page.checkResult;
+    const stored = await storeDocument({ db, masterKey, ticketId, kind, image: page.image, checkResult, now });
     // Rule 20: every ticket action is recorded. Sizes and kinds only; never the file or its name.
     await recordAudit(db, {
       actorType: 'ANONYMOUS',
@@ -90,6 +113,7 @@ export async function attachTicketDocument(options: {
         byteSize: stored.byteSize,
         warnings: page.checkResult.problems.map((p) => p.code),
         ...(page.checkResult.source ? { source: page.checkResult.source } : {}),
+        ...(faceMatch ? { faceMatch: faceMatch.result, ...('distance' in faceMatch ? { faceMatchDistance: faceMatch.distance } : {}) } : {}),
       },
       occurredAt: now,
     });
@@ -117,7 +141,7 @@ function lockedOutcome(until: Date): UploadOutcome {
  * so the open is audited like any other (rule 19), with the system as the actor: the check, not a
  * person, looked at it.
  */
-async function documentFront(db: Db, masterKey: Buffer, ticketId: string, now: Date, request: { ip: string; userAgent: string | null }): Promise<ImageInfo | undefined> {
+async function documentFront(db: Db, masterKey: Buffer, ticketId: string, now: Date, request: { ip: string; userAgent: string | null }): Promise<(ImageInfo & { id: string }) | undefined> {
   const front = await db.ticketDocument.findFirst({
     where: { ticketId, kind: 'ID_FRONT', deletedAt: null },
     orderBy: { createdAt: 'desc' },
@@ -132,5 +156,5 @@ async function documentFront(db: Db, masterKey: Buffer, ticketId: string, now: D
     viewer: { actorType: 'SYSTEM', ip: request.ip, userAgent: request.userAgent?.slice(0, 300) ?? null },
     now,
   });
-  return { mimeType: opened.mimeType, width: opened.width, height: opened.height, data: opened.bytes };
+  return { id: front.id, mimeType: opened.mimeType, width: opened.width, height: opened.height, data: opened.bytes };
 }

@@ -18,6 +18,9 @@ export type ImageInfo = { mimeType: string; width: number | null; height: number
 
 export type FaceCheckRetryReason =
   | 'document_front_missing'
+  | 'document_front_no_face'
+  | 'selfie_no_face'
+  | 'selfie_several_faces'
   | 'selfie_not_a_photo'
   | 'selfie_too_small'
   | 'selfie_framing'
@@ -25,8 +28,18 @@ export type FaceCheckRetryReason =
   | 'selfie_too_bright'
   | 'selfie_blank';
 
+/**
+ * What a provider that really compares faces found (face-match.ts). An aid shown to the agent with
+ * the distance and the threshold it was judged against, never a decision: "not_similar" refuses
+ * nothing and "similar" approves nothing. "unavailable" says the matcher could not run, so the agent
+ * compares by eye as with the default. The default (manualReviewFaceCheck) never sets it.
+ */
+export type FaceMatchResult =
+  | { result: 'similar' | 'not_similar'; distance: number; threshold: number; modelVersion: string }
+  | { result: 'unavailable'; modelVersion: string };
+
 export type FaceCheckOutcome =
-  | { status: 'ready_for_review' }
+  | { status: 'ready_for_review'; faceMatch?: FaceMatchResult }
   | { status: 'retry'; reason: FaceCheckRetryReason; message: string };
 
 export interface FaceCheck {
@@ -41,6 +54,10 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 const RETRY_MESSAGES: Record<FaceCheckRetryReason, string> = {
   document_front_missing: 'Please upload a photo of the front of your document first, then take your selfie.',
+  document_front_no_face:
+    'We couldn’t find the photo of your face on the front of your document. Upload a sharp, well-lit photo of the whole front, with the portrait photo clearly visible and no glare on it.',
+  selfie_no_face: 'We couldn’t find a face in this selfie. Take it again looking at the camera, with your whole face in the frame and nothing covering it.',
+  selfie_several_faces: 'We can see more than one face in this selfie. Take it again with only you in the picture.',
   selfie_not_a_photo: 'Your selfie needs to be a photo. Take one with your camera and upload it as a JPEG, PNG or WebP file.',
   selfie_too_small: 'This selfie is too small for us to see your face clearly. Take a new one with your face filling most of the frame.',
   selfie_framing: 'This picture is cropped too narrowly to be a selfie. Take a normal photo of your face and shoulders.',
@@ -52,6 +69,9 @@ const RETRY_MESSAGES: Record<FaceCheckRetryReason, string> = {
 function retry(reason: FaceCheckRetryReason): FaceCheckOutcome {
   return { status: 'retry', reason, message: RETRY_MESSAGES[reason] };
 }
+
+/** A retry outcome with its message, for other FaceCheck providers. */
+export const faceCheckRetry = retry;
 
 /** The default FaceCheck: usability checks, then manual comparison by an agent. */
 export const manualReviewFaceCheck: FaceCheck = {
@@ -98,10 +118,11 @@ export type FaceCheckAttempt = {
 
 /**
  * A missing document front is a step done out of order, not a try at the face check, so it does
- * not use up an attempt (it is still refused while the check is locked).
+ * not use up an attempt (it is still refused while the check is locked). A front on which no face
+ * photo can be found is the same: the front needs redoing, not the selfie.
  */
 function countsAsFailure(outcome: FaceCheckOutcome) {
-  return outcome.status === 'retry' && outcome.reason !== 'document_front_missing';
+  return outcome.status === 'retry' && outcome.reason !== 'document_front_missing' && outcome.reason !== 'document_front_no_face';
 }
 
 /**

@@ -45,7 +45,20 @@ export {
   type FaceCheckAttempt,
   type FaceCheckOutcome,
   type FaceCheckRetryReason,
+  type FaceMatchResult,
   type ImageInfo,
 } from './face-check';
+export {
+  createLocalFaceCheck,
+  localFaceCheck,
+  locateFace,
+  cropFace,
+  checkDocumentFrontFace,
+  warmFaceMatcher,
+  stopFaceMatcher,
+  FACE_MATCH_MODEL_VERSION,
+  FACE_MATCH_THRESHOLD,
+  type FaceBox,
+} from './face-match';
 export { purgeExpiredDocuments, DEFAULT_RETENTION_DAYS } from './retention';
 export { attachTicketDocument, type FaceCheckState, type UploadedFile, type UploadOutcome } from './attach';

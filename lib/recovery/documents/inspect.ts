@@ -2,6 +2,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { DocumentKind } from '@/lib/db/generated/client';
 import { sniffType, type SniffedType } from './detect';
 import { decodePool, type DecodePool } from './decode-pool';
+import type { FaceMatchResult } from './face-check';
 import { checkPdf } from './pdf';
 import { measureQuality, type QualityProblem } from './quality';
 import { MAX_PDF_PAGES, renderPdfPages } from './render-pdf';
@@ -66,7 +67,16 @@ export type DocumentWarning = { code: QualityProblem; message: string };
  * What is stored in TicketDocument.checkResult and shown back with the preview. `source` says that
  * the image is one rendered page of an uploaded PDF (rule 29: the PDF itself is not kept).
  */
-export type DocumentCheckResult = { ok: true; problems: DocumentWarning[]; source?: { format: 'pdf'; page: number; pages: number } };
+export type DocumentCheckResult = {
+  ok: true;
+  problems: DocumentWarning[];
+  source?: { format: 'pdf'; page: number; pages: number };
+  /**
+   * On a selfie, when the local face match ran (face-match.ts): its outcome, distance, threshold
+   * and model version, and which document front it was compared with. Never a descriptor.
+   */
+  faceMatch?: FaceMatchResult & { documentFrontId: string };
+};
 
 /** Only images are ever stored: photos re-encoded, PDFs rendered page by page (rule 29). */
 export type StoredMimeType = 'image/jpeg' | 'image/png';

@@ -14,7 +14,8 @@ import { requestNow } from '@/lib/http/request';
 import type { LostFactor } from '@/lib/recovery/policy';
 import { confirmTicketContact, getTicketStatusView, openDocumentTicket, resendContactCode } from '@/lib/recovery/tickets';
 import { maskEmail } from '@/lib/verification/identifiers';
-import { attachTicketDocument, type UploadOutcome } from '@/lib/recovery/documents';
+import { recordAudit } from '@/lib/audit';
+import { attachTicketDocument, getFaceCheckStatus, type UploadOutcome } from '@/lib/recovery/documents';
 import { forgetPendingCode, grantTicket, readPendingCode, readTicketGrant, rememberPendingCode, revokeTicketGrant } from '../_components/ticket-access';
 import { requestContext } from '../context';
 import { verifiedAccount } from './account';
@@ -165,7 +166,7 @@ export async function uploadDocumentAction(form: FormData): Promise<ActionResult
       const { db, now, config, ip, userAgent } = await context();
       const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
       if (!view?.canReply) throw sessionEnded();
-      return attachTicketDocument({ db, masterKey: config.encryptionKey, ticketId: grant.ticketId, kind, file: uploadedFile(form.get('file')), ip, userAgent, now });
+      return attachTicketDocument({ db, masterKey: config.encryptionKey, ticketId: grant.ticketId, kind, file: uploadedFile(form.get('file')), ip, userAgent, now, faceMatch: config.faceMatch });
     },
     { action: 'recover.documents.upload' },
   );
@@ -194,6 +195,55 @@ export async function submitDocumentsAction(): Promise<ActionResult<{ reference:
       return { reference: view.reference };
     },
     { action: 'recover.documents.submit' },
+  );
+}
+
+/**
+ * After all five tries of the face check, the person may submit the front and back without a
+ * selfie and ask to confirm who they are on a video call instead. Only while the check is paused:
+ * before that, the selfie is still the way. The agent sees the request as a note on the ticket and
+ * books the call through the console's existing video-call scheduling, where it is possible.
+ */
+export async function submitForVideoCallAction(): Promise<ActionResult<{ reference: string }>> {
+  return runAction(
+    async () => {
+      const grant = await readTicketGrant('documents');
+      if (!grant || grant.stage !== 'upload') throw sessionEnded();
+      const { db, now, ip, userAgent } = await context();
+      const face = await getFaceCheckStatus({ db, ticketId: grant.ticketId, now });
+      if (!face.lockedUntil) {
+        throw new AppError({ code: 'conflict', userMessage: 'A video call instead of the selfie is offered once all 5 tries of the face check are used. Take your selfie above.' });
+      }
+      const view = await getTicketStatusView({ db, ticketId: grant.ticketId, now });
+      if (!view) throw sessionEnded();
+      const have = new Set(view.documents.filter((d) => d.ok !== false).map((d) => d.kind));
+      const missing = (['ID_FRONT', 'ID_BACK'] as const).filter((kind) => !have.has(kind));
+      if (missing.length > 0) {
+        const names = { ID_FRONT: 'the front of your document', ID_BACK: 'the back of your document' };
+        throw new AppError({ code: 'validation_failed', userMessage: `Almost there: we still need ${missing.map((k) => names[k]).join(' and ')}.` });
+      }
+      await db.ticketMessage.create({
+        data: {
+          ticketId: grant.ticketId,
+          kind: 'INTERNAL_NOTE',
+          body: 'The face check did not succeed in 5 tries. The person submitted the document photos without a selfie and asked to confirm their identity on a video call.',
+          createdAt: now,
+        },
+      });
+      await recordAudit(db, {
+        actorType: 'ANONYMOUS',
+        action: 'ticket.video_call_requested',
+        subjectType: 'ticket',
+        subjectId: grant.ticketId,
+        ip,
+        userAgent: userAgent?.slice(0, 300) ?? null,
+        data: { reason: 'face_check_attempts_used' },
+        occurredAt: now,
+      });
+      await grantTicket('documents', { ticketId: grant.ticketId, stage: 'submitted', ttlSeconds: SUBMITTED_TTL_SECONDS });
+      return { reference: view.reference };
+    },
+    { action: 'recover.documents.submit_video_call' },
   );
 }
 

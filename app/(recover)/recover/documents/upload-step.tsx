@@ -6,7 +6,8 @@ import { Alert, Button } from '../../../_components/ui';
 import type { FaceCheckState } from '@/lib/recovery/documents';
 import { PhotoPicker, type PickerResult } from '../_components/photo-picker';
 import { UtcTime } from '../_components/utc-time';
-import { submitDocumentsAction, uploadDocumentAction } from './actions';
+import Link from 'next/link';
+import { submitDocumentsAction, submitForVideoCallAction, uploadDocumentAction } from './actions';
 
 type SlotKind = 'ID_FRONT' | 'ID_BACK' | 'SELFIE';
 
@@ -64,12 +65,12 @@ export function UploadStep({
     };
   }
 
-  async function submit() {
-    const missing = SLOTS.filter((slot) => !done[slot.kind]).map((slot) => slot.target);
+  async function submit(videoCall = false) {
+    const missing = SLOTS.filter((slot) => !done[slot.kind] && !(videoCall && slot.kind === 'SELFIE')).map((slot) => slot.target);
     if (missing.length > 0) return setSubmitError(`Almost there: we still need ${missing.join(' and ')}.`);
     setSubmitting(true);
     setSubmitError(undefined);
-    const result = await submitDocumentsAction().catch(() => undefined);
+    const result = await (videoCall ? submitForVideoCallAction() : submitDocumentsAction()).catch(() => undefined);
     setSubmitting(false);
     if (!result) return setSubmitError('We couldn’t reach our servers. Check your connection and try again; your photos are saved.');
     if (!result.ok) return setSubmitError(result.error.message);
@@ -102,7 +103,16 @@ export function UploadStep({
           disabled={slot.kind === 'SELFIE' && locked}
           onResult={track(slot.kind)}
         >
-          {slot.kind === 'SELFIE' && <FaceCheckNote face={face} max={maxFaceAttempts} needsFront={!done.ID_FRONT} onRecheck={() => router.refresh()} />}
+          {slot.kind === 'SELFIE' && (
+            <FaceCheckNote
+              face={face}
+              max={maxFaceAttempts}
+              needsFront={!done.ID_FRONT}
+              onRecheck={() => router.refresh()}
+              onVideoCall={() => void submit(true)}
+              submitting={submitting}
+            />
+          )}
         </PhotoPicker>
       ))}
 
@@ -117,18 +127,52 @@ export function UploadStep({
   );
 }
 
-function FaceCheckNote({ face, max, needsFront, onRecheck }: { face: FaceCheckState; max: number; needsFront: boolean; onRecheck: () => void }) {
+function FaceCheckNote({
+  face,
+  max,
+  needsFront,
+  onRecheck,
+  onVideoCall,
+  submitting,
+}: {
+  face: FaceCheckState;
+  max: number;
+  needsFront: boolean;
+  onRecheck: () => void;
+  onVideoCall: () => void;
+  submitting: boolean;
+}) {
   if (face.lockedUntil) {
     return (
-      <Alert tone="warning" title="The face check is paused">
-        <p>
-          You’ve used all {max} tries. For your safety, you can take a new selfie from <UtcTime value={face.lockedUntil} />. Your document photos are
-          saved, so you only need the selfie then.
-        </p>
-        <button type="button" onClick={onRecheck} className="mt-2 min-h-11 font-semibold text-accent underline">
-          It’s past that time: check again
-        </button>
-      </Alert>
+      <div className="space-y-3">
+        <Alert tone="warning" title="The face check is paused">
+          <p>
+            You’ve used all {max} tries. For your safety, you can take a new selfie from <UtcTime value={face.lockedUntil} />. Your document photos are
+            saved, so you only need the selfie then.
+          </p>
+          <button type="button" onClick={onRecheck} className="mt-2 min-h-11 font-semibold text-accent underline">
+            It’s past that time: check again
+          </button>
+        </Alert>
+        <div className="space-y-2 rounded-lg border border-line p-4 text-sm" data-testid="video-call-offer">
+          <h4 className="font-semibold">Or confirm it’s you on a video call</h4>
+          <p>
+            Submit your document photos without the selfie and ask for a video call. Our team books one with you if your account allows it (joining needs
+            a code from an authenticator app); otherwise they tell you what else they need. You follow your request on the{' '}
+            <Link href="/recover/status" className="font-semibold text-accent underline">
+              status page
+            </Link>{' '}
+            and join the call from{' '}
+            <Link href="/recover/video" className="font-semibold text-accent underline">
+              Join a video call appointment
+            </Link>
+            .
+          </p>
+          <Button type="button" variant="secondary" onClick={onVideoCall} disabled={submitting}>
+            {submitting ? 'Submitting…' : 'Submit and ask for a video call'}
+          </Button>
+        </div>
+      </div>
     );
   }
   return (

@@ -3,6 +3,7 @@ import { cookies, headers } from 'next/headers';
 import Link from 'next/link';
 import { notFound, redirect } from 'next/navigation';
 import { isOpen } from '@/lib/access';
+import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
@@ -12,6 +13,7 @@ import { currentAgent } from '@/lib/sessions/auth';
 import { Card } from '../../../../../_components/ui';
 import { RiskBadge, SecondApproverBadge, SlaBadge, StatusBadge } from '../../../../_components/badges';
 import { DocumentViewer } from '../../../../_components/document-viewer';
+import { FaceMatchPanel } from '../../../../_components/face-match-panel';
 import { DOCUMENT_LABEL, FACTOR_LABEL, fileSize, MESSAGE_LABEL, TYPE_LABEL, utc, utcClock } from '../../../../_components/format';
 import {
   ApproveForm,
@@ -79,6 +81,8 @@ export default async function TicketPage({ params }: Props) {
   const slaRemaining = Math.floor((ticket.slaDueAt.getTime() - now.getTime()) / 60_000);
   const waiting = ticket.approval.state === 'waiting_for_second_approver';
   const tomorrow = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const faceMatchOn = getConfig().faceMatch === 'local';
+  const hasSelfie = ticket.documents.some((d) => d.kind === 'SELFIE');
 
   return (
     <div className="space-y-6">
@@ -202,6 +206,25 @@ export default async function TicketPage({ params }: Props) {
                   </tbody>
                 </table>
               </div>
+            </Card>
+          )}
+
+          {hasSelfie && (
+            <Card className="space-y-4" role="region" aria-labelledby="face-match-heading" data-testid="face-match">
+              <h2 id="face-match-heading" className="text-lg font-bold">
+                Face match
+              </h2>
+              {!faceMatchOn ? (
+                <p className="text-sm text-muted">Face matching is turned off on this deployment (a privacy setting). Compare the selfie with the document photo by eye.</p>
+              ) : ticket.faceMatch ? (
+                <FaceMatchPanel
+                  ticketId={ticket.id}
+                  canOpen={ticket.can.documents}
+                  match={{ ...ticket.faceMatch, checkedAt: ticket.faceMatch.checkedAt.toISOString() }}
+                />
+              ) : (
+                <p className="text-sm text-muted">No face match ran for the newest selfie (it was uploaded while face matching was off). Compare it with the document photo by eye.</p>
+              )}
             </Card>
           )}
 
