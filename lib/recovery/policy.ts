@@ -3,11 +3,12 @@
  * §4.2.2). A reset needs two independent proofs, and never uses the lost factor to prove itself.
  * Email and phone codes are both "something you can receive": together they are not enough (a
  * stolen inbox plus a SIM swap is the classic takeover), so every pair here holds at least one
- * factor bound to a device the person controls: an authenticator app, a passkey, or a device that
- * is already signed in. Everything else goes to identity-document recovery.
+ * factor bound to a device the person controls (an authenticator app, a passkey, or a device that
+ * is already signed in) or a recovery code the person printed or stored offline, which no inbox or
+ * SIM holds. Everything else goes to identity-document recovery.
  */
 export type LostFactor = 'passkey' | 'authenticator' | 'phone' | 'email';
-export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authenticator' | 'passkey' | 'approved_ticket';
+export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authenticator' | 'passkey' | 'recovery_code' | 'approved_ticket';
 
 export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 'phone', 'email'];
 
@@ -16,7 +17,8 @@ export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 
  * states the same table). A lost passkey accepts an authenticator code only with an EMAIL code:
  * the SMS number and the authenticator app usually live on the same phone, and a lost passkey
  * often means a lost phone. Lost phone or email access is a contact change: the new number or
- * address is then proved with a code sent to it before it replaces the old one.
+ * address is then proved with a code sent to it before it replaces the old one. A recovery code
+ * counts with an emailed or texted code for a lost authenticator or passkey, never on its own.
  */
 export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof, Proof])[]>> = {
   authenticator: [
@@ -24,11 +26,15 @@ export const RESET_POLICY: Readonly<Record<LostFactor, readonly (readonly [Proof
     ['phone_code', 'passkey'],
     ['email_code', 'trusted_device'],
     ['phone_code', 'trusted_device'],
+    ['email_code', 'recovery_code'],
+    ['phone_code', 'recovery_code'],
   ],
   passkey: [
     ['email_code', 'authenticator'],
     ['email_code', 'trusted_device'],
     ['phone_code', 'trusted_device'],
+    ['email_code', 'recovery_code'],
+    ['phone_code', 'recovery_code'],
   ],
   phone: [
     ['email_code', 'authenticator'],
@@ -58,13 +64,18 @@ export function resetAllowed(lost: LostFactor, proofs: readonly Proof[]): boolea
  * What to ask for next: the second proofs that would complete a pair with what the person already
  * proved and what the account has. Empty means identity-document recovery is the way.
  */
-export function nextProofs(lost: LostFactor, proved: readonly Proof[], account: { authenticator: boolean; passkeys: number; trustedDevice: boolean }): Proof[] {
+export function nextProofs(
+  lost: LostFactor,
+  proved: readonly Proof[],
+  account: { authenticator: boolean; passkeys: number; trustedDevice: boolean; recoveryCodes: boolean },
+): Proof[] {
   const has: Record<Proof, boolean> = {
     email_code: true,
     phone_code: true,
     trusted_device: account.trustedDevice,
     authenticator: account.authenticator,
     passkey: account.passkeys > 0,
+    recovery_code: account.recoveryCodes,
     approved_ticket: false,
   };
   const next = new Set<Proof>();

@@ -28,6 +28,9 @@ import { normalizeCode } from '@/lib/verification/codes';
 import { identifierInput, maskEmail, maskPhone } from '@/lib/verification/identifiers';
 import { CODE_TTL_SECONDS } from '@/lib/verification/policy';
 import { consumeRateLimit, rateLimited } from '@/lib/limits';
+import { admitAttempt, succeeded } from '@/lib/limits/failures';
+import { CODE_FAILURES } from '@/lib/limits/policy';
+import { hasRecoveryCodes, normalizeRecoveryCode, spendRecoveryCode } from '@/lib/recovery-codes';
 import { transitionTicket } from './tickets';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
 
@@ -46,9 +49,9 @@ export type ResetDeps = {
   schedule?: (work: () => Promise<void>) => void;
 };
 
-/** The second proofs this flow collects; the first proof is the verified recovery code. */
-export type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
-const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_device'];
+/** The second proofs this flow collects; the first proof is the verified email or phone code. */
+export type SecondProof = 'authenticator' | 'passkey' | 'trusted_device' | 'recovery_code';
+const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_device', 'recovery_code'];
 
 export type ResetView =
   | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }
@@ -121,15 +124,16 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetTok
     const codeSentTo = reset.newContact ? maskContact(reset.lostFactor, reset.newContact) : undefined;
     return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs, codeSentTo };
   }
-  const [authenticator, passkeys, trustedDevice] = await Promise.all([
+  const [authenticator, passkeys, trustedDevice, recoveryCodes] = await Promise.all([
     hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }),
     countPasskeys(deps.db, reset.userId),
     hasApproverDevice(deps.db, reset.userId, deps.now),
+    hasRecoveryCodes(deps.db, reset.userId),
   ]);
   const options =
     reset.attempts >= RESET_MAX_ATTEMPTS
       ? []
-      : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys, trustedDevice }).filter((p): p is SecondProof => SECOND_PROOFS.includes(p));
+      : nextProofs(reset.lostFactor, reset.proofs, { authenticator, passkeys, trustedDevice, recoveryCodes }).filter((p): p is SecondProof => SECOND_PROOFS.includes(p));
   if (options.length === 0) return { step: 'documents', lostFactor: reset.lostFactor, proved: reset.proofs };
   const request = reset.deviceChallengeId ? await deviceRequest(deps, reset) : undefined;
   const deviceRequestView = request?.state === 'pending' ? { number: request.number } : undefined;
@@ -141,13 +145,16 @@ async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetToken: str
   if (!reset || reset.completedAt || reset.attempts >= RESET_MAX_ATTEMPTS) throw ended();
   const view = await getResetView(deps, resetToken);
   if (view?.step !== 'prove' || !view.options.includes(proof)) throw ended();
-  const decision = await consumeRateLimit(deps.db, `reset:proof:${reset.userId}`, SECOND_PROOF_LIMIT, deps.now);
-  if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'attempts');
+  // Recovery codes are limited per account and client instead (proveWithRecoveryCode).
+  if (proof !== 'recovery_code') {
+    const decision = await consumeRateLimit(deps.db, `reset:proof:${reset.userId}`, SECOND_PROOF_LIMIT, deps.now);
+    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'attempts');
+  }
   return reset;
 }
 
 /** Adds a proof, or counts a failure; both in one statement so parallel tries cannot exceed the limit. */
-async function recordProof(db: Db, resetId: string, proof: Proof, ok: boolean) {
+async function recordProof(db: DbClient, resetId: string, proof: Proof, ok: boolean) {
   if (ok) {
     await db.$executeRaw`UPDATE "RecoveryReset" SET "proofs" = array_append("proofs", ${proof}) WHERE "id" = ${resetId}::uuid AND NOT (${proof} = ANY("proofs"))`;
     return;
@@ -165,6 +172,38 @@ export async function proveWithAuthenticator(deps: ResetDeps, input: { resetToke
   const reset = await openForProof(deps, input.resetToken, 'authenticator');
   const result = await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { userId: reset.userId }, code: input.code, now: deps.now });
   await recordProof(deps.db, reset.id, 'authenticator', result.ok);
+}
+
+/**
+ * One of the account's recovery codes as the second proof (docs/security.md rule 30). Wrong codes
+ * count per account AND client (CODE_FAILURES), like every typed code: the guesser waits, the owner
+ * on their own device does not (rule 23). They also count against this reset's 5 tries. The code
+ * is spent, the proof recorded, the use audited and the notice queued in one transaction.
+ */
+export async function proveWithRecoveryCode(deps: ResetDeps & { hmacKey: Buffer }, input: { resetToken: string; code: string; ip: string }) {
+  if (!normalizeRecoveryCode(input.code)) throw validationError({ code: ['Enter a recovery code: 10 letters and numbers, like 7Q4M-K9TX-2W.'] });
+  const reset = await openForProof(deps, input.resetToken, 'recovery_code');
+  const admission = await admitAttempt(deps.db, CODE_FAILURES, { subject: `recovery-code:${reset.userId}`, client: input.ip }, deps.now);
+  if (!admission.allowed) throw rateLimited(admission.retryAfterSeconds, 'attempts');
+  const proved = await deps.db.$transaction(async (tx) => {
+    const used = await spendRecoveryCode(tx, { hmacKey: deps.hmacKey, userId: reset.userId, code: input.code, now: deps.now });
+    if (!used.ok) return false;
+    await recordProof(tx, reset.id, 'recovery_code', true);
+    await recordAudit(tx, {
+      actorType: 'USER',
+      actorId: reset.userId,
+      action: 'recovery_code.used',
+      subjectType: 'user',
+      subjectId: reset.userId,
+      ip: input.ip,
+      data: { for: 'recovery', resetId: reset.id, left: used.remaining },
+      occurredAt: deps.now,
+    });
+    await notifySecurityChange({ db: tx, delivery: deps.delivery, userId: reset.userId, change: 'recovery_code_used', now: deps.now, context: { codesLeft: used.remaining } });
+    return true;
+  });
+  if (!proved) return recordProof(deps.db, reset.id, 'recovery_code', false);
+  await succeeded(deps.db, admission);
 }
 
 /** Options for proving with one of the account's own passkeys (allowCredentials: only theirs). */

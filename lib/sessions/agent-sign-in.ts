@@ -30,7 +30,8 @@ export async function signInAgentWithPassword(deps: SignInDeps, input: RequestIn
   if (agent && passwordOk && agent.active) {
     if (input.secondFactor.kind === 'totp') {
       secondOk = (await verifyAuthenticatorCode({ db: deps.db, encryptionKey: deps.encryptionKey, owner: { agentId: agent.id }, code: input.secondFactor.code, now: input.now })).ok;
-    } else {
+    } else if (input.secondFactor.kind === 'passkey') {
+      // Agents have no recovery codes: an invited agent's lost factor goes back to an admin.
       const result = await finishPasskeySignIn({ db: deps.db, rp: deps.rp, response: input.secondFactor.response, now: input.now });
       secondOk = result.ok && 'agentId' in result.owner && result.owner.agentId === agent.id;
     }

@@ -3,6 +3,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { cookies, headers } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
+import { getDelivery } from '@/lib/delivery';
 import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { log } from '@/lib/log';
@@ -48,15 +49,21 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     providers: [
       Credentials({
         id: 'password',
-        credentials: { email: {}, password: {}, code: {}, passkeyResponse: {} },
+        credentials: { email: {}, password: {}, code: {}, recoveryCode: {}, passkeyResponse: {} },
         authorize: (credentials) =>
           authorizeWith((deps, request) => {
             const passkey = parsePasskeyResponse(credentials.passkeyResponse);
+            const recoveryCode = typeof credentials.recoveryCode === 'string' && credentials.recoveryCode !== '' ? credentials.recoveryCode.slice(0, 64) : undefined;
             return signInWithPassword(deps, {
               ...request,
               email: String(credentials.email ?? ''),
               password: String(credentials.password ?? ''),
-              secondFactor: passkey !== undefined ? { kind: 'passkey', response: passkey } : { kind: 'totp', code: String(credentials.code ?? '') },
+              secondFactor:
+                passkey !== undefined
+                  ? { kind: 'passkey', response: passkey }
+                  : recoveryCode !== undefined
+                    ? { kind: 'recovery_code', code: recoveryCode }
+                    : { kind: 'totp', code: String(credentials.code ?? '') },
             });
           }),
       }),
@@ -139,7 +146,7 @@ async function authorizeWith(work: (deps: SignInDeps, request: RequestInfo) => P
   const [headerList, jar] = await Promise.all([headers(), cookies()]);
   try {
     const result = await work(
-      { db: getPrisma(), hmacKey: config.hmacKey, encryptionKey: config.encryptionKey, rp: config.webauthn },
+      { db: getPrisma(), hmacKey: config.hmacKey, encryptionKey: config.encryptionKey, rp: config.webauthn, delivery: getDelivery() },
       { ip: clientIp(headerList), userAgent: headerList.get('user-agent'), deviceToken: jar.get(DEVICE_COOKIE)?.value, now: requestNow(jar) },
     );
     if ('agentId' in result) return { id: result.agentId, sessionId: result.sessionId, sessionVersion: result.sessionVersion, kind: 'agent' as const };

@@ -15,6 +15,7 @@ import {
   startPasskeyRegistration,
   type RelyingParty,
 } from '@/lib/passkeys';
+import { replaceRecoveryCodes } from '@/lib/recovery-codes';
 import { enqueueWebhook } from '@/lib/webhooks';
 import { describeUserAgent } from '@/lib/http/describe';
 import { assertRecentAuth } from './sign-in';
@@ -141,6 +142,24 @@ export async function confirmAuthenticatorLink(deps: ChangeDeps, actor: Actor, i
   }, CHANGE_TX);
 }
 
+/**
+ * A new set of recovery codes (docs/security.md rule 30), replacing any earlier set: the old codes
+ * stop working in the same transaction. The codes are returned once, to be shown once.
+ */
+export async function createRecoveryCodes(deps: ChangeDeps, actor: Actor): Promise<{ codes: string[]; replaced: boolean }> {
+  await assertRecentAuth(deps.db, { ...actor, now: deps.now });
+  return deps.db.$transaction(async (tx) => {
+    const created = await replaceRecoveryCodes(tx, { hmacKey: deps.hmacKey, userId: actor.userId, now: deps.now });
+    await afterFactorChange(tx, deps, actor, {
+      factor: 'recovery_codes',
+      change: created.replaced ? 'replaced' : 'added',
+      notice: created.replaced ? 'recovery_codes_replaced' : 'recovery_codes_created',
+      subjectId: actor.userId,
+    });
+    return created;
+  }, CHANGE_TX);
+}
+
 /** Signs a device out: it is no longer trusted and every session on it ends. */
 export async function signOutDevice(deps: ChangeDeps, actor: Actor, input: { deviceId: string }) {
   const notFound = () => new AppError({ code: 'not_found', userMessage: 'That device is not signed in to your account.' });
@@ -188,7 +207,7 @@ async function afterFactorChange(
   deps: ChangeDeps,
   actor: Actor,
   change: {
-    factor: 'passkey' | 'authenticator';
+    factor: 'passkey' | 'authenticator' | 'recovery_codes';
     change: 'added' | 'removed' | 'revoked' | 'replaced';
     notice: SecurityChange;
     subjectId: string;

@@ -2,6 +2,7 @@ import { hasAuthenticator } from '@/lib/authenticator';
 import type { Db } from '@/lib/db/client';
 import { getActiveHold } from '@/lib/holds';
 import { listPasskeys } from '@/lib/passkeys';
+import { RECOVERY_CODES_LOW, recoveryCodeStatus } from '@/lib/recovery-codes';
 import { describeUserAgent, shortenIp } from '@/lib/http/describe';
 import { maskEmail, maskPhone } from '@/lib/verification/identifiers';
 
@@ -9,13 +10,14 @@ const METHOD_LABEL: Record<string, string> = {
   passkey: 'Passkey',
   'password+totp': 'Password and authenticator code',
   'password+passkey': 'Password and passkey',
+  'password+recovery_code': 'Password and recovery code',
   'step-up:totp': 'Confirmed with authenticator code',
   'step-up:passkey': 'Confirmed with passkey',
 };
 
 /** What /account/security shows: factors, contacts (masked), hold, devices and recent sign-ins. */
 export async function getSecurityOverview({ db, userId, sessionId, now }: { db: Db; userId: string; sessionId: string; now: Date }) {
-  const [user, authenticator, passkeys, hold, devices, signIns, current] = await Promise.all([
+  const [user, authenticator, passkeys, hold, devices, signIns, current, recoveryCodes] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: userId }, select: { displayName: true, email: true, emailVerifiedAt: true, phone: true, phoneVerifiedAt: true } }),
     hasAuthenticator({ db, owner: { userId } }),
     listPasskeys({ db, owner: { userId } }),
@@ -32,6 +34,7 @@ export async function getSecurityOverview({ db, userId, sessionId, now }: { db: 
       take: 15,
     }),
     db.session.findUnique({ where: { id: sessionId }, select: { deviceId: true } }),
+    recoveryCodeStatus(db, userId),
   ]);
   return {
     name: user.displayName,
@@ -39,6 +42,9 @@ export async function getSecurityOverview({ db, userId, sessionId, now }: { db: 
     phone: user.phone ? { masked: maskPhone(user.phone), verified: Boolean(user.phoneVerifiedAt) } : undefined,
     authenticator,
     passkeys: passkeys.map((p) => ({ ...p, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null })),
+    recoveryCodes: recoveryCodes
+      ? { remaining: recoveryCodes.remaining, total: recoveryCodes.total, createdAt: recoveryCodes.createdAt.toISOString(), low: recoveryCodes.remaining <= RECOVERY_CODES_LOW }
+      : undefined,
     hold: hold ? { endsAt: hold.endsAt.toISOString(), scope: hold.scope } : undefined,
     devices: devices.map((d) => ({
       id: d.id,

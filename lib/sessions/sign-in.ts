@@ -12,10 +12,13 @@ import { createTrustedDevice, findTrustedDevice } from './devices';
 import { hashPassword, verifyPassword } from './password';
 import { isUuid } from '@/lib/db/ids';
 import { plausibleEmail } from '@/lib/verification/identifiers';
+import type { Delivery } from '@/lib/delivery';
+import { notifySecurityChange } from '@/lib/notifications';
+import { spendRecoveryCode } from '@/lib/recovery-codes';
 
 /**
  * Sign-in for account holders: a passkey on its own, or email + password + a second factor
- * (authenticator code or passkey). One uniform failure for every reason (unknown email, wrong
+ * (authenticator code, passkey, or one of the account's recovery codes). One uniform failure for every reason (unknown email, wrong
  * password, wrong code, someone else's passkey), so the form reveals nothing (rule 13). Failures
  * are counted per account AND client and per account (SIGN_IN_FAILURES), every try per IP
  * (rule 14); strangers' failures never keep the owner's right password and second factor out of
@@ -30,9 +33,10 @@ const LIMITS = {
   perIp: SIGN_IN_PER_IP,
 };
 
-export type SignInDeps = { db: Db; hmacKey: Buffer; encryptionKey: Buffer; rp: RelyingParty };
+export type SignInDeps = { db: Db; hmacKey: Buffer; encryptionKey: Buffer; rp: RelyingParty; delivery: Delivery };
 export type SignedIn = { userId: string; sessionId: string; sessionVersion: number; newDeviceToken: string | undefined };
-export type SecondFactor = { kind: 'totp'; code: string } | { kind: 'passkey'; response: unknown };
+export type SecondFactor = { kind: 'totp'; code: string } | { kind: 'passkey'; response: unknown } | { kind: 'recovery_code'; code: string };
+const SECOND_FACTOR_METHOD = { totp: 'password+totp', passkey: 'password+passkey', recovery_code: 'password+recovery_code' } as const;
 type RequestInfo = { ip: string; userAgent: string | null; deviceToken: string | undefined; now: Date };
 
 const failed = () => new AppError({ code: 'unauthorized', userMessage: 'The email, password or code is not right.' });
@@ -83,7 +87,7 @@ export async function signInWithPassword(
   const user = plausibleEmail(email) ? await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } }) : null;
   decoyHash ??= hashPassword('no account has this password');
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
-  const method = input.secondFactor.kind === 'totp' ? 'password+totp' : 'password+passkey';
+  const method = SECOND_FACTOR_METHOD[input.secondFactor.kind];
   const secondFactorOk = passwordOk && user ? await checkSecondFactor(deps, user.id, input.secondFactor, input) : false;
 
   if (!user || !passwordOk || !secondFactorOk) {
@@ -101,6 +105,7 @@ export async function signInWithPassword(
 }
 
 async function checkSecondFactor(deps: SignInDeps, userId: string, factor: SecondFactor, input: RequestInfo) {
+  if (factor.kind === 'recovery_code') return spendForSignIn(deps, userId, factor.code, input);
   if (factor.kind === 'totp') {
     const owner = { userId };
     if (!(await hasAuthenticator({ db: deps.db, owner }))) return false;
@@ -114,6 +119,39 @@ async function checkSecondFactor(deps: SignInDeps, userId: string, factor: Secon
     return false;
   }
   return 'userId' in result.owner && result.owner.userId === userId;
+}
+
+/**
+ * A recovery code as the second factor (docs/security.md rule 30): spent, audited and reported to
+ * every verified contact in one transaction, with how many codes are left. Wrong codes count as
+ * failed sign-ins (the password limiter above), per account and client, so a stranger's guesses
+ * never lock the owner out.
+ */
+async function spendForSignIn(deps: SignInDeps, userId: string, code: string, input: RequestInfo) {
+  return deps.db.$transaction(async (tx) => {
+    const used = await spendRecoveryCode(tx, { hmacKey: deps.hmacKey, userId, code, now: input.now });
+    if (!used.ok) return false;
+    await recordAudit(tx, {
+      actorType: 'USER',
+      actorId: userId,
+      action: 'recovery_code.used',
+      subjectType: 'user',
+      subjectId: userId,
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 300) ?? null,
+      data: { for: 'sign_in', left: used.remaining },
+      occurredAt: input.now,
+    });
+    await notifySecurityChange({
+      db: tx,
+      delivery: deps.delivery,
+      userId,
+      change: 'recovery_code_used',
+      now: input.now,
+      context: { codesLeft: used.remaining, requestedFrom: describeUserAgent(input.userAgent) },
+    });
+    return true;
+  });
 }
 
 /** Usernameless passkey options, limited per IP: each call stores a challenge row. */

@@ -25,7 +25,7 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
 const { db } = await useTestDatabase();
 const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
 const keys = { hmacKey: randomBytes(32), encryptionKey: randomBytes(32) };
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 const PASSWORD = 'correct horse battery staple';
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Chrome/142.0';
 

@@ -9,10 +9,11 @@ import { AGENT_IDLE_MINUTES, AGENT_SESSION_HOURS, signInWithPasskey, validateSes
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { capturingDelivery } from '../support/capturing-delivery';
 
 const { db } = await useTestDatabase();
 const rp = { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' };
-const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32), rp };
+const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32), rp, delivery: capturingDelivery().delivery };
 const PASSWORD = 'agents use long passwords too';
 
 async function agent(options: { active?: boolean } = {}) {

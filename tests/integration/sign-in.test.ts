@@ -8,9 +8,10 @@ import { signInWithPassword, signOutSession, USER_IDLE_MINUTES, validateSession 
 import { SIGN_IN_FAILURES, SIGN_IN_PER_IP } from '@/lib/verification/policy';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
+import { capturingDelivery } from '../support/capturing-delivery';
 
 const { db } = await useTestDatabase();
-const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32), rp: { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' } };
+const deps = { db, hmacKey: randomBytes(32), encryptionKey: randomBytes(32), rp: { rpId: 'localhost', rpName: 'Regain', origin: 'http://localhost:3000' }, delivery: capturingDelivery().delivery };
 const secret = randomBytes(20);
 const PASSWORD = 'correct horse battery staple';
 

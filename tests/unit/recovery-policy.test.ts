@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from '@/lib/recovery/policy';
 
-const PROOFS: Proof[] = ['email_code', 'phone_code', 'trusted_device', 'authenticator', 'passkey'];
+const PROOFS: Proof[] = ['email_code', 'phone_code', 'trusted_device', 'authenticator', 'passkey', 'recovery_code'];
 
 // docs/security.md rule 10: the whole table, every pair, written out so a change to the policy is a
 // visible change to this test.
 const ALLOWED: Record<LostFactor, string[]> = {
-  authenticator: ['email_code+passkey', 'phone_code+passkey', 'email_code+trusted_device', 'phone_code+trusted_device'],
-  passkey: ['email_code+authenticator', 'email_code+trusted_device', 'phone_code+trusted_device'],
+  authenticator: ['email_code+passkey', 'phone_code+passkey', 'email_code+trusted_device', 'phone_code+trusted_device', 'email_code+recovery_code', 'phone_code+recovery_code'],
+  passkey: ['email_code+authenticator', 'email_code+trusted_device', 'phone_code+trusted_device', 'email_code+recovery_code', 'phone_code+recovery_code'],
   phone: ['email_code+authenticator', 'email_code+passkey', 'email_code+trusted_device', 'authenticator+passkey'],
   email: ['phone_code+passkey', 'phone_code+trusted_device', 'authenticator+passkey'],
 };
@@ -22,6 +22,15 @@ describe('recovery policy: which two proofs reset which factor', () => {
       expect(resetAllowed(lost, [b, a])).toBe(expected);
     });
   }
+
+  it('never accepts a recovery code alone, or with anything but an email or SMS code', () => {
+    for (const lost of LOST_FACTORS) {
+      expect(resetAllowed(lost, ['recovery_code'])).toBe(false);
+      for (const other of ['trusted_device', 'authenticator', 'passkey'] as const) expect(resetAllowed(lost, ['recovery_code', other])).toBe(false);
+    }
+    expect(resetAllowed('phone', ['email_code', 'recovery_code'])).toBe(false);
+    expect(resetAllowed('email', ['phone_code', 'recovery_code'])).toBe(false);
+  });
 
   it('never accepts an SMS code plus an email code', () => {
     for (const lost of LOST_FACTORS) expect(resetAllowed(lost, ['phone_code', 'email_code'])).toBe(false);
@@ -47,12 +56,16 @@ describe('recovery policy: which two proofs reset which factor', () => {
   });
 
   it('offers the second proofs the account actually has', () => {
-    const full = { authenticator: true, passkeys: 1, trustedDevice: true };
+    const full = { authenticator: true, passkeys: 1, trustedDevice: true, recoveryCodes: false };
     expect(nextProofs('authenticator', ['email_code'], full).sort()).toEqual(['passkey', 'trusted_device']);
     expect(nextProofs('passkey', ['email_code'], full).sort()).toEqual(['authenticator', 'trusted_device']);
     expect(nextProofs('passkey', ['phone_code'], full)).toEqual(['trusted_device']);
     expect(nextProofs('authenticator', ['email_code'], { ...full, passkeys: 0 })).toEqual(['trusted_device']);
     expect(nextProofs('passkey', ['phone_code'], { ...full, trustedDevice: false })).toEqual([]);
+    // Recovery codes are offered for a lost authenticator or passkey, only when the account has some left.
+    expect(nextProofs('authenticator', ['email_code'], { ...full, recoveryCodes: true }).sort()).toEqual(['passkey', 'recovery_code', 'trusted_device']);
+    expect(nextProofs('passkey', ['phone_code'], { ...full, trustedDevice: false, recoveryCodes: true })).toEqual(['recovery_code']);
+    expect(nextProofs('phone', ['email_code'], { ...full, recoveryCodes: true })).not.toContain('recovery_code');
     // A device approval that was the first proof is not asked for again.
     expect(nextProofs('authenticator', ['trusted_device'], full)).not.toContain('trusted_device');
   });

@@ -22,6 +22,9 @@ export const SECURITY_CHANGES = [
   'contact_changed',
   'recovery_ticket_opened',
   'recovery_ticket_approved',
+  'recovery_codes_created',
+  'recovery_codes_replaced',
+  'recovery_code_used',
 ] as const;
 
 export type SecurityChange = (typeof SECURITY_CHANGES)[number];
@@ -43,6 +46,8 @@ export type SecurityNoticeContext = {
   cancelUrl?: string | undefined;
   /** When an approved recovery will go ahead unless it is cancelled (the cancel window). */
   proceedsAt?: Date | undefined;
+  /** Unused recovery codes after one was spent. */
+  codesLeft?: number | undefined;
 };
 
 type NoticeWords = {
@@ -127,6 +132,24 @@ const NOTICE_WORDS: Record<SecurityChange, NoticeWords> = {
     headline: () => 'A request to recover your account with an identity document was approved',
     detail: 'Nothing has changed yet. Unless you cancel, the person who asked will get a link to replace your sign-in methods.',
   },
+  recovery_codes_created: {
+    subject: `Recovery codes were created for your ${PRODUCT} account`,
+    sms: 'recovery codes were created',
+    headline: () => 'Recovery codes were created for your account',
+    detail: 'Each of the 10 codes can be used once to sign in or to recover your account when your authenticator app or passkey is not at hand.',
+  },
+  recovery_codes_replaced: {
+    subject: `Your ${PRODUCT} recovery codes were replaced`,
+    sms: 'your recovery codes were replaced',
+    headline: () => 'Your recovery codes were replaced with a new set',
+    detail: 'The earlier codes no longer work, including any you printed or saved.',
+  },
+  recovery_code_used: {
+    subject: `A recovery code was used on your ${PRODUCT} account`,
+    sms: 'a recovery code was used',
+    headline: () => 'A recovery code was used on your account',
+    detail: 'That code no longer works. Each code works once.',
+  },
 };
 
 export type SecurityNoticeEmail = { subject: string; text: string; html: string };
@@ -150,6 +173,7 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
   const holdHelps = 'The hold gives you time to act before anyone can move funds.';
   const proceeds = context.proceedsAt ? `It goes ahead at ${utcDateTime(context.proceedsAt)} unless you cancel it before then.` : undefined;
   const cancel = context.cancelUrl ? `If this wasn't you, cancel the request here: ${context.cancelUrl}` : undefined;
+  const codesLeft = context.codesLeft === undefined ? undefined : String(context.codesLeft);
 
   const text = [
     `${PRODUCT} security notice`,
@@ -159,6 +183,7 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
     '',
     `When: ${when}`,
     ...(from ? [`From: ${from}`] : []),
+    ...(codesLeft ? [`Recovery codes left: ${codesLeft}`] : []),
     ...(hold ? ['', hold] : []),
     ...(proceeds ? ['', proceeds] : []),
     ...(cancel ? ['', cancel] : []),
@@ -204,6 +229,7 @@ export function securityNoticeEmail(options: { change: SecurityChange; at: Date;
     intro: `${words.detail ? para(words.detail) : ''}
 ${labelled('When:', when)}
 ${from ? labelled('From:', from) : ''}
+${codesLeft ? labelled('Recovery codes left:', codesLeft) : ''}
 `,
     sections,
   });

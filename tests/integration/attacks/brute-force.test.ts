@@ -34,7 +34,7 @@ import {
 
 const { db } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 
 function verification(start = T0) {
   const clock = fixedClock(start);

@@ -25,7 +25,7 @@ import { accountHolder, approverFor, describeUnexpected, isExpectedError, keys, 
 
 const { db, url } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 const N = 50;
 
 /** Starts `N` copies of the same request in the same tick and waits for all of them. */

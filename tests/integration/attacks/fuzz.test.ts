@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '@/lib/platform/api-keys';
 import { addInternalNote, getTicketForAgent, rejectTicket, requestInfo } from '@/lib/recovery/console';
-import { beginContactRebind, beginReset, checkTrustedDevice, finishContactRebind, getResetView, proveWithAuthenticator, proveWithPasskey, type ResetDeps } from '@/lib/recovery/resets';
+import { beginContactRebind, beginReset, checkTrustedDevice, finishContactRebind, getResetView, proveWithAuthenticator, proveWithPasskey, proveWithRecoveryCode, type ResetDeps } from '@/lib/recovery/resets';
+import { recoveryCodeStatus, replaceRecoveryCodes } from '@/lib/recovery-codes';
 import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { getTicketStatusView, openDocumentTicket, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
@@ -48,7 +49,7 @@ import {
 
 const { db } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 const RUNS = { numRuns: 50 } as const;
 
 // ───────────────────────────── Arbitraries ─────────────────────────────
@@ -270,6 +271,19 @@ describe('hostile input to factor resets', () => {
       const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'phone' });
       await hostileCall(`proveWithAuthenticator(${JSON.stringify(code)})`, () => proveWithAuthenticator(deps, { resetToken, code }));
       await hostileCall('proveWithPasskey', () => proveWithPasskey(deps, { resetToken, response }));
+    }));
+  });
+});
+
+describe('hostile input to the recovery-code proof', () => {
+  it('proveWithRecoveryCode(any text) on a live reset spends no code', async () => {
+    await check(fc.asyncProperty(fc.oneof(anyText, anyCode), async (code) => {
+      const holder = await accountHolder(db, { authenticator: true });
+      await replaceRecoveryCodes(db, { hmacKey, userId: holder.user.id, now: T0 });
+      const deps = { db, hmacKey, encryptionKey, rp, delivery: capturingDelivery().delivery, now: T0 };
+      const { resetToken } = await beginReset(deps, { challengeId: await verifiedRecoveryChallenge(db, holder.user.id), lostFactor: 'authenticator' });
+      await hostileCall(`proveWithRecoveryCode(${JSON.stringify(code)})`, () => proveWithRecoveryCode(deps, { resetToken, code, ip: nextIp() }));
+      expect(await recoveryCodeStatus(db, holder.user.id)).toMatchObject({ remaining: 10 });
     }));
   });
 });

@@ -64,7 +64,7 @@ import {
 
 const { db } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 
 /** The public answer of a call that must be refused. */
 async function refusal(work: () => Promise<unknown>) {

@@ -22,7 +22,7 @@ import { accountHolder, freshEmail, keys, newAgent, outcome, PASSWORD, publicAns
 
 const { db } = await useTestDatabase();
 const { hmacKey, encryptionKey } = keys;
-const signInDeps = { db, ...keys, rp };
+const signInDeps = { db, ...keys, rp, delivery: capturingDelivery().delivery };
 const MINUTE = 60;
 const wrongFor = (code: string | undefined) => (code === '000000' ? '111111' : '000000');
 

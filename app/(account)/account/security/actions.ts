@@ -12,6 +12,7 @@ import {
   beginPasskeyRegistration,
   completePasskeyRegistration,
   confirmAuthenticatorLink,
+  createRecoveryCodes,
   removePasskey,
   renameOwnPasskey,
   reportUnrecognisedActivity,
@@ -95,6 +96,16 @@ export async function confirmAuthenticatorAction(input: { authenticatorId: strin
     revalidatePath(PAGE);
     return { replaced: result.replaced, holdEndsAt: result.holdEndsAt?.toISOString() ?? null };
   }, { action: 'authenticator.confirm' });
+}
+
+/** A new set of recovery codes, returned once to be shown once; any earlier set stops working. */
+export async function createRecoveryCodesAction() {
+  return runAction(async () => {
+    const { deps, actor } = await accountActor();
+    const created = await createRecoveryCodes(deps, actor);
+    revalidatePath(PAGE);
+    return created;
+  }, { action: 'recovery_codes.create' });
 }
 
 export async function signOutDeviceAction(deviceId: string) {

@@ -23,6 +23,7 @@ import {
   passkeyProofOptions,
   proveWithAuthenticator,
   proveWithPasskey,
+  proveWithRecoveryCode,
   RESET_TTL_SECONDS,
   type ResetDeps,
 } from '@/lib/recovery/resets';
@@ -60,6 +61,13 @@ export async function chooseLostFactorAction(form: FormData) {
 
 export async function authenticatorProofAction(code: string) {
   return runAction(async () => proveWithAuthenticator(await resetDeps(), { resetToken: await currentResetToken(), code }), { action: 'recover.reset.prove_totp' });
+}
+
+export async function recoveryCodeProofAction(code: string) {
+  return runAction(
+    async () => proveWithRecoveryCode(await resetDeps(), { resetToken: await currentResetToken(), code: String(code).slice(0, 64), ip: (await requestContext()).ip }),
+    { action: 'recover.reset.prove_recovery_code' },
+  );
 }
 
 export async function passkeyProofOptionsAction() {
