@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type { CalendarInvite } from './templates/calendar';
 import { DeliveryError } from './types';
 
 /**
@@ -7,7 +8,7 @@ import { DeliveryError } from './types';
  * nodemailer's own logger stays off: it would print message bodies, codes included.
  */
 export type EmailSender = {
-  send(message: { to: string; subject: string; text: string; html?: string | undefined }): Promise<{ providerId: string | undefined }>;
+  send(message: { to: string; subject: string; text: string; html?: string | undefined; calendar?: CalendarInvite | undefined }): Promise<{ providerId: string | undefined }>;
   close(): void;
 };
 
@@ -34,6 +35,8 @@ export function createSmtpSender(options: { url: string; from: string; timeoutMs
           subject: message.subject,
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
+          // A text/calendar part (and attachment) that calendar apps offer to add, or remove.
+          ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: 'video-call.ics', content: message.calendar.content } } : {}),
           headers: {
             // RFC 3834: an automatic message; out-of-office replies should not answer it.
             'Auto-Submitted': 'auto-generated',

@@ -14,6 +14,8 @@ export type OutboxCopy = {
   text: string;
   html: string | undefined;
   twiml: string | undefined;
+  /** The iCalendar event sent with an email, if any. */
+  calendar?: string | undefined;
   createdAt: Date;
 };
 

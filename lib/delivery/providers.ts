@@ -1,5 +1,6 @@
 import type { Config } from '@/lib/config';
 import { createSmtpSender, type EmailSender } from './email';
+import type { CalendarInvite } from './templates/calendar';
 import { twimlFromText } from './templates';
 import { createTwilioSender, type PhoneSender } from './twilio';
 import { DeliveryError, type DeliveryChannel, type SendResult } from './types';
@@ -20,6 +21,7 @@ export type DispatchableMessage = {
   text: string;
   html?: string | undefined;
   twiml?: string | undefined;
+  calendar?: CalendarInvite | undefined;
 };
 
 export type MessageDispatcher = {
@@ -54,7 +56,7 @@ export function createDispatcher(options: {
     switch (message.channel) {
       case 'email': {
         if (!email) return undefined;
-        const sent = await email.send({ to: message.to, subject: message.subject ?? '', text: message.text, html: message.html });
+        const sent = await email.send({ to: message.to, subject: message.subject ?? '', text: message.text, html: message.html, calendar: message.calendar });
         return sent.providerId;
       }
       case 'sms':

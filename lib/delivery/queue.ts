@@ -152,7 +152,7 @@ async function sendQueuedMessage(deps: MessageTaskDeps, key: Buffer, payload: Me
   }
 
   if (sent.provider === 'outbox' && (deps.keepOutboxCopies ?? true)) {
-    rememberOutboxCopy({ messageId: row.id, channel, to: row.to, subject: parts.subject, text: parts.text, html: parts.html, twiml: parts.twiml, createdAt: row.createdAt });
+    rememberOutboxCopy({ messageId: row.id, channel, to: row.to, subject: parts.subject, text: parts.text, html: parts.html, twiml: parts.twiml, calendar: parts.calendar?.content, createdAt: row.createdAt });
   }
   // The message has left; a failure to note that must not fail the job and send it again.
   await db.outboundMessage
@@ -199,6 +199,7 @@ const sealedParts = z.object({
   text: z.string(),
   html: z.string().optional(),
   twiml: z.string().optional(),
+  calendar: z.object({ method: z.enum(['REQUEST', 'CANCEL']), content: z.string() }).optional(),
 });
 type SealedParts = z.infer<typeof sealedParts>;
 
@@ -215,6 +216,7 @@ function sealParts(key: Buffer, messageId: string, message: OutgoingMessage): st
     ...(message.subject !== undefined ? { subject: message.subject } : {}),
     ...(message.html !== undefined ? { html: message.html } : {}),
     ...(message.twiml !== undefined ? { twiml: message.twiml } : {}),
+    ...(message.calendar !== undefined ? { calendar: message.calendar } : {}),
   };
   return Buffer.from(seal(key, Buffer.from(JSON.stringify(parts), 'utf8'), sealContext(messageId))).toString('base64url');
 }

@@ -1,5 +1,6 @@
 import { AppError } from '@/lib/errors';
 import type { JobDb } from '@/lib/jobs';
+import type { CalendarInvite } from './templates/calendar';
 
 export type DeliveryChannel = 'email' | 'sms' | 'voice';
 
@@ -21,6 +22,8 @@ export type OutgoingMessage = {
   twiml?: string | undefined;
   /** Values (one-time codes) replaced by a mask before the message is stored. */
   sensitive?: string[] | undefined;
+  /** Email: an iCalendar event sent with it (a video call booked or cancelled). */
+  calendar?: CalendarInvite | undefined;
 };
 
 export type SendResult = {

@@ -25,6 +25,12 @@ export const statusRequestForm = z.object({ reference: textField('The reference'
 
 export const replyForm = z.object({ body: textField('The message') });
 
+/** "Can't make it?": cancel the booked call, or ask for another time (with the times that suit, optionally). */
+export const changeCallForm = z.object({
+  choice: z.enum(['cancel', 'another_time'], { error: 'Choose what to do with the call.' }),
+  note: z.string().max(8000).optional(),
+});
+
 /** Joining a video call: the reference first, then the emailed code and the authenticator code. */
 export const videoReferenceForm = z.object({ reference: textField('The reference') });
 export const videoJoinForm = z.object({ emailCode: textField('The email code'), authenticatorCode: textField('The authenticator code') });
@@ -33,6 +39,8 @@ export const videoJoinForm = z.object({ emailCode: textField('The email code'), 
 export const openDocumentTicketForm = z.object({
   lost: z.enum(LOST_FACTORS as [string, ...string[]], { error: 'Choose what you can no longer use.' }).transform((v) => v as (typeof LOST_FACTORS)[number]),
   contactEmail: textField('The email'),
+  /** Filled in by the browser (Intl): video-call emails show times in it. Checked by the use case. */
+  timeZone: z.string().max(64).optional(),
 });
 
 /** The photos a document request takes. */

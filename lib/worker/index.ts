@@ -5,6 +5,7 @@ import { startJobRunner, type Runner, type TaskList } from '@/lib/jobs';
 import type { RetentionDays } from '@/lib/config';
 import { housekeepingTaskList, type HousekeepingTask } from '@/lib/maintenance';
 import { ticketResetTasks } from '@/lib/recovery/ticket-reset';
+import { appointmentTasks } from '@/lib/recovery/tickets';
 import { DELIVER_WEBHOOK_TASK, deliverWebhookTask, requeueWaitingWebhooks, type WebhookEndpoint } from '@/lib/webhooks';
 
 /**
@@ -36,6 +37,8 @@ export function buildTaskList(deps: WorkerDeps): TaskList {
     ...messageTasks({ db: deps.db, hmacKey: deps.hmacKey, dispatcher: deps.dispatcher, keepOutboxCopies: deps.keepOutboxCopies }),
     // an approved ticket's reset and its link (lib/recovery/ticket-reset)
     ...ticketResetTasks({ db: deps.db, delivery: deps.delivery, hmacKey: deps.hmacKey, appUrl: deps.appUrl, cancelWindowHours: deps.cancelWindowHours }),
+    // a cancelled video call's email and calendar cancellation (lib/recovery/tickets/appointments)
+    ...appointmentTasks({ db: deps.db, delivery: deps.delivery, appUrl: deps.appUrl }),
     // webhooks, housekeeping and retention
     [DELIVER_WEBHOOK_TASK]: deliverWebhookTask({ db: deps.db, endpoint: deps.hostWebhook }),
     'webhooks:requeue-waiting': async () => {

@@ -33,6 +33,7 @@ const { db } = await useTestDatabase();
 const hmacKey = randomBytes(32);
 const encryptionKey = randomBytes(32);
 const MEETING_TEMPLATE = 'https://meet.jit.si/regain-{room}';
+const APP_URL = 'https://help.regain.test';
 
 // A month after the factories' real-time timestamps (so a fresh test user carries no "recent
 // change" risk signal), 10 s into a 30-second TOTP step.
@@ -550,7 +551,7 @@ describe('video-call appointments', () => {
     const secret = await enrolAuthenticator(user.id, at(-30 * 86_400_000));
     const agent = await newAgent();
     const ticket = await rawTicket('IN_REVIEW', { userId: user.id });
-    const appointment = await scheduleAppointment({ ...h.deps, ticketId: ticket.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, now: T0 });
+    const appointment = await scheduleAppointment({ ...h.deps, ticketId: ticket.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, appUrl: APP_URL, now: T0 });
     await h.scheduler.flush();
     const askCode = async (when: Date, reference = ticket.reference) => {
       const request = await requestJoinCode({ ...h.deps, reference, ip: nextIp(), now: when });
@@ -581,10 +582,10 @@ describe('video-call appointments', () => {
     const { deps } = harness();
     const agent = await newAgent();
     const noApp = await rawTicket('IN_REVIEW', { userId: (await createUser(db)).id });
-    await expect(scheduleAppointment({ ...deps, ticketId: noApp.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(scheduleAppointment({ ...deps, ticketId: noApp.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, appUrl: APP_URL, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
     const lostApp = await rawTicket('IN_REVIEW', { userId: (await createUser(db)).id, lostFactors: ['authenticator'] });
     await enrolAuthenticator(lostApp.userId!, at(-86_400_000 * 30));
-    await expect(scheduleAppointment({ ...deps, ticketId: lostApp.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(scheduleAppointment({ ...deps, ticketId: lostApp.id, agentId: agent.id, startsAt: START, endsAt: END, meetingUrlTemplate: MEETING_TEMPLATE, appUrl: APP_URL, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
     expect(await db.videoAppointment.count({ where: { ticketId: { in: [noApp.id, lostApp.id] } } })).toBe(0);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SECURITY_CHANGES,
+  appointmentCancelledEmail,
   appointmentScheduledEmail,
   codeEmail,
   securityNoticeEmail,
@@ -13,6 +14,7 @@ import { emailLayout, section } from '@/lib/delivery/templates/layout';
 
 const AT = new Date('2026-05-01T10:07:00Z');
 const LATER = new Date('2026-05-02T10:07:00Z');
+const CALL = { id: '01a2-call', startsAt: AT, endsAt: new Date('2026-05-01T10:37:00Z'), organizer: 'no-reply@help.regain.test', attendee: 'person@example.com', now: AT };
 const HOSTILE = `<script>alert("x")</script> & 'q'`;
 const HOSTILE_ESCAPED = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;';
 
@@ -34,7 +36,16 @@ const MAILS: [string, (value: string) => Mail][] = [
   ['ticket info request', (v) => ticketInfoRequestEmail({ reference: v })],
   ['ticket approved', (v) => ticketApprovedEmail({ reference: v, resetUrl: 'https://regain.example/recover/complete#abc', expiresAt: LATER })],
   ['ticket rejected', (v) => ticketRejectedEmail({ reference: v, explanation: v })],
-  ['appointment', (v) => appointmentScheduledEmail({ reference: v, startsAt: AT, endsAt: new Date('2026-05-01T10:37:00Z'), earlyMinutes: 10 })],
+  ...(['Europe/Berlin', null] as const).flatMap((timeZone): [string, (value: string) => Mail][] => [
+    [
+      `appointment (${timeZone ?? 'UTC'})`,
+      (v) => appointmentScheduledEmail({ ...CALL, reference: v, timeZone, earlyMinutes: 10 }),
+    ],
+    ...(['cancelled_by_you', 'another_time', 'request_decided', 'rebooked'] as const).map((reason): [string, (value: string) => Mail] => [
+      `appointment cancelled: ${reason} (${timeZone ?? 'UTC'})`,
+      (v) => appointmentCancelledEmail({ ...CALL, reference: v, timeZone, reason }),
+    ]),
+  ]),
 ];
 
 const VOID = new Set(['meta', 'br', 'img', 'hr', 'link', 'input']);

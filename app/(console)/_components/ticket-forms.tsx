@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useId } from 'react';
+import { useActionState, useId, useState } from 'react';
 import { Button } from '../../_components/ui';
 import {
   approveAction,
@@ -130,41 +130,95 @@ export function InfoRequestForm({ ticketId }: { ticketId: string }) {
   );
 }
 
-export function ScheduleCallForm({ ticketId, defaultDate }: { ticketId: string; defaultDate: string }) {
+/**
+ * Booking a call: the window in UTC (what the audit log and the emails quote), with the rules the
+ * server applies spelled out, and what the chosen time is for the person when their time zone is known.
+ */
+export function ScheduleCallForm({
+  ticketId,
+  defaultDate,
+  now,
+  personTimeZone,
+  limits,
+}: {
+  ticketId: string;
+  defaultDate: string;
+  now: string;
+  personTimeZone: string | null;
+  limits: { maxDays: number; maxMinutes: number };
+}) {
   const { state, dispatch, pending, resetKey } = useConsoleForm(scheduleCallAction);
   const id = useId();
+  const [date, setDate] = useState(defaultDate);
+  const [time, setTime] = useState('');
+  const [minutes, setMinutes] = useState('30');
   const input = 'block min-h-11 w-full rounded-lg border border-line bg-surface px-3 text-base text-fg';
+  const start = /^\d{4}-\d{2}-\d{2}$/.test(date) && /^\d{2}:\d{2}$/.test(time) ? new Date(`${date}T${time}:00Z`) : undefined;
+  const end = start ? new Date(start.getTime() + Number(minutes) * 60_000) : undefined;
+  const forPerson = start && end && personTimeZone ? personWindow(start, end, personTimeZone) : undefined;
+  const lengths = [15, 30, 45, 60, 90, 120].filter((m) => m <= limits.maxMinutes);
   return (
     <form key={resetKey} action={dispatch} className="space-y-3">
       <Hidden ticketId={ticketId} />
       <fieldset className="space-y-3">
         <legend className="text-sm font-semibold">Call window (UTC)</legend>
-        <div className="grid gap-3 sm:grid-cols-3">
+        <p id={`${id}-rules`} className="text-sm text-muted">
+          Times are in UTC; it is {now.slice(11, 16)} UTC now. A call starts later than now, within the next {limits.maxDays} days, and lasts at most{' '}
+          {limits.maxMinutes} minutes. Booking again replaces the earlier call.
+        </p>
+        <div className="grid gap-3 [grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr))]">
           <div className="space-y-1.5">
             <label htmlFor={`${id}-date`} className="block text-sm font-medium">
               Date (UTC)
             </label>
-            <input id={`${id}-date`} name="date" type="date" required defaultValue={defaultDate} className={input} />
+            <input
+              id={`${id}-date`}
+              name="date"
+              type="date"
+              required
+              min={now.slice(0, 10)}
+              value={date}
+              onChange={(event) => setDate(event.currentTarget.value)}
+              aria-describedby={`${id}-rules`}
+              className={input}
+            />
           </div>
           <div className="space-y-1.5">
             <label htmlFor={`${id}-time`} className="block text-sm font-medium">
               Start (UTC)
             </label>
-            <input id={`${id}-time`} name="time" type="time" required step={300} className={input} />
+            <input
+              id={`${id}-time`}
+              name="time"
+              type="time"
+              required
+              step={300}
+              value={time}
+              onChange={(event) => setTime(event.currentTarget.value)}
+              aria-describedby={`${id}-rules`}
+              className={input}
+            />
           </div>
           <div className="space-y-1.5">
             <label htmlFor={`${id}-minutes`} className="block text-sm font-medium">
               Length
             </label>
-            <select id={`${id}-minutes`} name="minutes" defaultValue="30" className={input}>
-              <option value="15">15 minutes</option>
-              <option value="30">30 minutes</option>
-              <option value="45">45 minutes</option>
-              <option value="60">1 hour</option>
-              <option value="90">1 hour 30 minutes</option>
+            <select id={`${id}-minutes`} name="minutes" value={minutes} onChange={(event) => setMinutes(event.currentTarget.value)} className={input}>
+              {lengths.map((m) => (
+                <option key={m} value={m}>
+                  {m < 60 ? `${m} minutes` : m % 60 === 0 ? `${m / 60} hour${m === 60 ? '' : 's'}` : `${Math.floor(m / 60)} hour ${m % 60} minutes`}
+                </option>
+              ))}
             </select>
           </div>
         </div>
+        <p className="text-sm" aria-live="polite" data-testid="call-person-time">
+          {personTimeZone
+            ? forPerson
+              ? `For the person (${personTimeZone.replace(/_/g, ' ')}): ${forPerson}.`
+              : `The person's time zone is ${personTimeZone.replace(/_/g, ' ')}.`
+            : "The person's time zone is not known: their email gives the time in UTC, and the calendar event converts it."}
+        </p>
       </fieldset>
       <Result state={state} />
       <Button type="submit" variant="secondary" disabled={pending}>
@@ -172,6 +226,19 @@ export function ScheduleCallForm({ ticketId, defaultDate }: { ticketId: string; 
       </Button>
     </form>
   );
+}
+
+/** "Tuesday 8 December, 18:30 to 19:00" in the person's time zone. */
+function personWindow(start: Date, end: Date, timeZone: string): string | undefined {
+  try {
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' });
+    const clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    return day.format(start) === day.format(end)
+      ? `${day.format(start)}, ${clock.format(start)} to ${clock.format(end)}`
+      : `${day.format(start)}, ${clock.format(start)} to ${day.format(end)}, ${clock.format(end)}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export function ApproveForm({ ticketId, firstOfTwo }: { ticketId: string; firstOfTwo: boolean }) {

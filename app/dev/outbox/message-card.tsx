@@ -16,6 +16,7 @@ export type OutboxEntry = {
   text: string;
   html: string | null;
   twiml: string | null;
+  calendar?: string | null;
   /** True when the body comes from this server's memory, code included. */
   unmasked: boolean;
 };
@@ -117,6 +118,12 @@ function MessageBody({ entry }: { entry: OutboxEntry }) {
           <details className="text-sm">
             <summary className="inline-flex min-h-11 cursor-pointer items-center font-semibold text-accent">Plain-text part</summary>
             <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-words rounded-lg bg-surface-muted p-3 font-mono text-sm">{entry.text}</pre>
+          </details>
+        )}
+        {entry.calendar && (
+          <details className="text-sm">
+            <summary className="inline-flex min-h-11 cursor-pointer items-center font-semibold text-accent">Calendar attachment (video-call.ics)</summary>
+            <pre className="mt-1 overflow-x-auto whitespace-pre-wrap break-all rounded-lg bg-surface-muted p-3 font-mono text-xs">{entry.calendar}</pre>
           </details>
         )}
       </div>

@@ -50,6 +50,7 @@ export default async function OutboxPage() {
       text: copy ? copy.text : row.bodyText,
       html: copy ? (copy.html ?? null) : row.bodyHtml,
       twiml: copy?.twiml ?? null,
+      calendar: copy?.calendar ?? null,
       unmasked: Boolean(copy),
     };
   });

@@ -30,6 +30,33 @@ export function utcWindow(startsAt: Date, endsAt: Date): string {
   return `${startsAt.getUTCDate()} ${MONTHS[startsAt.getUTCMonth()]} ${startsAt.getUTCFullYear()}, ${time(startsAt)} to ${time(endsAt)} UTC`;
 }
 
+/** An IANA time zone name this runtime knows, e.g. "Europe/Berlin". */
+export function isTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * "Tuesday 8 December 2026, 14:00 to 14:30 (Europe/Berlin, GMT+1)": the window in the person's own
+ * time zone, as their browser reported it when they opened the request. Spelled in English with a
+ * 24-hour clock like every other time we send, with the zone named so nobody has to guess.
+ */
+export function localWindow(startsAt: Date, endsAt: Date, timeZone: string): string {
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const offset = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'shortOffset' }).formatToParts(startsAt).find((p) => p.type === 'timeZoneName')?.value;
+  const zone = `${timeZone.replace(/_/g, ' ')}${offset ? `, ${offset}` : ''}`;
+  const sameDay = day.format(startsAt) === day.format(endsAt);
+  return sameDay
+    ? `${day.format(startsAt)}, ${time.format(startsAt)} to ${time.format(endsAt)} (${zone})`
+    : `${day.format(startsAt)}, ${time.format(startsAt)} to ${day.format(endsAt)}, ${time.format(endsAt)} (${zone})`;
+}
+
 /**
  * A value someone typed (or a user agent sent), made safe for one line of text: control and
  * bidirectional-override characters would let it forge extra lines or reorder what a reader sees.

@@ -15,4 +15,5 @@ export {
   type SecurityNoticeEmail,
 } from './notices';
 export { ticketApprovedEmail, ticketInfoRequestEmail, ticketReceivedEmail, ticketRejectedEmail, type TicketEmail } from './tickets';
-export { appointmentScheduledEmail, utcWindow } from './appointments';
+export { appointmentCancelledEmail, appointmentScheduledEmail, appointmentWindow, type CancelReason, utcWindow } from './appointments';
+export { isTimeZone } from './format';

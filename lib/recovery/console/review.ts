@@ -39,6 +39,8 @@ export type TicketReview = {
   statusLabel: string;
   lostFactors: string[];
   contactEmail: string;
+  /** The person's time zone as their browser reported it, for booking a call at a sensible hour. */
+  timeZone: string | null;
   createdAt: Date;
   slaDueAt: Date;
   closedAt: Date | null;
@@ -82,6 +84,8 @@ export type TicketReview = {
     endsAt: Date;
     agentName: string;
     cancelledAt: Date | null;
+    /** Why it was cancelled: rebooked, cancelled_by_you (the person), another_time, request_decided. */
+    cancelReason: string | null;
     joinedAt: Date | null;
     /** The room link, for whoever works the ticket and only while the call is ahead. */
     meetingUrl: string | null;
@@ -137,6 +141,7 @@ export async function getTicketForAgent(options: {
       userId: true,
       lostFactors: true,
       contactEmail: true,
+      timeZone: true,
       createdAt: true,
       slaDueAt: true,
       closedAt: true,
@@ -158,7 +163,7 @@ export async function getTicketForAgent(options: {
         orderBy: { createdAt: 'asc' },
       },
       appointments: {
-        select: { id: true, startsAt: true, endsAt: true, cancelledAt: true, joinedAt: true, meetingUrl: true, agent: { select: { name: true } } },
+        select: { id: true, startsAt: true, endsAt: true, cancelledAt: true, cancelReason: true, joinedAt: true, meetingUrl: true, agent: { select: { name: true } } },
         orderBy: { startsAt: 'desc' },
         take: 10,
       },
@@ -193,6 +198,7 @@ export async function getTicketForAgent(options: {
     statusLabel: STATUS_EXPLANATIONS[ticket.status].label,
     lostFactors: ticket.lostFactors,
     contactEmail: maskEmail(ticket.contactEmail),
+    timeZone: ticket.timeZone,
     createdAt: ticket.createdAt,
     slaDueAt: ticket.slaDueAt,
     closedAt: ticket.closedAt,
@@ -232,6 +238,7 @@ export async function getTicketForAgent(options: {
       endsAt: a.endsAt,
       agentName: a.agent.name,
       cancelledAt: a.cancelledAt,
+      cancelReason: a.cancelReason,
       joinedAt: a.joinedAt,
       meetingUrl: can.work && !a.cancelledAt && a.endsAt > now ? a.meetingUrl : null,
     })),

@@ -129,12 +129,12 @@ export async function requestInfo(options: ConsoleRequest & { delivery: Delivery
 }
 
 /**
- * Books a video call in a UTC window. The person is emailed the window and how to join; the room
+ * Books a video call in a UTC window. The person is emailed the window (in their time zone too), how to join and a calendar event; the room
  * link is shown to the agent on the ticket page and given to the person only after two proofs
  * (lib/recovery/tickets/appointments).
  */
 export async function scheduleVideoCall(
-  options: ConsoleRequest & { delivery: Delivery; startsAt: Date; endsAt: Date; meetingUrlTemplate: string; schedule?: Schedule | undefined },
+  options: ConsoleRequest & { delivery: Delivery; startsAt: Date; endsAt: Date; meetingUrlTemplate: string; appUrl: string },
 ): Promise<{ appointmentId: string; startsAt: Date; endsAt: Date }> {
   const { agent, ticket } = await authorizeTicket({ ...options, need: 'work' });
   const booked = await scheduleAppointment({
@@ -145,9 +145,9 @@ export async function scheduleVideoCall(
     startsAt: options.startsAt,
     endsAt: options.endsAt,
     meetingUrlTemplate: options.meetingUrlTemplate,
+    appUrl: options.appUrl,
     ip: options.ip,
     now: options.now,
-    schedule: options.schedule,
   });
   return { appointmentId: booked.appointmentId, startsAt: booked.startsAt, endsAt: booked.endsAt };
 }

@@ -3,8 +3,11 @@ import { hasAuthenticator, verifyAuthenticatorCode } from '@/lib/authenticator';
 import { recordAudit } from '@/lib/audit';
 import { keyedHash } from '@/lib/crypto';
 import type { Db } from '@/lib/db/client';
+import type { TicketStatus } from '@/lib/db/generated/enums';
 import type { Delivery } from '@/lib/delivery/types';
-import { appointmentScheduledEmail, utcWindow } from '@/lib/delivery/templates';
+import { appointmentCancelledEmail, appointmentScheduledEmail, type CancelReason, utcWindow } from '@/lib/delivery/templates';
+import type { TaskList } from '@/lib/jobs';
+import { APPOINTMENT_CANCELLED_TASK, cancelAppointmentsAhead } from './cancel-calls';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { normalizeCode } from '@/lib/verification/codes';
@@ -24,6 +27,7 @@ import {
   ticketSubject,
 } from './challenges';
 import { parseReference } from './reference';
+import { cleanMessage } from './status';
 
 /**
  * Video-call appointments (docs/product.md C and D: an agent schedules, the person joins). The meeting
@@ -54,9 +58,15 @@ export function buildMeetingUrl(template: string, random: (size: number) => Buff
 
 const agentRefusal = (userMessage: string) => new AppError({ code: 'conflict', userMessage });
 
+/** Who calendar events say they come from: a no-reply mailbox on the help center's own host. */
+export function calendarOrganizer(appUrl: string): string {
+  return `no-reply@${new URL(appUrl).hostname}`;
+}
+
 /**
- * An agent books a call. The person is emailed the window in UTC and how to join, never the link.
- * A new booking replaces any earlier one still ahead (one link alive per ticket). Checking that the
+ * An agent books a call. The person is emailed the window in their own time zone and in UTC, how
+ * to join, and a calendar event; never the link. A new booking replaces any earlier one still
+ * ahead (one link alive per ticket), and the earlier one's event is cancelled. Checking that the
  * agent may work this ticket is the console's job (lib/access; rule 12).
  */
 export async function scheduleAppointment(options: {
@@ -67,9 +77,9 @@ export async function scheduleAppointment(options: {
   startsAt: Date;
   endsAt: Date;
   meetingUrlTemplate: string;
+  appUrl: string;
   ip?: string | undefined;
   now: Date;
-  schedule?: Schedule | undefined;
 }): Promise<{ appointmentId: string; meetingUrl: string; startsAt: Date; endsAt: Date }> {
   const { db, now, startsAt, endsAt } = options;
   if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime())) throw validationError({ startsAt: ['Choose a start and end time.'] });
@@ -80,7 +90,7 @@ export async function scheduleAppointment(options: {
 
   const ticket = await db.recoveryTicket.findUnique({
     where: { id: options.ticketId },
-    select: { id: true, reference: true, status: true, userId: true, contactEmail: true, lostFactors: true },
+    select: { id: true, reference: true, status: true, userId: true, contactEmail: true, timeZone: true, lostFactors: true },
   });
   if (!ticket) throw new AppError({ code: 'not_found', userMessage: 'That recovery request was not found.' });
   if (!isOpen(ticket.status)) throw agentRefusal('A call can only be booked while the request is being reviewed.');
@@ -94,10 +104,7 @@ export async function scheduleAppointment(options: {
   const meetingUrl = buildMeetingUrl(options.meetingUrlTemplate);
   const appointment = await db.$transaction(
     async (tx) => {
-      const replaced = await tx.videoAppointment.updateMany({
-        where: { ticketId: ticket.id, cancelledAt: null, endsAt: { gt: now } },
-        data: { cancelledAt: now },
-      });
+      const replaced = await cancelAppointmentsAhead(tx, { ticketId: ticket.id, reason: 'rebooked', now });
       const created = await tx.videoAppointment.create({
         data: { ticketId: ticket.id, agentId: options.agentId, startsAt, endsAt, meetingUrl, createdAt: now },
         select: { id: true },
@@ -109,21 +116,104 @@ export async function scheduleAppointment(options: {
         subjectType: 'ticket',
         subjectId: ticket.id,
         ip: options.ip,
-        data: { appointmentId: created.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), replaced: replaced.count },
+        data: { appointmentId: created.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), replaced },
         occurredAt: now,
       });
+      // Queued with the booking (docs/security.md rule 28): no booking without its mail, no mail without its booking.
+      const mail = appointmentScheduledEmail({
+        id: created.id,
+        reference: ticket.reference,
+        startsAt,
+        endsAt,
+        timeZone: ticket.timeZone,
+        organizer: calendarOrganizer(options.appUrl),
+        attendee: ticket.contactEmail,
+        now,
+        earlyMinutes: JOIN_EARLY_MINUTES,
+      });
+      await options.delivery.send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-appointment', ...mail }, { db: tx });
       return created;
     },
     { maxWait: 10_000, timeout: 15_000 },
   );
-
-  (options.schedule ?? backgroundSchedule)(async () => {
-    const mail = appointmentScheduledEmail({ reference: ticket.reference, startsAt, endsAt, earlyMinutes: JOIN_EARLY_MINUTES });
-    await options.delivery
-      .send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-appointment', ...mail })
-      .catch((error) => log.warn('appointment_mail_failed', { ticketId: ticket.id, error: (error as Error).message }));
-  });
   return { appointmentId: appointment.id, meetingUrl, startsAt, endsAt };
+}
+
+// ── Cancelling ───────────────────────────────────────────────────────────────
+
+export type PersonCancelChoice = 'cancel' | 'another_time';
+
+/**
+ * The person cancels the booked call, or asks for another time, from the status page. `ticketId`
+ * comes from the status page's grant (reference + email code), never from the form. Asking for
+ * another time leaves a message for Support, with the times that suit the person when they gave
+ * some, and the ticket stays where it is.
+ */
+export async function cancelAppointmentByPerson(options: {
+  db: Db;
+  ticketId: string;
+  choice: PersonCancelChoice;
+  note?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | null | undefined;
+  now: Date;
+}): Promise<{ cancelled: number }> {
+  const { db, ticketId, now } = options;
+  if (options.choice !== 'cancel' && options.choice !== 'another_time') throw validationError({ choice: ['Choose what to do with the call.'] });
+  const note = options.note?.trim() ? cleanMessage(options.note, 'note') : undefined;
+  return db.$transaction(
+    async (tx) => {
+      const [ticket] = await tx.$queryRaw<{ status: TicketStatus; userId: string | null }[]>`
+        SELECT "status", "userId" FROM "RecoveryTicket" WHERE "id" = ${ticketId}::uuid FOR UPDATE`;
+      if (!ticket || !isOpen(ticket.status)) throw new AppError({ code: 'conflict', userMessage: 'This request is closed, so there is no call to change.' });
+      const cancelled = await cancelAppointmentsAhead(tx, { ticketId, reason: options.choice === 'cancel' ? 'cancelled_by_you' : 'another_time', now });
+      if (cancelled === 0) throw new AppError({ code: 'conflict', userMessage: 'There is no video call booked ahead on this request any more.' });
+      const body =
+        options.choice === 'cancel'
+          ? `I cancelled the video call.${note ? `\n\n${note}` : ''}`
+          : `Please book the video call at another time.${note ? `\n\nTimes that suit me: ${note}` : ''}`;
+      await tx.ticketMessage.create({ data: { ticketId, kind: 'CUSTOMER_REPLY', agentId: null, body, createdAt: now }, select: { id: true } });
+      await recordAudit(tx, {
+        actorType: ticket.userId ? 'USER' : 'ANONYMOUS',
+        actorId: ticket.userId,
+        action: options.choice === 'cancel' ? 'ticket.appointment_cancelled' : 'ticket.appointment_another_time',
+        subjectType: 'ticket',
+        subjectId: ticketId,
+        ip: options.ip,
+        userAgent: options.userAgent?.slice(0, 300),
+        data: { cancelled, ...(note ? { noteLength: note.length } : {}) },
+        occurredAt: now,
+      });
+      return { cancelled };
+    },
+    { maxWait: 10_000, timeout: 15_000 },
+  );
+}
+
+/** The worker's side: the cancellation email with its calendar CANCEL. */
+export function appointmentTasks(deps: { db: Db; delivery: Delivery; appUrl: string; now?: () => Date }): TaskList {
+  return {
+    [APPOINTMENT_CANCELLED_TASK]: async (payload) => {
+      const { appointmentId } = payload as { appointmentId: string };
+      const appointment = await deps.db.videoAppointment.findUnique({
+        where: { id: appointmentId },
+        select: { id: true, startsAt: true, endsAt: true, cancelledAt: true, cancelReason: true, ticket: { select: { reference: true, contactEmail: true, timeZone: true } } },
+      });
+      if (!appointment?.cancelledAt) return;
+      const mail = appointmentCancelledEmail({
+        id: appointment.id,
+        reference: appointment.ticket.reference,
+        startsAt: appointment.startsAt,
+        endsAt: appointment.endsAt,
+        timeZone: appointment.ticket.timeZone,
+        organizer: calendarOrganizer(deps.appUrl),
+        attendee: appointment.ticket.contactEmail,
+        now: deps.now?.() ?? new Date(),
+        reason: (appointment.cancelReason ?? 'request_decided') as CancelReason,
+      });
+      await deps.delivery.send({ channel: 'email', to: appointment.ticket.contactEmail, purpose: 'ticket-appointment-cancelled', ...mail });
+    },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Db } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 import { TicketType } from '@/lib/db/generated/enums';
 import type { Delivery } from '@/lib/delivery/types';
-import { ticketReceivedEmail } from '@/lib/delivery/templates';
+import { isTimeZone, ticketReceivedEmail } from '@/lib/delivery/templates';
 import { AppError, validationError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { CONTACT_CONFIRM_MINUTES, LOST_FACTORS, UNVERIFIED_TICKETS_PER_HOUR, type LostFactor } from '@/lib/recovery/policy';
@@ -40,7 +40,21 @@ export {
 export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
 export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
 export { CANCEL_LINK_TTL_DAYS, cancelTicketByOwner, issueCancelToken, notifyTicketOwner, type CancelResult } from './owner';
-export { JOIN_EARLY_MINUTES, JoinRefused, buildMeetingUrl, joinAppointment, requestJoinCode, scheduleAppointment, type JoinRefusalReason } from './appointments';
+export {
+  JOIN_EARLY_MINUTES,
+  JoinRefused,
+  MAX_APPOINTMENT_MINUTES,
+  MAX_BOOKING_DAYS,
+  appointmentTasks,
+  buildMeetingUrl,
+  cancelAppointmentByPerson,
+  joinAppointment,
+  requestJoinCode,
+  scheduleAppointment,
+  type JoinRefusalReason,
+  type PersonCancelChoice,
+} from './appointments';
+export { APPOINTMENT_CANCELLED_TASK } from './cancel-calls';
 
 /** How long a ticket may wait for a first decision; shown in the confirmation and the agents' queue. */
 export const TICKET_SLA_HOURS = 48;
@@ -70,6 +84,8 @@ export async function openDocumentTicket(options: {
   contactEmail: string;
   type: TicketType;
   lostFactors: readonly string[];
+  /** The IANA time zone the person's browser reports; kept for video-call emails when valid. */
+  timeZone?: string | undefined;
   ip: string;
   userAgent?: string | null | undefined;
   now: Date;
@@ -117,6 +133,7 @@ export async function openDocumentTicket(options: {
             type: options.type,
             status: 'SUBMITTED',
             contactEmail,
+            timeZone: isTimeZone(options.timeZone) ? options.timeZone : null,
             lostFactors,
             riskLevel: risk.level,
             riskSignals: risk.signals as unknown as Prisma.InputJsonValue,

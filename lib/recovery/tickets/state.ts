@@ -3,6 +3,7 @@ import type { Db } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 import type { ActorType, TicketStatus } from '@/lib/db/generated/enums';
 import { AppError } from '@/lib/errors';
+import { cancelAppointmentsAhead } from './cancel-calls';
 
 /**
  * The life of a recovery ticket as data: the allowed transitions, enforced in one place.
@@ -81,6 +82,8 @@ function label(status: TicketStatus | undefined) {
 
 type Client = Db | Prisma.TransactionClient;
 
+const ENDS_CALLS: ReadonlySet<TicketStatus> = new Set(['APPROVED', 'REJECTED', 'COMPLETED', 'EXPIRED']);
+
 /**
  * Moves a ticket from `from` (or from wherever it is now) to `to`, if the table allows it.
  *
@@ -114,6 +117,9 @@ export async function transitionTicket(
       },
     });
     if (count !== 1) throw new TransitionRefused(from, options.to, 'changed');
+    // A decided or closed request needs no call: any booked ahead is cancelled, with its mail and
+    // calendar cancellation queued in this transaction.
+    if (ENDS_CALLS.has(options.to)) await cancelAppointmentsAhead(tx, { ticketId: options.ticketId, reason: 'request_decided', now: options.now });
 
     const agentId = options.actor.kind === 'agent' ? options.actor.agentId : null;
     await tx.ticketMessage.create({

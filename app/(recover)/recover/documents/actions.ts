@@ -53,7 +53,7 @@ async function context() {
 export async function openTicketAction(_previous: FormState, form: FormData): Promise<FormState> {
   const result = await runAction(
     async () => {
-      const { lost, contactEmail: typedEmail } = parseForm(openDocumentTicketForm, form);
+      const { lost, contactEmail: typedEmail, timeZone } = parseForm(openDocumentTicketForm, form);
       const type = TICKET_TYPE[lost];
       const { db, now, config, ip, userAgent } = await context();
       // A verified recovery code already proved the account: its own address is the contact, so a
@@ -69,6 +69,7 @@ export async function openTicketAction(_previous: FormState, form: FormData): Pr
         contactEmail,
         type,
         lostFactors: [lost],
+        timeZone,
         ip,
         userAgent,
         now,

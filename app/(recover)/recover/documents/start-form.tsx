@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState, useEffect, useState } from 'react';
 import { AlertIcon } from '../../../_components/icons';
 import { Alert, Button, TextField } from '../../../_components/ui';
 import { openTicketAction, type FormState } from './actions';
@@ -24,9 +24,13 @@ export function StartForm({ accountEmail, defaultLost }: { accountEmail?: string
   const error = state && !state.ok ? state.error : undefined;
   const askForEmail = !accountEmail || lost === 'email';
   const lostError = error?.fieldErrors?.lost?.[0];
+  // The browser's time zone, so a video call's email can give its time in the person's own clock.
+  const [timeZone, setTimeZone] = useState('');
+  useEffect(() => setTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? ''), []);
 
   return (
     <form action={action} className="space-y-5" noValidate>
+      <input type="hidden" name="timeZone" value={timeZone} />
       {error && !error.fieldErrors && (
         <Alert tone="error" title="We couldn’t open your request">
           {error.message}

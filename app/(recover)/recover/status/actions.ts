@@ -8,9 +8,9 @@ import { getPrisma } from '@/lib/db/client';
 import { getDelivery } from '@/lib/delivery';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
 import { parseForm } from '@/lib/forms';
-import { codeForm, replyForm, statusRequestForm } from '@/lib/forms/recovery';
+import { changeCallForm, codeForm, replyForm, statusRequestForm } from '@/lib/forms/recovery';
 import { requestNow } from '@/lib/http/request';
-import { getTicketStatusView, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
+import { cancelAppointmentByPerson, getTicketStatusView, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { attachTicketDocument, type UploadOutcome } from '@/lib/recovery/documents';
 import { forgetPendingCode, grantTicket, readPendingCode, readTicketGrant, rememberPendingCode, revokeTicketGrant } from '../_components/ticket-access';
 import { requestContext } from '../context';
@@ -111,6 +111,20 @@ export async function replyAction(_previous: FormState, form: FormData): Promise
       return status;
     },
     { action: 'recover.status.reply' },
+  );
+}
+
+/** "Can't make it?": the booked call is cancelled, or Support is asked for another time. */
+export async function changeCallAction(_previous: FormState, form: FormData): Promise<FormState> {
+  return runAction(
+    async () => {
+      const ticketId = await requireTicket();
+      const { db, now, ip, userAgent } = await context();
+      const { choice, note } = parseForm(changeCallForm, form);
+      await cancelAppointmentByPerson({ db, ticketId, choice, note, ip, userAgent, now });
+      return choice;
+    },
+    { action: 'recover.status.change_call' },
   );
 }
 

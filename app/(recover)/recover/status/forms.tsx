@@ -7,7 +7,7 @@ import { Alert, Button, TextField } from '../../../_components/ui';
 import { EmailCodeFields } from '../_components/email-code-fields';
 import { PhotoPicker } from '../_components/photo-picker';
 import { ReferenceField } from '../_components/reference-field';
-import { replyAction, requestStatusCodeAction, startOverAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
+import { changeCallAction, replyAction, requestStatusCodeAction, startOverAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
 
 export function StatusStartForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(requestStatusCodeAction, undefined);
@@ -140,5 +140,80 @@ export function ExtraImage({ maxBytes }: { maxBytes: number }) {
         if (result.outcome?.status === 'accepted') router.refresh();
       }}
     />
+  );
+}
+
+/**
+ * "Can't make it?" under a booked call: cancel it, or ask for another time with the times that
+ * suit. Either way the calendar event is cancelled by email and Support sees a message.
+ */
+export function ChangeCallForm() {
+  const router = useRouter();
+  const [state, action, pending] = useActionState<FormState, FormData>(changeCallAction, undefined);
+  const [choice, setChoice] = useState<'another_time' | 'cancel'>('another_time');
+  const error = state && !state.ok ? state.error : undefined;
+  const done = state?.ok === true;
+
+  useEffect(() => {
+    if (done) router.refresh();
+  }, [done, state, router]);
+
+  if (done) {
+    return (
+      <Alert tone="success" title={state.data === 'cancel' ? 'Call cancelled' : 'Call cancelled: we’ll book another time'}>
+        {state.data === 'cancel'
+          ? 'We emailed you a calendar cancellation. Our security team sees your message and carries on with your request.'
+          : 'We emailed you a calendar cancellation. Our security team sees the times you gave and will email you when a new call is booked.'}
+      </Alert>
+    );
+  }
+  return (
+    <details className="group rounded-lg border border-line bg-surface p-3">
+      <summary className="inline-flex min-h-11 cursor-pointer items-center font-semibold text-accent">Can’t make it?</summary>
+      <form action={action} className="mt-2 space-y-3" noValidate>
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-semibold">What would you like to do?</legend>
+          {(
+            [
+              ['another_time', 'Ask for another time', 'We cancel this call and book a new one.'],
+              ['cancel', 'Cancel the call', 'Our team carries on reviewing your documents without a call.'],
+            ] as const
+          ).map(([value, label, detail]) => (
+            <label key={value} className="flex min-h-11 cursor-pointer items-start gap-3 rounded-lg border border-line bg-surface p-3 has-[:checked]:border-accent">
+              <input type="radio" name="choice" value={value} checked={choice === value} onChange={() => setChoice(value)} className="mt-1 h-4 w-4" />
+              <span>
+                <span className="block text-sm font-semibold">{label}</span>
+                <span className="block text-sm text-muted">{detail}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="space-y-1.5">
+          <label htmlFor="call-note" className="block text-sm font-semibold">
+            {choice === 'another_time' ? 'Times that suit you (optional)' : 'Anything our team should know? (optional)'}
+          </label>
+          <textarea
+            id="call-note"
+            name="note"
+            rows={3}
+            maxLength={4000}
+            aria-invalid={error?.fieldErrors?.note ? true : undefined}
+            aria-describedby={error?.fieldErrors?.note ? 'call-note-error' : undefined}
+            placeholder={choice === 'another_time' ? 'For example: weekdays after 18:00, or Saturday morning' : undefined}
+            className="block w-full rounded-lg border border-line bg-surface px-3 py-2 text-base text-fg"
+          />
+          {error?.fieldErrors?.note?.[0] && (
+            <p id="call-note-error" className="flex items-center gap-1.5 text-sm font-medium text-danger">
+              <AlertIcon className="h-4 w-4 shrink-0" />
+              {error.fieldErrors.note[0]}
+            </p>
+          )}
+        </div>
+        <div aria-live="polite">{error && !error.fieldErrors?.note && <Alert tone="error">{error.message}</Alert>}</div>
+        <Button type="submit" variant={choice === 'cancel' ? 'secondary' : 'primary'} disabled={pending}>
+          {pending ? 'Sending…' : choice === 'cancel' ? 'Cancel the call' : 'Ask for another time'}
+        </Button>
+      </form>
+    </details>
   );
 }

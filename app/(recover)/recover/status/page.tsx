@@ -13,7 +13,7 @@ import { readPendingCode, readTicketGrant } from '../_components/ticket-access';
 import { utcText } from '../_components/utc';
 import { UtcTime, UtcWindow } from '../_components/utc-time';
 import { closeStatusAction, startOverAction } from './actions';
-import { ExtraImage, ReplyForm, StatusCodeClosed, StatusCodeForm, StatusStartForm } from './forms';
+import { ChangeCallForm, ExtraImage, ReplyForm, StatusCodeClosed, StatusCodeForm, StatusStartForm } from './forms';
 
 export const metadata: Metadata = { title: 'Check a recovery request' };
 
@@ -120,7 +120,7 @@ function StatusView({ view }: { view: TicketStatusView }) {
           {view.appointment && (
             <div className="flex gap-3 rounded-lg border border-line bg-surface-muted p-4 text-sm">
               <VideoIcon className="h-5 w-5 shrink-0 text-accent" />
-              <div className="space-y-1">
+              <div className="min-w-0 flex-1 space-y-2">
                 <h2 className="font-semibold">Video call booked</h2>
                 <p>
                   <UtcWindow start={view.appointment.startsAt} end={view.appointment.endsAt} />
@@ -132,6 +132,7 @@ function StatusView({ view }: { view: TicketStatusView }) {
                   </Link>{' '}
                   with a code we email you and a code from your authenticator app.
                 </p>
+                <ChangeCallForm />
               </div>
             </div>
           )}

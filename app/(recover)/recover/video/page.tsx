@@ -81,6 +81,16 @@ export default async function VideoPage() {
             </p>
           </div>
           <div className="rounded-xl border border-line bg-surface p-4">
+            <h2 className="font-semibold">Can’t make it?</h2>
+            <p className="mt-1 text-muted">
+              On your{' '}
+              <Link href="/recover/status" className="font-semibold text-accent underline">
+                request’s status page
+              </Link>{' '}
+              you can cancel the call or ask for another time. We email you a calendar cancellation either way.
+            </p>
+          </div>
+          <div className="rounded-xl border border-line bg-surface p-4">
             <h2 className="font-semibold">No authenticator app?</h2>
             <p className="mt-1 text-muted">Reply on your request’s status page and our team will review your documents without a call.</p>
           </div>

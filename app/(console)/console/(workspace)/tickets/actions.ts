@@ -102,7 +102,7 @@ export async function scheduleCallAction(_previous: ConsoleActionState, form: Fo
     const startsAt = /^\d{4}-\d{2}-\d{2}$/.test(date) && /^\d{2}:\d{2}$/.test(time) ? new Date(`${date}T${time}:00Z`) : new Date(Number.NaN);
     const endsAt = new Date(startsAt.getTime() + (Number.isFinite(minutes) ? minutes : 0) * 60_000);
     const booked = await scheduleVideoCall({ ...base, ...decision, ticketId, startsAt, endsAt, meetingUrlTemplate: config.videoMeetingUrlTemplate });
-    return `Video call booked for ${booked.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. An email telling the person how to join is queued (this page shows when it is sent).`;
+    return `Video call booked for ${booked.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. An email with the time in the person's time zone, how to join and a calendar event is queued (this page shows when it is sent).`;
   });
 }
 

@@ -9,6 +9,7 @@ import { AppError } from '@/lib/errors';
 import { clientIp, requestNow } from '@/lib/http/request';
 import { getTicketForAgent, listAssignableAgents, listTicketMessages, REJECTION_REASONS, type TicketReview } from '@/lib/recovery/console';
 import { getApprovalLinkState, type ApprovalLinkState } from '@/lib/recovery/ticket-reset';
+import { MAX_APPOINTMENT_MINUTES, MAX_BOOKING_DAYS } from '@/lib/recovery/tickets';
 import { currentAgent } from '@/lib/sessions/auth';
 import { Card } from '../../../../../_components/ui';
 import { RiskBadge, SecondApproverBadge, SlaBadge, StatusBadge } from '../../../../_components/badges';
@@ -27,6 +28,13 @@ import {
 } from '../../../../_components/ticket-forms';
 
 export const metadata: Metadata = { title: 'Recovery request' };
+
+const CANCELLED_BECAUSE: Record<string, string> = {
+  rebooked: 'replaced by a new booking',
+  cancelled_by_you: 'cancelled by the person',
+  another_time: 'the person asked for another time',
+  request_decided: 'cancelled: request decided',
+};
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -382,7 +390,7 @@ export default async function TicketPage({ params }: Props) {
                   <li key={a.id} className={a.cancelledAt ? 'text-muted line-through' : ''}>
                     {utc(a.startsAt)} to {utcClock(a.endsAt)} with {a.agentName}
                     {a.joinedAt && ' · the person joined'}
-                    {a.cancelledAt && ' · replaced'}
+                    {a.cancelledAt && ` · ${CANCELLED_BECAUSE[a.cancelReason ?? ''] ?? 'cancelled'}`}
                     {a.meetingUrl && (
                       <a href={a.meetingUrl} target="_blank" rel="noreferrer noopener" className="mt-1 block font-semibold text-accent underline">
                         Open the meeting room
@@ -394,7 +402,7 @@ export default async function TicketPage({ params }: Props) {
             )}
             {open && ticket.can.work ? (
               ticket.videoCall.possible ? (
-                <ScheduleCallForm ticketId={ticket.id} defaultDate={tomorrow} />
+                <ScheduleCallForm ticketId={ticket.id} defaultDate={tomorrow} now={now.toISOString()} personTimeZone={ticket.timeZone} limits={{ maxDays: MAX_BOOKING_DAYS, maxMinutes: MAX_APPOINTMENT_MINUTES }} />
               ) : (
                 <p className="text-sm text-muted">{ticket.videoCall.reason}</p>
               )
