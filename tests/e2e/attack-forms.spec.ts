@@ -118,7 +118,7 @@ async function relax(field: Locator) {
  * Fills each field (an input, textarea, select or radio) with a marker, clicks `submit`, and
  * swaps each marker for its hostile value in the server action's body on the way out.
  */
-async function submitHostile(page: Page, fields: [Locator, string][], submit: Locator): Promise<ServerActionAnswer> {
+async function submitHostile(page: Page, fields: [Locator, string][], submit: Locator | (() => Promise<unknown>)): Promise<ServerActionAnswer> {
   const markers = fields.map((_, i) => `HOSTILE${i}X${randomBytes(4).toString('hex')}`);
   for (const [i, [field]] of fields.entries()) {
     await relax(field);
@@ -534,7 +534,11 @@ test.describe('hostile input into the signed-in forms', () => {
             [page.getByLabel('Reason', { exact: true }), reason],
             [page.getByLabel('Note for the file'), note],
           ],
-          page.getByRole('button', { name: 'Reject request' }),
+          async () => {
+            // Rejecting asks for confirmation first.
+            await page.getByRole('button', { name: 'Reject request', exact: true }).click();
+            await page.getByRole('button', { name: 'Yes, reject request' }).click();
+          },
         );
         await expectCalm(page, answer, { reason, note });
         // No reason is one of the listed ones, so nothing is rejected, whatever the note says.

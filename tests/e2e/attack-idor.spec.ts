@@ -368,8 +368,11 @@ test.describe('IDOR: console ticket and admin actions', () => {
           if (!(await page.getByLabel('Reason', { exact: true }).isVisible())) await page.getByText('Reject with a reason').click();
           await page.getByLabel('Reason', { exact: true }).selectOption({ index: 1 });
           await page.getByLabel('Note for the file').fill('Document does not match.');
+          // Rejecting asks for confirmation first.
+          const reject = page.getByRole('button', { name: 'Reject request', exact: true });
+          if (await reject.isVisible()) await reject.click();
         },
-        submit: 'Reject request',
+        submit: 'Yes, reject request',
       },
     ];
     for (const form of forms) {

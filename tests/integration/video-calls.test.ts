@@ -13,6 +13,7 @@ import {
   scheduleAppointment,
   transitionTicket,
 } from '@/lib/recovery/tickets';
+import { listQueue } from '@/lib/recovery/console';
 import { capturingDelivery } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
@@ -159,5 +160,30 @@ describe('cancelling a call', () => {
     await closed.book();
     await transitionTicket(db, { ticketId: closed.ticket.id, from: 'IN_REVIEW', to: 'REJECTED', actor: { kind: 'system' }, now: at(MINUTE) });
     await expect(cancelAppointmentByPerson({ db, ticketId: closed.ticket.id, choice: 'cancel', now: at(2 * MINUTE) })).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('the SLA measures our time, not the person’s', () => {
+  it('stops while the ticket waits for the person and moves on by the time waited when they answer', async () => {
+    const h = await ticketWithApp();
+    const due = at(TICKET_SLA_HOURS * 3600_000);
+    const supervisor = await db.agent.create({ data: { email: `sup-${randomBytes(4).toString('hex')}@example.com`, name: 'Supervisor', role: 'SUPERVISOR' }, select: { id: true } });
+    const remaining = async (now: Date) => {
+      const page = await listQueue({ db, agent: { agentId: supervisor.id }, filters: { assignee: 'any', status: undefined }, sort: 'newest', limit: 100, now });
+      return page.items.find((i) => i.id === h.ticket.id)?.slaRemainingMinutes;
+    };
+    expect(await remaining(at(60 * MINUTE))).toBe(TICKET_SLA_HOURS * 60 - 60);
+
+    await transitionTicket(db, { ticketId: h.ticket.id, from: 'IN_REVIEW', to: 'MORE_INFO_REQUESTED', actor: { kind: 'agent', agentId: h.agent.id }, now: at(60 * MINUTE) });
+    expect(await db.recoveryTicket.findUniqueOrThrow({ where: { id: h.ticket.id }, select: { slaPausedAt: true, slaDueAt: true } })).toEqual({ slaPausedAt: at(60 * MINUTE), slaDueAt: due });
+    // A day of waiting for the person costs the team nothing.
+    expect(await remaining(at(25 * 60 * MINUTE))).toBe(TICKET_SLA_HOURS * 60 - 60);
+
+    await transitionTicket(db, { ticketId: h.ticket.id, from: 'MORE_INFO_REQUESTED', to: 'IN_REVIEW', actor: { kind: 'customer' }, now: at(25 * 60 * MINUTE) });
+    expect(await db.recoveryTicket.findUniqueOrThrow({ where: { id: h.ticket.id }, select: { slaPausedAt: true, slaDueAt: true } })).toEqual({
+      slaPausedAt: null,
+      slaDueAt: new Date(due.getTime() + 24 * 3600_000),
+    });
+    expect(await remaining(at(25 * 60 * MINUTE))).toBe(TICKET_SLA_HOURS * 60 - 60);
   });
 });

@@ -44,6 +44,7 @@ const SLA_TONE: Record<SlaTone, string> = {
   overdue: 'bg-danger-soft text-danger border border-danger/50',
   soon: 'bg-warning-soft text-warning border border-warning/40',
   ok: 'bg-success-soft text-success',
+  paused: 'bg-surface-muted text-muted border border-line',
   none: 'text-muted',
 };
 

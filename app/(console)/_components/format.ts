@@ -61,13 +61,17 @@ export function duration(totalMinutes: number): string {
   return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
 }
 
-export type SlaTone = 'overdue' | 'soon' | 'ok' | 'none';
+export type SlaTone = 'overdue' | 'soon' | 'ok' | 'paused' | 'none';
 
 /** Less than this left is "due soon". */
 export const SLA_SOON_MINUTES = 8 * 60;
 
 export function slaState(status: TicketStatus, remainingMinutes: number): { tone: SlaTone; text: string } {
   if (!isOpen(status)) return { tone: 'none', text: 'No SLA (decided)' };
+  // The clock is stopped while the person answers (remainingMinutes is what was left then).
+  if (status === 'MORE_INFO_REQUESTED') {
+    return { tone: 'paused', text: remainingMinutes < 0 ? `Paused · overdue by ${duration(remainingMinutes)}` : `Paused · ${duration(remainingMinutes)} left` };
+  }
   if (remainingMinutes < 0) return { tone: 'overdue', text: `Overdue by ${duration(remainingMinutes)}` };
   return { tone: remainingMinutes < SLA_SOON_MINUTES ? 'soon' : 'ok', text: `${duration(remainingMinutes)} left` };
 }

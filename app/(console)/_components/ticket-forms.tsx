@@ -272,11 +272,16 @@ export function ConfirmApprovalForm({ ticketId, approver }: { ticketId: string; 
   );
 }
 
+/**
+ * Rejecting ends the request for good and emails the person, so it takes a second, explicit step:
+ * the first button checks the form and asks, the second one rejects.
+ */
 export function RejectForm({ ticketId, reasons }: { ticketId: string; reasons: { value: string; label: string; explanation: string }[] }) {
   const { state, dispatch, pending } = useConsoleForm(rejectAction);
   const id = useId();
+  const [confirming, setConfirming] = useState(false);
   return (
-    <form action={dispatch} className="space-y-3">
+    <form action={dispatch} className="space-y-3" onChange={() => setConfirming(false)}>
       <Hidden ticketId={ticketId} />
       <div className="space-y-1.5">
         <label htmlFor={`${id}-reason`} className="block text-sm font-semibold">
@@ -298,9 +303,31 @@ export function RejectForm({ ticketId, reasons }: { ticketId: string; reasons: {
       </div>
       <TextArea id={`${id}-reject-note`} name="note" label="Note for the file" hint="What you checked and why it is not approved (internal)." required rows={2} />
       <Result state={state} />
-      <Button type="submit" variant="secondary" disabled={pending} className="border-danger/50 text-danger">
-        {pending ? 'Rejecting…' : 'Reject request'}
-      </Button>
+      {confirming ? (
+        <div role="alert" className="space-y-3 rounded-lg border border-danger/50 bg-danger-soft p-3 text-sm">
+          <p className="font-semibold">Reject this request?</p>
+          <p>The person is emailed the explanation for the reason you chose, any video call ahead is cancelled, and the request closes. This can’t be undone.</p>
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" variant="secondary" disabled={pending} className="border-danger/50 text-danger">
+              {pending ? 'Rejecting…' : 'Yes, reject request'}
+            </Button>
+            <Button type="button" variant="ghost" disabled={pending} onClick={() => setConfirming(false)}>
+              Keep reviewing
+            </Button>
+          </div>
+        </div>
+      ) : (
+        <Button
+          type="button"
+          variant="secondary"
+          className="border-danger/50 text-danger"
+          onClick={(event) => {
+            if (event.currentTarget.form?.reportValidity()) setConfirming(true);
+          }}
+        >
+          Reject request
+        </Button>
+      )}
     </form>
   );
 }

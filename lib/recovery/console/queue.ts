@@ -45,7 +45,7 @@ export type QueueItem = {
   slaDueAt: Date;
   /** Minutes since the ticket was opened. */
   ageMinutes: number;
-  /** Minutes until the SLA is due; negative when overdue. */
+  /** Minutes until the SLA is due; negative when overdue; frozen while waiting for the person. */
   slaRemainingMinutes: number;
   assignee: { id: string; name: string } | null;
   awaitingSecondApproval: boolean;
@@ -70,6 +70,7 @@ type Row = {
   riskLevel: RiskLevel;
   createdAt: Date;
   slaDueAt: Date;
+  slaPausedAt: Date | null;
   assigneeId: string | null;
   approvedById: string | null;
   confirmedById: string | null;
@@ -140,7 +141,8 @@ function toItem(agent: ActingAgent, row: Row, now: Date): QueueItem {
     createdAt: row.createdAt,
     slaDueAt: row.slaDueAt,
     ageMinutes: Math.max(0, Math.floor((now.getTime() - row.createdAt.getTime()) / 60_000)),
-    slaRemainingMinutes: Math.floor((row.slaDueAt.getTime() - now.getTime()) / 60_000),
+    // Stopped while the ticket waits for the person (lib/recovery/tickets/state.ts).
+    slaRemainingMinutes: Math.floor((row.slaDueAt.getTime() - (row.slaPausedAt ?? now).getTime()) / 60_000),
     assignee: row.assigneeId ? { id: row.assigneeId, name: row.assigneeName ?? 'Unknown agent' } : null,
     awaitingSecondApproval: awaitingSecondApproval(facts),
     canOpen: mayAccess(agent, facts, 'view'),
@@ -185,7 +187,7 @@ export function queueQuery(options: { agent: ActingAgent; filters: QueueFilters;
     );
   }
 
-  const columns = Prisma.sql`"id", "reference", "type", "status", "riskLevel", "createdAt", "slaDueAt", "assigneeId", "approvedById", "confirmedById"`;
+  const columns = Prisma.sql`"id", "reference", "type", "status", "riskLevel", "createdAt", "slaDueAt", "slaPausedAt", "assigneeId", "approvedById", "confirmedById"`;
   const branch = (where: Prisma.Sql[]) =>
     Prisma.sql`(SELECT ${columns} FROM "RecoveryTicket" WHERE ${Prisma.join([...where, ...conditions], ' AND ')} ORDER BY ${column} ${direction}, "id" ${direction} LIMIT ${take})`;
   const statusIs = (status: TicketStatus) => Prisma.sql`"status" = CAST(${status} AS "TicketStatus")`;

@@ -43,6 +43,8 @@ export type TicketReview = {
   timeZone: string | null;
   createdAt: Date;
   slaDueAt: Date;
+  /** When the SLA clock stopped to wait for the person; null while it runs. */
+  slaPausedAt: Date | null;
   closedAt: Date | null;
   decisionReason: string | null;
   riskLevel: RiskLevel;
@@ -144,6 +146,7 @@ export async function getTicketForAgent(options: {
       timeZone: true,
       createdAt: true,
       slaDueAt: true,
+      slaPausedAt: true,
       closedAt: true,
       decisionReason: true,
       riskLevel: true,
@@ -201,6 +204,7 @@ export async function getTicketForAgent(options: {
     timeZone: ticket.timeZone,
     createdAt: ticket.createdAt,
     slaDueAt: ticket.slaDueAt,
+    slaPausedAt: ticket.slaPausedAt,
     closedAt: ticket.closedAt,
     decisionReason: ticket.decisionReason,
     riskLevel: ticket.riskLevel,

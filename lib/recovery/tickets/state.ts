@@ -98,7 +98,10 @@ export async function transitionTicket(
   options: { ticketId: string; from?: TicketStatus | undefined; to: TicketStatus; actor: TicketActor; reason?: string | undefined; now: Date; ip?: string | undefined },
 ): Promise<{ from: TicketStatus; to: TicketStatus }> {
   const run = async (tx: Prisma.TransactionClient) => {
-    const ticket = await tx.recoveryTicket.findUnique({ where: { id: options.ticketId }, select: { status: true, userId: true, approvedById: true } });
+    const ticket = await tx.recoveryTicket.findUnique({
+      where: { id: options.ticketId },
+      select: { status: true, userId: true, approvedById: true, slaDueAt: true, slaPausedAt: true },
+    });
     if (!ticket) throw new TransitionRefused(options.from, options.to, 'not_found');
     const from = options.from ?? ticket.status;
     if (!canTransition(from, options.to)) throw new TransitionRefused(from, options.to, 'not_allowed');
@@ -111,6 +114,7 @@ export async function transitionTicket(
       data: {
         status: options.to,
         ...(terminal ? { closedAt: options.now } : {}),
+        ...slaClock(ticket, from, options.to, options.now),
         ...(decided && reason ? { decisionReason: reason } : {}),
         // A four-eyes approval keeps its first approver; the confirming agent is recorded apart.
         ...(options.to === 'APPROVED' && options.actor.kind === 'agent' && !ticket.approvedById ? { approvedById: options.actor.agentId } : {}),
@@ -152,6 +156,19 @@ export async function transitionTicket(
     return { from, to: options.to };
   };
   return isBaseClient(db) ? db.$transaction(run, { maxWait: 10_000, timeout: 15_000 }) : run(db);
+}
+
+/**
+ * The SLA measures our time, not the person's: waiting for their answer stops the clock, and the
+ * due time moves on by the time waited when the ticket leaves MORE_INFO_REQUESTED.
+ */
+function slaClock(ticket: { slaDueAt: Date; slaPausedAt: Date | null }, from: TicketStatus, to: TicketStatus, now: Date) {
+  if (to === 'MORE_INFO_REQUESTED') return { slaPausedAt: now };
+  if (from === 'MORE_INFO_REQUESTED' && ticket.slaPausedAt) {
+    const waited = Math.max(0, now.getTime() - ticket.slaPausedAt.getTime());
+    return { slaPausedAt: null, slaDueAt: new Date(ticket.slaDueAt.getTime() + waited) };
+  }
+  return {};
 }
 
 function isBaseClient(db: Client): db is Db {

@@ -86,7 +86,7 @@ export default async function TicketPage({ params }: Props) {
   // Read only after getTicketForAgent checked this agent may see the ticket.
   const link = ticket.status === 'APPROVED' ? await getApprovalLinkState(db, ticket.id) : undefined;
   const open = isOpen(ticket.status);
-  const slaRemaining = Math.floor((ticket.slaDueAt.getTime() - now.getTime()) / 60_000);
+  const slaRemaining = Math.floor((ticket.slaDueAt.getTime() - (ticket.slaPausedAt ?? now).getTime()) / 60_000);
   const waiting = ticket.approval.state === 'waiting_for_second_approver';
   const tomorrow = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
   const faceMatchOn = getConfig().faceMatch === 'local';
@@ -115,7 +115,7 @@ export default async function TicketPage({ params }: Props) {
             <dt className="text-muted">Opened</dt>
             <dd>{utc(ticket.createdAt)}</dd>
             <dt className="text-muted">SLA due</dt>
-            <dd>{utc(ticket.slaDueAt)}</dd>
+            <dd>{ticket.slaPausedAt ? `Paused since ${utc(ticket.slaPausedAt)}, waiting for the person` : utc(ticket.slaDueAt)}</dd>
             <dt className="text-muted">Assignee</dt>
             <dd>{ticket.assignee ? (ticket.assignee.id === agent.agentId ? 'You' : ticket.assignee.name) : 'Unassigned'}</dd>
           </dl>
