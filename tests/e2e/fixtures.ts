@@ -108,7 +108,7 @@ export async function workingDay(agentId: string) {
 }
 
 /** A ticket in review with a video call that started a minute ago and runs for half an hour. */
-export async function videoAppointment(account: { id: string; email: string }) {
+export async function videoAppointment(account: { id: string; email: string }, window: { startsAt: Date; endsAt: Date } = { startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 30 * 60_000) }) {
   const reference = generateReference();
   const meetingUrl = `https://meet.jit.si/regain-test-room-${randomBytes(4).toString('hex')}`;
   const db = createPrisma(E2E.databaseUrl);
@@ -126,7 +126,7 @@ export async function videoAppointment(account: { id: string; email: string }) {
       },
     });
     await db.videoAppointment.create({
-      data: { ticketId: ticket.id, agentId: agent.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 30 * 60_000), meetingUrl },
+      data: { ticketId: ticket.id, agentId: agent.id, startsAt: window.startsAt, endsAt: window.endsAt, meetingUrl },
     });
   } finally {
     await db.$disconnect();

@@ -16,7 +16,7 @@ export async function expectNoSeriousA11yViolations(page: Page) {
 export const SINKS_URL = `http://127.0.0.1:${E2E_PORTS.httpSink}/sinks/messages`;
 
 export type SinkMessages = {
-  emails: { to: string[]; from: string; subject: string; text: string; receivedAt: string }[];
+  emails: { to: string[]; from: string; subject: string; text: string; calendar?: string; receivedAt: string }[];
   sms: { to: string; from: string; body: string; sid: string; receivedAt: string }[];
   calls: { to: string; from: string; twiml: string; sid: string; receivedAt: string }[];
   /** Webhooks the app posted to the host (HOST_WEBHOOK_URL); `body` is the raw JSON the signature covers. */

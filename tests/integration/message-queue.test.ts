@@ -4,6 +4,7 @@ import type { Config } from '@/lib/config';
 import { CODE_MESSAGE_ATTEMPTS, createDispatcher, MASK, SEND_MESSAGE_TASK, type OutgoingMessage } from '@/lib/delivery';
 import { messageState } from '@/lib/delivery/status';
 import { codeEmail, codeSms } from '@/lib/delivery/templates';
+import { videoCallCalendar } from '@/lib/delivery/templates/calendar';
 import { countJobs, startJobRunner } from '@/lib/jobs';
 import { setLogLevel } from '@/lib/log';
 import { notifySecurityChange } from '@/lib/notifications';
@@ -99,6 +100,27 @@ describe('a queued message', () => {
     expect(row).toMatchObject({ status: 'SENT', provider: 'smtp', error: null });
     expect(row.providerId).toBeTruthy();
     expect(await countJobs(db, SEND_MESSAGE_TASK)).toEqual({ waiting: 0, retrying: 0, dead: 0 });
+  });
+
+  it('an email with a calendar event keeps it through the queue and arrives with a text/calendar part', async () => {
+    const q = queue();
+    const calendar = videoCallCalendar({
+      method: 'REQUEST',
+      uid: 'call-1@regain',
+      startsAt: new Date('2027-01-12T13:00:00Z'),
+      endsAt: new Date('2027-01-12T13:30:00Z'),
+      stamp: new Date(),
+      summary: 'Regain Support video call',
+      description: 'About recovery request RG-TEST',
+      organizer: 'no-reply@regain.test',
+      attendee: 'calendar@example.com',
+    });
+    await q.delivery.send({ channel: 'email', to: 'calendar@example.com', purpose: 'ticket-appointment', subject: 'Booked', text: 'Your call is booked.', calendar });
+    await q.drain();
+    const mail = await smtp.waitForMessage((m) => m.to.includes('calendar@example.com'));
+    expect(mail.calendar?.replace(/\r\n /g, '')).toContain('METHOD:REQUEST');
+    expect(mail.calendar).toContain('UID:call-1@regain');
+    expect(mail.calendar).toContain('DTSTART:20270112T130000Z');
   });
 
   it('queued in a transaction goes out only after the commit; a rolled-back one never goes out', async () => {

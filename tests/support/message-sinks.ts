@@ -62,7 +62,7 @@ const phone = await startTwilioFake({
       return true;
     }
     const body = {
-      emails: smtp.messages().map((m) => ({ to: m.to, from: m.from, subject: m.subject, text: m.text, receivedAt: m.receivedAt })),
+      emails: smtp.messages().map((m) => ({ to: m.to, from: m.from, subject: m.subject, text: m.text, calendar: m.calendar, receivedAt: m.receivedAt })),
       sms: phone.messages().map((m) => ({ to: m.to, from: m.from, body: m.body, sid: m.sid, receivedAt: m.receivedAt })),
       calls: phone.calls().map((c) => ({ to: c.to, from: c.from, twiml: c.twiml, sid: c.sid, receivedAt: c.receivedAt })),
       webhooks,

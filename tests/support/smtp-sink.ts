@@ -22,6 +22,8 @@ export type SinkEmail = {
   subject: string;
   text: string;
   html: string | undefined;
+  /** A text/calendar part (an iCalendar event), as text. */
+  calendar: string | undefined;
   headers: Record<string, string>;
   receivedAt: Date;
 };
@@ -92,6 +94,7 @@ export async function startSmtpSink(options: {
             subject: mail.subject ?? '',
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : undefined,
+            calendar: mail.attachments.find((a) => a.contentType.startsWith('text/calendar'))?.content.toString('utf8'),
             headers,
             receivedAt: new Date(),
           });
