@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { textField } from './index';
+import { optionalTextField, textField } from './index';
 
 /** The account holder's sign-in form (app/(account)/signin). */
 export const accountSignInForm = z.object({
   email: textField('The email'),
   password: textField('The password'),
   code: textField('The code'),
+  // Sent instead of `code` when the person signs in with one of their recovery codes (rule 30).
+  recoveryCode: optionalTextField('The recovery code'),
   passkeyResponse: textField('The passkey answer'),
 });
 

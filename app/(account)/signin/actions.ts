@@ -25,7 +25,8 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
   // A form that is not text fields gets the same one refusal as wrong credentials.
   if (!input.success) return { message: 'The email, password or code is not right.' };
   try {
-    await signIn('password', { ...input.data, redirect: false });
+    // Auth.js posts these as form fields, where undefined would arrive as the text "undefined".
+    await signIn('password', { ...input.data, recoveryCode: input.data.recoveryCode ?? '', redirect: false });
   } catch (error) {
     return refusal(error, 'The email, password or code is not right.');
   }

@@ -13,7 +13,7 @@ export default async function SignInPage() {
       <Card className="mx-auto max-w-md space-y-5 p-6 sm:p-8">
         <div className="space-y-1">
           <h1 className="text-2xl font-bold tracking-tight">Sign in</h1>
-          <p className="text-sm text-muted">Use a passkey, or your password with a code from your authenticator app.</p>
+          <p className="text-sm text-muted">Use a passkey, or your password with a code from your authenticator app or one of your recovery codes.</p>
         </div>
         <SignInForm />
       </Card>

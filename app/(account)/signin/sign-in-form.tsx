@@ -27,10 +27,19 @@ export function SignInForm() {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, undefined);
   const [passkeyMessage, setPasskeyMessage] = useState<string>();
   const [passkeyPending, startPasskey] = useTransition();
-  const [secondFactor, setSecondFactor] = useState<'code' | 'passkey'>('code');
+  const [secondFactor, setSecondFactor] = useState<'code' | 'passkey' | 'recovery'>('code');
+  // Focus follows a switch the person made, never the first render (the email field comes first).
+  const [switched, setSwitched] = useState(false);
+  // Kept in state: React resets a form after its action, and a refused sign-in should not cost the typed email.
+  const [email, setEmail] = useState('');
   const form = useRef<HTMLFormElement>(null);
   const passkeyField = useRef<HTMLInputElement>(null);
   const message = passkeyMessage ?? state?.message;
+
+  function use(factor: typeof secondFactor) {
+    setSecondFactor(factor);
+    setSwitched(true);
+  }
 
   function signInWithPasskey() {
     setPasskeyMessage(undefined);
@@ -62,27 +71,57 @@ export function SignInForm() {
         <span className="h-px flex-1 bg-line" /> or use your password <span className="h-px flex-1 bg-line" />
       </div>
       <form ref={form} action={action} onSubmit={() => setPasskeyMessage(undefined)} className="space-y-4">
-        <TextField id="email" name="email" type="email" label="Email address" autoComplete="username webauthn" required />
+        <TextField
+          id="email"
+          name="email"
+          type="email"
+          label="Email address"
+          autoComplete="username webauthn"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          required
+        />
         <TextField id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
         <input ref={passkeyField} type="hidden" name="passkeyResponse" defaultValue="" />
-        {secondFactor === 'code' ? (
-          <>
-            <CodeInput id="code" name="code" label="Authenticator code" hint="The 6-digit code from your authenticator app." required />
-            <Button type="submit" disabled={pending} className="w-full">
-              {pending ? 'Signing in…' : 'Sign in'}
-            </Button>
-            <button type="button" className="inline-flex min-h-6 items-center text-sm font-semibold text-accent underline" onClick={() => setSecondFactor('passkey')}>
-              Use a passkey instead of a code
-            </button>
-          </>
-        ) : (
+        {secondFactor === 'passkey' ? (
           <>
             <Button type="button" disabled={pending} className="w-full" onClick={() => void passwordWithPasskey()}>
               {pending ? 'Signing in…' : 'Continue with a passkey'}
             </Button>
-            <button type="button" className="inline-flex min-h-6 items-center text-sm font-semibold text-accent underline" onClick={() => setSecondFactor('code')}>
-              Use an authenticator code instead
-            </button>
+            <SwitchLink onClick={() => use('code')}>Use an authenticator code instead</SwitchLink>
+          </>
+        ) : (
+          <>
+            <div className="space-y-1.5">
+              {secondFactor === 'code' ? (
+                <CodeInput id="code" name="code" label="Authenticator code" hint="The 6-digit code from your authenticator app." autoFocus={switched} required />
+              ) : (
+                <TextField
+                  id="recovery-code"
+                  name="recoveryCode"
+                  label="Recovery code"
+                  // Non-breaking hyphens (U+2011): the example code never wraps at its dashes.
+                  hint={'One of the codes you saved, like 7Q4M\u2011K9TX\u20112W. Each code works once.'}
+                  autoComplete="off"
+                  autoCapitalize="characters"
+                  autoCorrect="off"
+                  spellCheck={false}
+                  maxLength={40}
+                  className="[&_input]:font-mono [&_input]:tracking-wider"
+                  autoFocus={switched}
+                  required
+                />
+              )}
+              {secondFactor === 'code' ? (
+                <SwitchLink onClick={() => use('recovery')}>Use a recovery code instead</SwitchLink>
+              ) : (
+                <SwitchLink onClick={() => use('code')}>Use an authenticator code instead</SwitchLink>
+              )}
+            </div>
+            <Button type="submit" disabled={pending} className="w-full">
+              {pending ? 'Signing in…' : 'Sign in'}
+            </Button>
+            <SwitchLink onClick={() => use('passkey')}>Use a passkey instead of a code</SwitchLink>
           </>
         )}
       </form>
@@ -92,5 +131,14 @@ export function SignInForm() {
         </Link>
       </p>
     </div>
+  );
+}
+
+/** Swaps the second factor in place; a button, since it changes the form rather than the page. */
+function SwitchLink({ onClick, children }: { onClick: () => void; children: React.ReactNode }) {
+  return (
+    <button type="button" className="inline-flex min-h-6 items-center text-left text-sm font-semibold text-accent underline" onClick={onClick}>
+      {children}
+    </button>
   );
 }

@@ -13,6 +13,7 @@ import { AuthenticatorPanel } from './authenticator-panel';
 import { DevicesPanel, UnrecognisedActivity } from './devices-panel';
 import { when } from './format';
 import { PasskeysPanel } from './passkeys-panel';
+import { RecoveryCodesPanel } from './recovery-codes-panel';
 
 export const metadata: Metadata = { title: 'Account security' };
 
@@ -67,6 +68,9 @@ export default async function SecurityPage() {
             </Card>
             <Card>
               <AuthenticatorPanel linked={overview.authenticator} />
+            </Card>
+            <Card>
+              <RecoveryCodesPanel status={overview.recoveryCodes} account={`${overview.name} (${overview.email.masked})`} />
             </Card>
           </div>
           <div className="space-y-6">

@@ -2,7 +2,8 @@
 
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { SecondProof } from '@/lib/recovery/resets';
 import { passkeyCeremony } from '../../../(account)/_components/webauthn';
 import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
 import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
@@ -19,9 +20,8 @@ import {
   finishPasskeyRebindAction,
   passkeyProofAction,
   passkeyProofOptionsAction,
+  recoveryCodeProofAction,
 } from './actions';
-
-type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
 
 export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }) {
   const router = useRouter();
@@ -85,6 +85,14 @@ export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { o
           </Button>
         </div>
       )}
+      {options.includes('recovery_code') && (
+        <RecoveryCodeProof
+          alone={options.length === 1}
+          after={options.includes('authenticator') || options.includes('passkey')}
+          attemptsLeft={attemptsLeft}
+          disabled={busy}
+        />
+      )}
       {options.includes('trusted_device') && (
         <div className="space-y-2">
           {options.length > 1 && <p className="text-sm font-semibold text-muted">Or</p>}
@@ -108,6 +116,83 @@ export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { o
   );
 }
 
+/**
+ * One of the account's recovery codes as the second proof (docs/security.md rule 30). Offered
+ * behind a button when there are other ways, straight away when it is the only one. The code is
+ * read as typed (any case, spaces or dashes); a wrong one costs one of the reset's tries.
+ */
+function RecoveryCodeProof({ alone, after, attemptsLeft, disabled }: { alone: boolean; after: boolean; attemptsLeft: number; disabled: boolean }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(alone);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const opened = useRef(false);
+  const focusField = () => document.getElementById('proof-recovery-code')?.focus();
+
+  useEffect(() => {
+    if (open && opened.current) focusField();
+  }, [open]);
+
+  async function submit(form: FormData) {
+    setBusy(true);
+    setError(undefined);
+    const result = await recoveryCodeProofAction(String(form.get('code') ?? ''));
+    setBusy(false);
+    if (result.ok) return router.refresh();
+    setError(result.error.fieldErrors?.code?.[0] ?? result.error.message);
+    // The message under the field is read out with it when the field takes focus again.
+    focusField();
+    // A wrong code used one of the reset's tries: the other hints on the page count them too.
+    if (result.error.code === 'unauthorized') router.refresh();
+  }
+
+  return (
+    <div className="space-y-2">
+      {after && <p className="text-sm font-semibold text-muted">Or</p>}
+      {!open ? (
+        <Button
+          type="button"
+          variant="secondary"
+          disabled={disabled}
+          onClick={() => {
+            opened.current = true;
+            setOpen(true);
+          }}
+        >
+          Use a recovery code
+        </Button>
+      ) : (
+        <form
+          className="space-y-3"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit(new FormData(event.currentTarget));
+          }}
+        >
+          <TextField
+            id="proof-recovery-code"
+            name="code"
+            label="Recovery code"
+            // Non-breaking hyphens (U+2011): the example code never wraps at its dashes.
+            hint={`One of the codes you saved, like 7Q4M\u2011K9TX\u20112W. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
+            error={error}
+            autoComplete="off"
+            autoCapitalize="characters"
+            autoCorrect="off"
+            spellCheck={false}
+            maxLength={40}
+            className="[&_input]:font-mono [&_input]:tracking-wider"
+            required
+          />
+          <Button type="submit" variant={alone ? 'primary' : 'secondary'} disabled={busy || disabled}>
+            {busy ? 'Checking…' : 'Confirm recovery code'}
+          </Button>
+        </form>
+      )}
+    </div>
+  );
+}
 
 export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
   const router = useRouter();
