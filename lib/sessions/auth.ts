@@ -9,7 +9,8 @@ import { clientIp, requestNow } from '@/lib/http/request';
 import { log } from '@/lib/log';
 import { loadAgent } from '@/lib/access';
 import { type AgentSignedIn, signInAgentWithPasskey, signInAgentWithPassword } from './agent-sign-in';
-import { authCookies } from './cookies';
+import { finishCodeSignIn } from './code-sign-in';
+import { authCookies, CODE_SIGN_IN_COOKIE, readCodeSignInCookie } from './cookies';
 import { DEVICE_COOKIE } from './devices';
 import { type SignedIn, type SignInDeps, signInWithPasskey, signInWithPassword, stepUp, USER_SESSION_DAYS, validateSession } from './sign-in';
 
@@ -71,6 +72,18 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         id: 'passkey',
         credentials: { response: {} },
         authorize: (credentials) => authorizeWith((deps, request) => signInWithPasskey(deps, { ...request, response: parsePasskeyResponse(credentials.response) ?? null })),
+      }),
+      Credentials({
+        // Password + emailed code, for accounts without an app or passkey (lib/sessions/code-sign-in).
+        // The challenge id comes from this browser's HttpOnly cookie, never from the form.
+        id: 'email-code',
+        credentials: { code: {} },
+        authorize: (credentials) =>
+          authorizeWith(async (deps, request) => {
+            const pending = readCodeSignInCookie((await cookies()).get(CODE_SIGN_IN_COOKIE)?.value);
+            if (!pending) throw new AppError({ code: 'conflict', userMessage: 'This code has expired. Start again to get a new code.' });
+            return finishCodeSignIn(deps, { ...request, challengeId: pending.challengeId, code: String(credentials.code ?? '') });
+          }),
       }),
       Credentials({
         id: 'agent-password',

@@ -21,3 +21,31 @@ export function authCookies(secure: boolean): Record<keyof typeof AUTH_COOKIES, 
     Object.entries(AUTH_COOKIES).map(([key, name]) => [key, { name: secure ? `__Host-${name}` : name, options: { httpOnly: true, sameSite: 'lax', path: '/', secure } }]),
   ) as Record<keyof typeof AUTH_COOKIES, AuthCookie>;
 }
+
+/**
+ * The emailed-code sign-in in progress: which challenge this browser is answering, and the masked
+ * address it was sent to. HttpOnly, so the page's scripts never hold the challenge id; it lives as
+ * long as the code does.
+ */
+export const CODE_SIGN_IN_COOKIE = 'regain.signin-code';
+
+export type PendingCodeSignIn = { challengeId: string; sentTo: string; expiresAt: string };
+
+export function codeSignInCookie(pending: PendingCodeSignIn, secure: boolean) {
+  return {
+    name: CODE_SIGN_IN_COOKIE,
+    value: Buffer.from(JSON.stringify(pending)).toString('base64url'),
+    options: { httpOnly: true, sameSite: 'lax' as const, path: '/', secure, maxAge: Math.max(0, Math.floor((Date.parse(pending.expiresAt) - Date.now()) / 1000)) },
+  };
+}
+
+export function readCodeSignInCookie(value: string | undefined): PendingCodeSignIn | undefined {
+  if (!value || value.length > 1000) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<PendingCodeSignIn>;
+    if (typeof parsed.challengeId !== 'string' || typeof parsed.sentTo !== 'string' || typeof parsed.expiresAt !== 'string') return undefined;
+    return { challengeId: parsed.challengeId, sentTo: parsed.sentTo, expiresAt: parsed.expiresAt };
+  } catch {
+    return undefined;
+  }
+}

@@ -10,6 +10,7 @@ const METHOD_LABEL: Record<string, string> = {
   passkey: 'Passkey',
   'password+totp': 'Password and authenticator code',
   'password+passkey': 'Password and passkey',
+  'password+email_code': 'Password and emailed code',
   'password+recovery_code': 'Password and recovery code',
   'step-up:totp': 'Confirmed with authenticator code',
   'step-up:passkey': 'Confirmed with passkey',

@@ -83,10 +83,7 @@ export async function signInWithPassword(
   const accountKey = keyedHash(deps.hmacKey, 'signin', email).toString('base64url');
   const admission = await admitPasswordSignIn(deps.db, { subject: `signin:account:${accountKey}`, ip: input.ip, now: input.now });
 
-  // An address no account can have (control characters) is simply unknown: same work, same answer.
-  const user = plausibleEmail(email) ? await deps.db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } }) : null;
-  decoyHash ??= hashPassword('no account has this password');
-  const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
+  const { user, passwordOk } = await checkPassword(deps.db, email, input.password);
   const method = SECOND_FACTOR_METHOD[input.secondFactor.kind];
   const secondFactorOk = passwordOk && user ? await checkSecondFactor(deps, user.id, input.secondFactor, input) : false;
 
@@ -102,6 +99,18 @@ export async function signInWithPassword(
   const signedIn = await openSession(deps, { ...input, userId: user.id, method });
   await signInSucceeded(deps.db, admission, input.ip);
   return signedIn;
+}
+
+/**
+ * The account behind a typed email and whether the password is its password. An unknown address
+ * (or one no account can have) is checked against a real argon2id hash all the same, so both take
+ * the same time (rule 13).
+ */
+export async function checkPassword(db: Db, email: string, password: string): Promise<{ user: { id: string } | null; passwordOk: boolean }> {
+  const user = plausibleEmail(email) ? await db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } }) : null;
+  decoyHash ??= hashPassword('no account has this password');
+  const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
+  return { user: user ? { id: user.id } : null, passwordOk };
 }
 
 async function checkSecondFactor(deps: SignInDeps, userId: string, factor: SecondFactor, input: RequestInfo) {
@@ -195,7 +204,7 @@ async function flagCounterRegression(db: Db, result: PasskeySignInResult, input:
   });
 }
 
-async function recordSignIn(
+export async function recordSignIn(
   db: Db,
   input: RequestInfo,
   event: { userId: string | null; method: string; result: 'SUCCESS' | 'FAILURE' | 'BLOCKED'; reason?: string },
@@ -209,7 +218,7 @@ async function recordSignIn(
  * A new session row (a new, unguessable id in a new token: renewed on every sign-in, rule 15) on
  * this browser's trusted device; the browser becomes a trusted device when it was not one yet.
  */
-async function openSession(deps: SignInDeps, input: RequestInfo & { userId: string; method: string }): Promise<SignedIn> {
+export async function openSession(deps: SignInDeps, input: RequestInfo & { userId: string; method: string }): Promise<SignedIn> {
   const known = await findTrustedDevice(deps.db, deps.hmacKey, input.deviceToken);
   let deviceId = known?.userId === input.userId ? known.id : undefined;
   let newDeviceToken: string | undefined;

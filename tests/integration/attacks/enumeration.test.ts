@@ -7,6 +7,7 @@ import { requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { generateReference, openDocumentTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '@/lib/passkeys';
 import { passkeySignInOptions, signInWithPasskey, signInWithPassword } from '@/lib/sessions/sign-in';
+import { startCodeSignIn } from '@/lib/sessions/code-sign-in';
 import { resendCode, startRecovery, verifyCode, type VerificationDeps } from '@/lib/verification/challenges';
 import { MAX_ATTEMPTS } from '@/lib/verification/policy';
 import { capturingDelivery, collectingScheduler, fixedClock } from '../../support/capturing-delivery';
@@ -335,6 +336,20 @@ describe('the same time for existing and unknown accounts (rule 13, Mann–Whitn
       ...rounds(HASHING, HASHING_ROUNDS),
       a: (round) => attempt(holders[round + 3]!.user.email),
       b: () => attempt(freshEmail()),
+    });
+    expectIndistinguishable(report, HASHING);
+  });
+
+  it('sign-in with an emailed code: an existing account with a wrong password vs an unknown email', TIMING, async () => {
+    const holders = await Promise.all(Array.from({ length: HASHING_ROUNDS + 3 }, () => accountHolder(db)));
+    const after = afterResponse();
+    const attempt = (email: string) =>
+      startCodeSignIn({ ...signInDeps, schedule: after.schedule }, { email, password: 'Tr0ub4dor&3', ip: nextIp(), userAgent: UA, now: T0 });
+    const report = await timePairs({
+      ...rounds(HASHING, HASHING_ROUNDS),
+      a: (round) => attempt(holders[round + 3]!.user.email),
+      b: () => attempt(freshEmail()),
+      between: after.flush,
     });
     expectIndistinguishable(report, HASHING);
   });
