@@ -125,11 +125,19 @@ export function SignInForm() {
           </>
         )}
       </form>
-      <p className="text-center text-sm">
-        <Link href="/recover" className="font-semibold text-accent underline">
-          Can&apos;t sign in?
-        </Link>
-      </p>
+      <div className="space-y-2 border-t border-line pt-4 text-center text-sm">
+        <p>
+          No authenticator app or passkey?{' '}
+          <Link href="/signin/code" className="font-semibold text-accent underline">
+            Sign in with an emailed code
+          </Link>
+        </p>
+        <p>
+          <Link href="/recover" className="font-semibold text-accent underline">
+            Can&apos;t sign in?
+          </Link>
+        </p>
+      </div>
     </div>
   );
 }

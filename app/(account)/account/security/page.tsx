@@ -53,6 +53,13 @@ export default async function SecurityPage() {
         </form>
       </div>
 
+      {!overview.authenticator && overview.passkeys.length === 0 && (
+        <Alert tone="info" title="Add a passkey">
+          You sign in with your password and a code we email you. A passkey signs you in with your fingerprint, face or screen lock instead: it only
+          works on this site, so it can&apos;t be phished, and it keeps your account yours even if someone gets into your email. Add one under Passkeys.
+        </Alert>
+      )}
+
       {overview.hold && (
         <Alert tone="warning" title={`Security hold: ${held.charAt(0).toUpperCase() + held.slice(1)} are paused until ${when(overview.hold.endsAt)}`}>
           A sign-in method changed or unusual activity was reported. The hold protects your funds if it wasn&apos;t you; deposits and spot trading keep
