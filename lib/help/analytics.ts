@@ -17,6 +17,8 @@ export const MIN_VOTES = 5;
 export type QueryStat = { query: string; searches: number; zeroResults: number; lastSearchedAt: Date };
 export type ArticleHelpfulness = { slug: string; title: string | null; votes: number; helpful: number; notHelpful: number; helpfulShare: number };
 export type DayViews = { day: string; views: number };
+/** What a reader wrote after "No, it didn't help": the gap to fill in that article. */
+export type ReaderComment = { slug: string; title: string | null; comment: string; at: Date };
 
 export type HelpAnalytics = {
   since: Date;
@@ -25,6 +27,7 @@ export type HelpAnalytics = {
   topQueries: QueryStat[];
   zeroResultQueries: QueryStat[];
   leastHelpful: ArticleHelpfulness[];
+  missing: ReaderComment[];
   viewsPerDay: DayViews[];
   totals: { searches: number; zeroResultSearches: number; views: number };
 };
@@ -52,10 +55,11 @@ export async function getHelpAnalytics({
 }): Promise<HelpAnalytics> {
   await requireAgentRole(db, actor, 'analytics', 'see help analytics');
   const since = startOfWindow(now, days);
-  const [topQueries, zeroResultQueries, leastHelpful, viewsPerDay, totals] = await Promise.all([
+  const [topQueries, zeroResultQueries, leastHelpful, missing, viewsPerDay, totals] = await Promise.all([
     topSearchQueries(db, { since, limit }),
     zeroResultSearchQueries(db, { since, limit }),
     leastHelpfulArticles(db, { minVotes, limit, library }),
+    whatWasMissing(db, { since, limit: limit * 2, library }),
     articleViewsPerDay(db, { now, days }),
     searchTotals(db, { since }),
   ]);
@@ -66,9 +70,26 @@ export async function getHelpAnalytics({
     topQueries,
     zeroResultQueries,
     leastHelpful,
+    missing,
     viewsPerDay,
     totals: { ...totals, views: viewsPerDay.reduce((sum, d) => sum + d.views, 0) },
   };
+}
+
+/**
+ * The newest "What was missing?" answers left with a "No" vote since `since`, newest first. The
+ * comment is shown as the reader wrote it (the page renders it as text, never as markup).
+ */
+export async function whatWasMissing(db: Db, { since, limit, library }: { since: Date; limit: number; library: Pick<ArticleLibrary, 'bySlug'> }): Promise<ReaderComment[]> {
+  const rows = await db.articleVote.findMany({
+    where: { helpful: false, comment: { not: null }, updatedAt: { gte: since } },
+    select: { slug: true, comment: true, updatedAt: true },
+    orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+  return rows
+    .filter((r) => r.comment && r.comment.trim())
+    .map((r) => ({ slug: r.slug, title: library.bySlug.get(r.slug)?.title ?? null, comment: r.comment!.trim(), at: r.updatedAt }));
 }
 
 /** The most frequent searches since `since`, with how many of them found nothing. */

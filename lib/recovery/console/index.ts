@@ -32,6 +32,7 @@ export {
 } from './queue';
 export { ACTIVITY_WINDOW_DAYS, getTicketForAgent, listAssignableAgents, type AccountSummary, type ActivitySignal, type FaceMatchView, type TicketReview } from './review';
 export { addInternalNote, assignTicket, claimTicket, requestInfo, scheduleVideoCall, type ConsoleRequest } from './work';
+export { SEARCH_LIMIT, searchTickets, ticketPreviews, type TicketPreview, type TicketSearch } from './search';
 export { REJECTION_REASONS, approveTicket, confirmApproval, rejectTicket, type ApprovalOutcome, type DecisionDeps, type RejectionReason } from './decisions';
 export { openDocumentForAgent, openFaceCropForAgent, type AgentDocument } from './documents';
 export { listTicketMessages, TICKET_MESSAGE_LABEL, type TicketMessage } from './messages';

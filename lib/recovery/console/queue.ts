@@ -62,7 +62,7 @@ const STATUSES = Object.values(TicketStatus);
 const TYPES = Object.values(TicketType);
 const RISKS = Object.values(RiskLevel);
 
-type Row = {
+export type QueueRow = {
   id: string;
   reference: string;
   type: TicketType;
@@ -121,7 +121,7 @@ export async function listQueue(options: {
   const limit = Math.min(Math.max(1, Math.floor(options.limit)), QUEUE_PAGE_MAX);
   const cursor = options.cursor ? decodeCursor(options.cursor, sort) : undefined;
 
-  const rows = await db.$queryRaw<Row[]>(queueQuery({ agent, filters, sort, cursor, take: limit + 1 }));
+  const rows = await db.$queryRaw<QueueRow[]>(queueQuery({ agent, filters, sort, cursor, take: limit + 1 }));
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -130,7 +130,7 @@ export async function listQueue(options: {
   };
 }
 
-function toItem(agent: ActingAgent, row: Row, now: Date): QueueItem {
+export function toItem(agent: ActingAgent, row: QueueRow, now: Date): QueueItem {
   const facts = { status: row.status, assigneeId: row.assigneeId, approvedById: row.approvedById, confirmedById: row.confirmedById };
   return {
     id: row.id,

@@ -136,6 +136,32 @@ export default async function AnalyticsPage() {
           </div>
         )}
       </Card>
+
+      <Card>
+        <h2 className="text-lg font-bold">What readers said was missing</h2>
+        <p className="mb-3 text-sm text-muted">The newest answers to &ldquo;What was missing?&rdquo; after a &ldquo;No&rdquo;, in the readers&apos; own words.</p>
+        {analytics.missing.length === 0 ? (
+          <Empty>No reader has said what was missing in the last {days} days.</Empty>
+        ) : (
+          <ul className="divide-y divide-line" aria-label="What readers said was missing, newest first">
+            {analytics.missing.map((m, index) => (
+              <li key={`${m.slug}-${index}`} className="space-y-1 py-3">
+                <p className="text-sm">
+                  {m.title ? (
+                    <Link href={`/articles/${m.slug}`} className="font-semibold text-accent hover:underline">
+                      {m.title}
+                    </Link>
+                  ) : (
+                    <span className="font-mono text-xs">{m.slug}</span>
+                  )}
+                  <span className="text-muted"> · {day.format(m.at)}</span>
+                </p>
+                <blockquote className="border-l-4 border-line pl-3 text-sm whitespace-pre-wrap break-words">{m.comment}</blockquote>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
     </div>
   );
 }
