@@ -135,7 +135,7 @@ export async function videoAppointment(account: { id: string; email: string }) {
 }
 
 /**
- * An approved ticket and the path of its single-use /recover/complete link (what the approval
+ * An approved ticket and the path of its /recover/complete link (what the approval
  * mail carries), without going through the console.
  */
 export async function approvedTicketLink(account: { id: string; email: string }, lostFactor: 'authenticator' | 'passkey' = 'authenticator') {

@@ -37,7 +37,16 @@ export {
   type StatusCodeResult,
   type TicketStatusView,
 } from './status';
-export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
+export {
+  RESET_TOKEN_TTL_HOURS,
+  describeResetLink,
+  issueResetToken,
+  openResetLink,
+  spendResetLink,
+  type LinkRefusal,
+  type LinkView,
+  type OpenLinkResult,
+} from './reset-token';
 export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
 export { CANCEL_LINK_TTL_DAYS, cancelTicketByOwner, issueCancelToken, notifyTicketOwner, type CancelResult } from './owner';
 export { JOIN_EARLY_MINUTES, JoinRefused, buildMeetingUrl, joinAppointment, requestJoinCode, scheduleAppointment, type JoinRefusalReason } from './appointments';

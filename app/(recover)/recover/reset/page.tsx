@@ -55,7 +55,7 @@ export default async function ResetPage() {
               </p>
             </div>
             {view.lostFactor === 'phone' || view.lostFactor === 'email' ? (
-              <ContactBindStep factor={view.lostFactor} codeSentTo={view.codeSentTo} />
+              <ContactBindStep factor={view.lostFactor} codeSentTo={view.codeSentTo} suggested={view.suggestedContact} />
             ) : (
               <BindStep factor={view.lostFactor} />
             )}

@@ -19,9 +19,10 @@ import {
   finishPasskeyRebindAction,
   passkeyProofAction,
   passkeyProofOptionsAction,
+  recoveryCodeProofAction,
 } from './actions';
 
-type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
+type SecondProof = 'authenticator' | 'passkey' | 'trusted_device' | 'recovery_code';
 
 export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }) {
   const router = useRouter();
@@ -45,6 +46,15 @@ export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { o
     const result = await authenticatorProofAction(String(form.get('code') ?? ''));
     setBusy(false);
     if (!result.ok) return setError(result.error.message);
+    router.refresh();
+  }
+
+  async function withRecoveryCode(form: FormData) {
+    setBusy(true);
+    setError(undefined);
+    const result = await recoveryCodeProofAction(String(form.get('recoveryCode') ?? ''));
+    setBusy(false);
+    if (!result.ok) return setError(result.error.fieldErrors?.code?.[0] ?? result.error.message);
     router.refresh();
   }
 
@@ -84,6 +94,31 @@ export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { o
             Use a passkey I still have
           </Button>
         </div>
+      )}
+      {options.includes('recovery_code') && (
+        <form
+          className="space-y-3"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void withRecoveryCode(new FormData(event.currentTarget));
+          }}
+        >
+          {(options.includes('authenticator') || options.includes('passkey')) && <p className="text-sm font-semibold text-muted">Or</p>}
+          <TextField
+            id="recovery-code"
+            name="recoveryCode"
+            label="One of your recovery codes"
+            hint="10 letters and numbers, like 7Q4M-K9TX-2W, from the list you saved. Each code works once."
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={64}
+            required
+          />
+          <Button type="submit" variant={options.includes('authenticator') || options.includes('passkey') ? 'secondary' : 'primary'} disabled={busy}>
+            Use a recovery code
+          </Button>
+        </form>
       )}
       {options.includes('trusted_device') && (
         <div className="space-y-2">
@@ -176,7 +211,7 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
  * A lost phone number or email address: the new one, then the code sent to it. The account keeps
  * the old contact until the code comes back, so a typo costs nothing but a new code.
  */
-export function ContactBindStep({ factor, codeSentTo }: { factor: 'phone' | 'email'; codeSentTo: string | undefined }) {
+export function ContactBindStep({ factor, codeSentTo, suggested }: { factor: 'phone' | 'email'; codeSentTo: string | undefined; suggested?: string | undefined }) {
   const router = useRouter();
   const [sentTo, setSentTo] = useState(codeSentTo);
   const [changing, setChanging] = useState(false);
@@ -223,10 +258,17 @@ export function ContactBindStep({ factor, codeSentTo }: { factor: 'phone' | 'ema
             id="new-contact"
             name="contact"
             label={email ? 'Your new email address' : 'Your new phone number'}
-            hint={email ? 'We send a code there to make sure it reaches you.' : 'With the country code, for example +44 7700 900123. We text a code to it.'}
+            hint={
+              email
+                ? suggested
+                  ? 'Filled in with the address you gave us on your request; change it if you like. We send a code there to make sure it reaches you.'
+                  : 'We send a code there to make sure it reaches you.'
+                : 'With the country code, for example +44 7700 900123. We text a code to it.'
+            }
             type={email ? 'email' : 'tel'}
             autoComplete={email ? 'email' : 'tel'}
             error={fieldError}
+            defaultValue={suggested}
             required
           />
           <Button type="submit" disabled={busy}>
