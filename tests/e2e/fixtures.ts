@@ -138,7 +138,12 @@ export async function videoAppointment(account: { id: string; email: string }) {
  * An approved ticket and the path of its /recover/complete link (what the approval
  * mail carries), without going through the console.
  */
-export async function approvedTicketLink(account: { id: string; email: string }, lostFactor: 'authenticator' | 'passkey' = 'authenticator') {
+export async function approvedTicketLink(
+  account: { id: string; email: string },
+  lostFactor: 'authenticator' | 'passkey' | 'phone' | 'email' = 'authenticator',
+  contactEmail: string = account.email,
+) {
+  const type = ({ authenticator: 'AUTHENTICATOR_RESET', passkey: 'PASSKEY_RESET', phone: 'PHONE_CHANGE', email: 'EMAIL_CHANGE' } as const)[lostFactor];
   const db = createPrisma(E2E.databaseUrl);
   try {
     const now = new Date();
@@ -146,9 +151,9 @@ export async function approvedTicketLink(account: { id: string; email: string },
       data: {
         reference: generateReference(),
         userId: account.id,
-        type: lostFactor === 'passkey' ? 'PASSKEY_RESET' : 'AUTHENTICATOR_RESET',
+        type,
         status: 'APPROVED',
-        contactEmail: account.email,
+        contactEmail,
         lostFactors: [lostFactor],
         slaDueAt: new Date(now.getTime() + TICKET_SLA_HOURS * 3_600_000),
         createdAt: now,

@@ -14,7 +14,7 @@ import { currentLinkBrowserKey, rememberLinkBrowserKey, rememberReset, requestCo
 
 export type LinkState =
   | { state: 'ready' | 'resumable'; lostFactor: 'passkey' | 'authenticator' | 'phone' | 'email'; suggestedEmail: string | undefined }
-  | { state: 'refused'; message: string };
+  | { state: 'refused'; reason: 'invalid' | 'expired' | 'used' | 'other_browser' | 'unchecked'; message: string };
 
 /**
  * What the link in the fragment will set up in this browser, or why it can't be used here. Changes
@@ -26,7 +26,7 @@ export async function describeLinkAction(token: string): Promise<LinkState> {
     { db: getPrisma(), hmacKey: getConfig().hmacKey, now: requestNow(jar) },
     { token: String(token).slice(0, 128), browserKey: await currentLinkBrowserKey() },
   );
-  if (view.state === 'refused') return { state: 'refused', message: view.message };
+  if (view.state === 'refused') return { state: 'refused', reason: view.reason, message: view.message };
   // The address is shown masked before Continue; the binding step prefills it in full.
   return { state: view.state, lostFactor: view.lostFactor, suggestedEmail: view.suggestedEmail ? maskEmail(view.suggestedEmail) : undefined };
 }

@@ -38,28 +38,50 @@ export function CompleteForm() {
   const [token, setToken] = useState<string | null>(null);
   const [link, setLink] = useState<LinkState>();
   useEffect(() => {
-    // Read once from the fragment, then drop it from the address bar and history.
-    const value = window.location.hash.slice(1);
-    setToken(value);
-    window.history.replaceState(null, '', window.location.pathname);
-    if (value) void describeLinkAction(value).then(setLink, () => setLink({ state: 'refused', message: 'We couldn’t check this link. Reload the email link to try again.' }));
+    // Read from the fragment, then drop it from the address bar and history. A link opened over
+    // this page (only the fragment changes, so nothing reloads) is read the same way.
+    const read = (initial: boolean) => {
+      const value = window.location.hash.slice(1);
+      // Later fragment changes count only when they carry a link (not "#main" from the skip link).
+      if (!initial && !/^[A-Za-z0-9_-]{43}$/.test(value)) return;
+      window.history.replaceState(null, '', window.location.pathname);
+      setToken(value);
+      setLink(undefined);
+      if (value) {
+        void describeLinkAction(value).then(setLink, () => setLink({ state: 'refused', reason: 'unchecked', message: 'We couldn’t check this link. Open the link from the email again.' }));
+      }
+    };
+    read(true);
+    const onHashChange = () => read(false);
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
   }, []);
 
   if (token === '') {
-    return <Alert tone="error">This link is incomplete. Open the newest email we sent about your request and use the link in it.</Alert>;
+    return (
+      <>
+        <Heading title="This link is incomplete" />
+        <Alert tone="error">Open the newest email we sent about your request and use the link in it.</Alert>
+      </>
+    );
   }
   if (!link) {
     return (
-      <p role="status" className="text-muted">
-        Checking your link…
-      </p>
+      <>
+        <Heading title="Finish your recovery" />
+        <p role="status" className="text-muted">
+          Checking your link…
+        </p>
+      </>
     );
   }
   if (link.state === 'refused') {
     return (
-      <div className="space-y-4">
+      <>
+        <Heading title={REFUSED_TITLE[link.reason]} />
         <Alert tone="error">{link.message}</Alert>
         <div className="flex flex-wrap gap-3">
+          {link.reason === 'used' && <ButtonLink href="/signin">Sign in</ButtonLink>}
           <ButtonLink href="/recover/status" variant="secondary">
             Check your request
           </ButtonLink>
@@ -67,37 +89,62 @@ export function CompleteForm() {
             Help center
           </ButtonLink>
         </div>
-      </div>
+      </>
     );
   }
   const setUp = SET_UP[link.lostFactor];
   return (
-    <form action={action} className="space-y-5">
-      {link.state === 'resumable' && (
-        <Alert tone="info" title="Pick up where you left off">
-          You opened this link in this browser before. Continue to finish setting up {buttonName(link.lostFactor)}.
-        </Alert>
-      )}
-      <div className="flex gap-3 rounded-lg border border-line bg-surface-muted p-4">
-        <span className="flex h-10 w-10 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent">
-          <setUp.Icon className="h-5 w-5" />
-        </span>
-        <div className="min-w-0 space-y-1">
-          <h2 className="font-semibold">Next: {setUp.name}</h2>
-          <p className="text-sm text-muted">{setUp.how}</p>
-          {link.suggestedEmail && (
-            <p className="text-sm text-muted">
-              We&apos;ll suggest <strong className="break-all text-fg">{link.suggestedEmail}</strong>, the address you gave us on your request. You can
-              change it.
-            </p>
-          )}
+    <>
+      <Heading title="Your recovery was approved" text="Set up your new sign-in method now, on this device." />
+      <form action={action} className="space-y-5">
+        {link.state === 'resumable' && (
+          <Alert tone="info" title="Pick up where you left off">
+            You opened this link in this browser before. Continue to finish setting up {buttonName(link.lostFactor)}.
+          </Alert>
+        )}
+        <div className="flex gap-3 rounded-lg border border-line bg-surface-muted p-4">
+          <span className="flex h-10 w-10 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent">
+            <setUp.Icon className="h-5 w-5" />
+          </span>
+          <div className="min-w-0 space-y-1">
+            <h2 className="font-semibold">Next: {setUp.name}</h2>
+            <p className="text-sm text-muted">{setUp.how}</p>
+            {link.suggestedEmail && (
+              <p className="text-sm text-muted">
+                We&apos;ll suggest <strong className="break-words text-fg">{link.suggestedEmail}</strong>, the address you gave us on your request. You can
+                change it.
+              </p>
+            )}
+          </div>
         </div>
-      </div>
-      <div aria-live="assertive">{state && !state.ok && <Alert tone="error">{state.error.message}</Alert>}</div>
-      <input type="hidden" name="token" value={token ?? ''} />
-      <Button type="submit" disabled={pending || token === null}>
-        {pending ? 'Opening…' : link.state === 'resumable' ? `Continue setting up ${buttonName(link.lostFactor)}` : `Continue to set up ${buttonName(link.lostFactor)}`}
-      </Button>
-    </form>
+        <div aria-live="assertive">{state && !state.ok && <Alert tone="error">{state.error.message}</Alert>}</div>
+        <input type="hidden" name="token" value={token ?? ''} />
+        <Button type="submit" disabled={pending || token === null}>
+          {pending ? 'Opening…' : link.state === 'resumable' ? `Continue setting up ${buttonName(link.lostFactor)}` : `Continue to set up ${buttonName(link.lostFactor)}`}
+        </Button>
+      </form>
+      <p className="text-sm text-muted">
+        This link works in the browser where you first press Continue. If you close the page before you finish, open the link from the email again in
+        the same browser. Once your new method is set up, the link stops working. You will not be signed in automatically: you sign in with your new
+        method afterwards.
+      </p>
+    </>
+  );
+}
+
+const REFUSED_TITLE = {
+  invalid: 'This link doesn’t work',
+  expired: 'This link has expired',
+  used: 'This link was already used',
+  other_browser: 'This link is open in another browser',
+  unchecked: 'We couldn’t check this link',
+} as const;
+
+function Heading({ title, text }: { title: string; text?: string }) {
+  return (
+    <div className="space-y-1">
+      <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
+      {text && <p className="text-muted">{text}</p>}
+    </div>
   );
 }

@@ -14,16 +14,7 @@ export default function CompletePage() {
   return (
     <PageContainer className="py-10">
       <Card className="mx-auto max-w-xl space-y-5 p-6 sm:p-8">
-        <div className="space-y-1">
-          <h1 className="text-2xl font-bold tracking-tight">Your recovery was approved</h1>
-          <p className="text-muted">Set up your new sign-in method now, on this device.</p>
-        </div>
         <CompleteForm />
-        <p className="text-sm text-muted">
-          This link works in the browser where you first press Continue. If you close the page before you finish, open the link from the email again in
-          the same browser. Once your new method is set up, the link stops working. You will not be signed in automatically: you sign in with your new
-          method afterwards.
-        </p>
       </Card>
     </PageContainer>
   );

@@ -46,7 +46,8 @@ export default async function ResetPage() {
         )}
         {view.step === 'bind' && (
           <>
-            <Progress step={3} />
+            {/* An approved request's link skips the code and second proof: no steps to show. */}
+            {!view.proved.includes('approved_ticket') && <Progress step={3} />}
             <div className="space-y-1">
               <h1 className="text-2xl font-bold tracking-tight">Set up your new {NEW_LABEL[view.lostFactor]}</h1>
               <p className="text-muted">
