@@ -32,7 +32,7 @@ import { admitAttempt, succeeded } from '@/lib/limits/failures';
 import { CODE_FAILURES } from '@/lib/limits/policy';
 import { hasRecoveryCodes, normalizeRecoveryCode, spendRecoveryCode } from '@/lib/recovery-codes';
 import { spendResetLink, transitionTicket } from './tickets';
-import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
+import { LOST_FACTORS, nextProofs, parseLostFactor, resetAllowed, type LostFactor, type Proof } from './policy';
 
 /**
  * Self-service factor resets (docs/product.md C; docs/security.md rules 10 and 11). A reset starts from a
@@ -107,6 +107,28 @@ export async function beginReset(deps: Pick<ResetDeps, 'db' | 'now'>, input: { c
     RETURNING "id"`;
   if (!reset[0]) throw ended();
   return { resetId: reset[0].id, resetToken: key.token };
+}
+
+/**
+ * The answer to "What did you lose?" to preselect after a verified code, when the person arrived
+ * from a self-service tile (`/recover?lost=passkey`): only a factor the account actually has, so
+ * the page never suggests losing something that was never there. Anything else preselects nothing.
+ * Asked only for a verified challenge (decoys never verify), so it reveals nothing about accounts.
+ */
+export async function preselectLostFactor(deps: Pick<ResetDeps, 'db' | 'now'>, input: { challengeId: string; wanted: unknown }): Promise<LostFactor | undefined> {
+  const wanted = parseLostFactor(input.wanted);
+  if (!wanted) return undefined;
+  const verified = await getVerifiedRecovery(deps.db, input.challengeId, deps.now);
+  if (!verified) return undefined;
+  const owner = { userId: verified.userId };
+  const has = {
+    authenticator: () => hasAuthenticator({ db: deps.db, owner }),
+    passkey: async () => (await countPasskeys(deps.db, verified.userId)) > 0,
+    phone: async () => Boolean((await deps.db.user.findUnique({ where: { id: verified.userId }, select: { phone: true } }))?.phone),
+    // Every account has an email address.
+    email: async () => true,
+  }[wanted];
+  return (await has()) ? wanted : undefined;
 }
 
 async function loadReset(db: Db, resetToken: string, now: Date) {
