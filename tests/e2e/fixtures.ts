@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createPrisma } from '@/lib/db/client';
 import type { RiskLevel, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
+import { replaceRecoveryCodes } from '@/lib/recovery-codes';
 import { generateReference, issueResetToken, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { jpeg } from '../support/images';
 import { E2E } from './support';
@@ -224,6 +225,16 @@ export async function pendingApproval(userId: string, options: { number?: number
       },
       select: { id: true, approvalNumber: true },
     });
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** A fresh set of recovery codes for the account, as Account › Security makes them (shown once). */
+export async function recoveryCodesFor(userId: string): Promise<string[]> {
+  const db = createPrisma(E2E.databaseUrl);
+  try {
+    return (await replaceRecoveryCodes(db, { hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId, now: new Date() })).codes;
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
+import { recoveryCodesFor } from './fixtures';
 import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
@@ -62,6 +63,21 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
     await expect(page.getByRole('main').getByRole('alert')).toHaveText('The email, password or code is not right.');
     await signIn(page, account.email, account.password, totp(secret, { time: later }));
     await expect(page).toHaveURL(/\/account\/security$/);
+  });
+
+  test('SMS code + a recovery code kept on paper replaces a lost authenticator app', async ({ page }) => {
+    const account = await accountWithAuthenticator();
+    const [code] = await recoveryCodesFor(account.id);
+    await recoverUpToSecondProof(page, account, /My authenticator app/);
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    const field = page.getByLabel('One of your recovery codes');
+    await field.fill('AAAA-AAAA-AA');
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await expect(page.getByText(/That didn't work\. 4 tries left\./)).toBeVisible();
+    // Typed as people do: lower case, with spaces.
+    await field.fill(code!.toLowerCase().replace(/-/g, ' '));
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
   });
 
   test('with only SMS and email, the way on is identity documents', async ({ page }) => {
