@@ -110,7 +110,7 @@ test.describe('agent console', () => {
     await expect(supervisorPage.getByText(/Approved by Alice Mensah, confirmed by Sam Ortiz/)).toBeVisible();
     await other.close();
 
-    // ── The person has the approval mail with the single-use link ──
+    // ── The person has the approval mail with the link ──
     await expect
       .poll(async () => (await sinkMessages()).emails.filter((m) => m.to.includes(account.email) && /approved/i.test(m.subject)).length, { timeout: 60_000 })
       .toBe(1);

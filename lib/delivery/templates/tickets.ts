@@ -140,7 +140,7 @@ export function ticketApprovedEmail(options: { reference: string; resetUrl: stri
   const href = escapeHtml(resetUrl);
   const html = ticketEmailHtml({
     subject,
-    preheader: 'Set up a new way to sign in. The link works once.',
+    preheader: 'Set up a new way to sign in. The link works in one browser.',
     heading: 'Your recovery request was approved',
     body: [
       para(intro),
