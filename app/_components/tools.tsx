@@ -1,10 +1,11 @@
 import Link from 'next/link';
 import { ArrowRightIcon, ClockIcon, IdCardIcon, KeyIcon, LifebuoyIcon, PhoneIcon, VideoIcon } from './icons';
 
+/** Every tile starts a real flow; the reset tiles preselect what was lost (`/recover?lost=…`). */
 export const selfServiceTools = [
   { href: '/recover', title: "Can't sign in?", text: 'Get a code by SMS, voice call or email, or approve on a trusted device.', Icon: LifebuoyIcon },
-  { href: '/recover/authenticator', title: 'Reset authenticator app', text: 'Lost your phone or the app? Prove two factors and link a new one.', Icon: PhoneIcon },
-  { href: '/recover/passkey', title: 'Reset a passkey', text: 'Replace a passkey you can no longer use.', Icon: KeyIcon },
+  { href: '/recover?lost=authenticator', title: 'Reset authenticator app', text: 'Lost your phone or the app? Prove two factors and link a new one.', Icon: PhoneIcon },
+  { href: '/recover?lost=passkey', title: 'Reset a passkey', text: 'Replace a passkey you can no longer use.', Icon: KeyIcon },
   { href: '/recover/documents', title: 'Recover with ID documents', text: 'When other methods fail, verify with your ID and a selfie.', Icon: IdCardIcon },
   { href: '/recover/status', title: 'Check recovery status', text: 'Follow your ticket and answer questions from Support.', Icon: ClockIcon },
   { href: '/recover/video', title: 'Join video call appointment', text: 'Enter your emailed code and authenticator code to get the link.', Icon: VideoIcon },

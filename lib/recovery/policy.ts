@@ -12,6 +12,11 @@ export type Proof = 'email_code' | 'phone_code' | 'trusted_device' | 'authentica
 
 export const LOST_FACTORS: readonly LostFactor[] = ['passkey', 'authenticator', 'phone', 'email'];
 
+/** A lost factor named in a link or form (`/recover?lost=authenticator`), or undefined for anything else. */
+export function parseLostFactor(value: unknown): LostFactor | undefined {
+  return typeof value === 'string' && (LOST_FACTORS as readonly string[]).includes(value) ? (value as LostFactor) : undefined;
+}
+
 /**
  * The pairs that reset each factor at once (the help center's "account recovery policy" article
  * states the same table). A lost passkey accepts an authenticator code only with an EMAIL code:

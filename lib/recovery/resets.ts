@@ -31,8 +31,8 @@ import { consumeRateLimit, rateLimited } from '@/lib/limits';
 import { admitAttempt, succeeded } from '@/lib/limits/failures';
 import { CODE_FAILURES } from '@/lib/limits/policy';
 import { hasRecoveryCodes, normalizeRecoveryCode, spendRecoveryCode } from '@/lib/recovery-codes';
-import { transitionTicket } from './tickets';
-import { LOST_FACTORS, nextProofs, resetAllowed, type LostFactor, type Proof } from './policy';
+import { spendResetLink, transitionTicket } from './tickets';
+import { LOST_FACTORS, nextProofs, parseLostFactor, resetAllowed, type LostFactor, type Proof } from './policy';
 
 /**
  * Self-service factor resets (docs/product.md C; docs/security.md rules 10 and 11). A reset starts from a
@@ -56,7 +56,14 @@ const SECOND_PROOFS: readonly Proof[] = ['authenticator', 'passkey', 'trusted_de
 export type ResetView =
   | { step: 'prove'; lostFactor: LostFactor; proved: Proof[]; options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }
   | { step: 'documents'; lostFactor: LostFactor; proved: Proof[] }
-  | { step: 'bind'; lostFactor: LostFactor; proved: Proof[]; codeSentTo?: string | undefined }
+  | {
+      step: 'bind';
+      lostFactor: LostFactor;
+      proved: Proof[];
+      codeSentTo?: string | undefined;
+      /** A lost email on an approved ticket: the address the person gave on it, offered as the new one. */
+      suggestedContact?: string | undefined;
+    }
   | { step: 'done'; lostFactor: LostFactor; holdEndsAt: string | null };
 
 /** A reset lives 30 minutes: long enough to find a phone and scan a QR code. */
@@ -102,11 +109,45 @@ export async function beginReset(deps: Pick<ResetDeps, 'db' | 'now'>, input: { c
   return { resetId: reset[0].id, resetToken: key.token };
 }
 
+/**
+ * The answer to "What did you lose?" to preselect after a verified code, when the person arrived
+ * from a self-service tile (`/recover?lost=passkey`): only a factor the account actually has, so
+ * the page never suggests losing something that was never there. Anything else preselects nothing.
+ * Asked only for a verified challenge (decoys never verify), so it reveals nothing about accounts.
+ */
+export async function preselectLostFactor(deps: Pick<ResetDeps, 'db' | 'now'>, input: { challengeId: string; wanted: unknown }): Promise<LostFactor | undefined> {
+  const wanted = parseLostFactor(input.wanted);
+  if (!wanted) return undefined;
+  const verified = await getVerifiedRecovery(deps.db, input.challengeId, deps.now);
+  if (!verified) return undefined;
+  const owner = { userId: verified.userId };
+  const has = {
+    authenticator: () => hasAuthenticator({ db: deps.db, owner }),
+    passkey: async () => (await countPasskeys(deps.db, verified.userId)) > 0,
+    phone: async () => Boolean((await deps.db.user.findUnique({ where: { id: verified.userId }, select: { phone: true } }))?.phone),
+    // Every account has an email address.
+    email: async () => true,
+  }[wanted];
+  return (await has()) ? wanted : undefined;
+}
+
 async function loadReset(db: Db, resetToken: string, now: Date) {
   if (!/^[A-Za-z0-9_-]{43}$/.test(resetToken)) return null;
   const reset = await db.recoveryReset.findUnique({
     where: { browserKeyHash: resetKeyHash(resetToken) },
-    select: { id: true, userId: true, lostFactor: true, proofs: true, attempts: true, deviceChallengeId: true, newContact: true, contactChallengeId: true, expiresAt: true, completedAt: true },
+    select: {
+      id: true,
+      userId: true,
+      lostFactor: true,
+      challengeId: true,
+      proofs: true,
+      attempts: true,
+      deviceChallengeId: true,
+      newContact: true,
+      contactChallengeId: true,
+      expiresAt: true,
+      completedAt: true,
+    },
   });
   if (!reset || reset.expiresAt <= now) return null;
   return { ...reset, lostFactor: reset.lostFactor as LostFactor, proofs: reset.proofs as Proof[] };
@@ -122,7 +163,8 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetTok
   }
   if (resetAllowed(reset.lostFactor, reset.proofs)) {
     const codeSentTo = reset.newContact ? maskContact(reset.lostFactor, reset.newContact) : undefined;
-    return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs, codeSentTo };
+    const suggestedContact = reset.lostFactor === 'email' && reset.proofs.includes('approved_ticket') ? await ticketContactFor(deps.db, reset) : undefined;
+    return { step: 'bind', lostFactor: reset.lostFactor, proved: reset.proofs, codeSentTo, suggestedContact };
   }
   const [authenticator, passkeys, trustedDevice, recoveryCodes] = await Promise.all([
     hasAuthenticator({ db: deps.db, owner: { userId: reset.userId } }),
@@ -138,6 +180,22 @@ export async function getResetView(deps: Pick<ResetDeps, 'db' | 'now'>, resetTok
   const request = reset.deviceChallengeId ? await deviceRequest(deps, reset) : undefined;
   const deviceRequestView = request?.state === 'pending' ? { number: request.number } : undefined;
   return { step: 'prove', lostFactor: reset.lostFactor, proved: reset.proofs, options, attemptsLeft: RESET_MAX_ATTEMPTS - reset.attempts, deviceRequest: deviceRequestView };
+}
+
+/**
+ * The address typed on an identity-document ticket is where its approval link was mailed, so it
+ * reaches the person: when the email is what was lost, it is the natural new one (still proved by a
+ * code before it replaces the old one). Never the account's current address.
+ */
+export async function suggestedNewEmail(db: DbClient, ticket: { userId: string; contactEmail: string }): Promise<string | undefined> {
+  const user = await db.user.findUnique({ where: { id: ticket.userId }, select: { email: true } });
+  return user && user.email !== ticket.contactEmail ? ticket.contactEmail : undefined;
+}
+
+/** A reset backed by an approved ticket started from that ticket (its id is the reset's origin). */
+async function ticketContactFor(db: Db, reset: { userId: string; challengeId: string }) {
+  const ticket = await db.recoveryTicket.findFirst({ where: { id: reset.challengeId, userId: reset.userId }, select: { contactEmail: true } });
+  return ticket ? suggestedNewEmail(db, { userId: reset.userId, contactEmail: ticket.contactEmail }) : undefined;
 }
 
 async function openForProof(deps: Pick<ResetDeps, 'db' | 'now'>, resetToken: string, proof: SecondProof) {
@@ -494,9 +552,11 @@ async function finishReset(
 ) {
   return inTransaction(tx ?? deps.db, async (tx) => {
     if (reset.proofs.includes('approved_ticket')) {
-      // A reset backed by an approved ticket closes that ticket (its id is the reset's origin).
+      // A reset backed by an approved ticket closes that ticket (its id is the reset's origin) and
+      // spends its emailed link for good: until now the link could be picked up again in its browser.
       const origin = await tx.recoveryReset.findUniqueOrThrow({ where: { id: reset.id }, select: { challengeId: true } });
       await transitionTicket(tx, { ticketId: origin.challengeId, from: 'APPROVED', to: 'COMPLETED', actor: { kind: 'customer' }, now: deps.now });
+      await spendResetLink(tx, origin.challengeId, deps.now);
     }
     // Rule 22: no device stays trusted after a recovery, so none can approve the next request.
     await endSessionsAndUntrustDevices(tx, reset.userId, deps.now);

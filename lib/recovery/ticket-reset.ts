@@ -12,14 +12,15 @@ import { notifySecurityChange } from '@/lib/notifications';
 import { listPasskeys, revokeUnrecognisedPasskey } from '@/lib/passkeys';
 import { enqueueWebhook } from '@/lib/webhooks';
 import { endSessionsAndUntrustDevices } from '@/lib/sessions/devices';
-import { issueResetToken, notifyTicketOwner, redeemResetToken } from './tickets';
-import { DEFAULT_CANCEL_WINDOW_HOURS, LOST_FACTORS } from './policy';
-import { newResetKey, RESET_TTL_SECONDS } from './resets';
+import type { Tx } from '@/lib/db/transaction';
+import { describeResetLink, issueResetToken, notifyTicketOwner, openResetLink, type LinkRefusal } from './tickets';
+import { DEFAULT_CANCEL_WINDOW_HOURS, LOST_FACTORS, type LostFactor } from './policy';
+import { newResetKey, RESET_TTL_SECONDS, suggestedNewEmail } from './resets';
 
 /**
  * What an approved identity-document ticket does (docs/security.md rules 10-12 and 28): the lost
  * factors are removed, every session ends, the 24-hour hold starts, every verified channel and the
- * host are told, and the contact address gets a single-use link to bind a new factor. The agent never sees or sets a secret; the person binds the new factor themselves and
+ * host are told, and the contact address gets a link to bind a new factor (one browser, spent once it is bound). The agent never sees or sets a secret; the person binds the new factor themselves and
  * is never signed in by it.
  */
 export type TicketResetDeps = {
@@ -182,7 +183,7 @@ async function runTicketReset(
 export type ApprovalLinkResult = { outcome: 'queued'; messageId: string; expiresAt: Date } | { outcome: 'already_issued' | 'not_due' };
 
 /**
- * Issues the single-use link and queues its mail, in one transaction (TICKET_LINK_TASK runs this;
+ * Issues the link and queues its mail, in one transaction (TICKET_LINK_TASK runs this;
  * so may the sweep). The link is written only while the ticket has none (issueResetToken with
  * onlyIfNone), under the ticket's row lock, so overlapping runs issue one link and queue one mail.
  * The mail is queued in this transaction (lib/delivery), so the link exists exactly when its mail
@@ -191,15 +192,15 @@ export type ApprovalLinkResult = { outcome: 'queued'; messageId: string; expires
 export async function issueApprovalLink(deps: Pick<TicketResetDeps, 'db' | 'delivery' | 'hmacKey' | 'appUrl' | 'now'>, input: { ticketId: string }): Promise<ApprovalLinkResult> {
   return deps.db.$transaction(
     async (tx) => {
-      const [ticket] = await tx.$queryRaw<{ status: string; resetAppliedAt: Date | null; reference: string; contactEmail: string }[]>`
-        SELECT "status"::text AS "status", "resetAppliedAt", "reference", "contactEmail" FROM "RecoveryTicket" WHERE "id" = ${input.ticketId}::uuid FOR UPDATE`;
+      const [ticket] = await tx.$queryRaw<{ status: string; resetAppliedAt: Date | null; reference: string; contactEmail: string; lostFactors: string[] }[]>`
+        SELECT "status"::text AS "status", "resetAppliedAt", "reference", "contactEmail", "lostFactors" FROM "RecoveryTicket" WHERE "id" = ${input.ticketId}::uuid FOR UPDATE`;
       if (ticket?.status !== 'APPROVED' || !ticket.resetAppliedAt) return { outcome: 'not_due' as const };
       const issued = await issueResetToken({ tx, hmacKey: deps.hmacKey, ticketId: input.ticketId, now: deps.now, onlyIfNone: true });
       if (!issued) return { outcome: 'already_issued' as const };
       // The token rides in the fragment: browsers never send it to a server, so it stays out of access
       // logs and Referer headers; the page reads it in the browser and posts it on "Continue".
       const resetUrl = `${deps.appUrl}/recover/complete#${issued.token}`;
-      const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt: issued.expiresAt });
+      const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt: issued.expiresAt, setUp: factorOf(ticket.lostFactors) });
       const sent = await deps.delivery.send({ channel: 'email', to: ticket.contactEmail, purpose: 'ticket-approved', sensitive: [issued.token], ...mail }, { db: tx });
       await tx.recoveryTicket.update({ where: { id: input.ticketId }, data: { resetLinkMessageId: sent.messageId }, select: { id: true } });
       return { outcome: 'queued' as const, messageId: sent.messageId, expiresAt: issued.expiresAt };
@@ -260,42 +261,93 @@ export function ticketResetTasks(deps: TicketResetTaskDeps): TaskList {
   };
 }
 
-/**
- * Opens the emailed link (once) and starts the binding step of a reset backed by the approved
- * ticket. The ticket moves to COMPLETED when the new factor is bound (lib/recovery/resets).
- */
-export async function beginTicketCompletion(deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>, input: { token: string; ip?: string }): Promise<{ resetId: string; resetToken: string }> {
-  // One transaction (docs/security.md rule 28): the link is spent only together with the reset it
-  // opens, so a failure between them cannot leave a used link and no way to bind the new factor.
-  return deps.db.$transaction(async (tx) => {
-    const redeemed = await redeemResetToken({ db: tx, hmacKey: deps.hmacKey, token: input.token, ip: input.ip, now: deps.now });
-    if (redeemed.status !== 'redeemed') {
-      const message = {
-        invalid: 'This link is not valid. Open the newest email we sent about your request.',
-        expired: 'This link has expired. Contact Support from the help center to get a new one.',
-        used: 'This link was already used. If you did not finish, contact Support from the help center.',
-      }[redeemed.status];
-      throw new AppError({ code: 'conflict', userMessage: message });
+const LINK_REFUSED: Record<LinkRefusal, string> = {
+  invalid: 'This link is not valid. Open the newest email we sent about your request.',
+  expired: 'This link has expired. Contact Support from the help center to get a new one.',
+  used: 'This link was already used to set up your new sign-in method. Sign in with it; if that was not you, contact Support from the help center.',
+  other_browser:
+    'This link is already in use in another browser. Open it in the browser where you first pressed Continue. If that wasn’t you, contact Support from the help center.',
+};
+
+/** The one factor a link binds: the strongest lost one first; an approval with no recognised factor binds an authenticator. */
+function factorOf(lostFactors: readonly string[]): LostFactor {
+  return LOST_FACTORS.find((f) => lostFactors.includes(f)) ?? 'authenticator';
+}
+
+export type TicketCompletionView =
+  | {
+      state: 'ready' | 'resumable';
+      /** What will be set up. */
+      lostFactor: LostFactor;
+      /** A lost email address: the address the person gave on the ticket (and read this link at), offered as the new one. */
+      suggestedEmail: string | undefined;
+      expiresAt: Date;
     }
-    // One factor per link, the strongest first; an approval with no recognised factor binds an authenticator.
-    const lostFactor = LOST_FACTORS.find((f) => redeemed.lostFactors.includes(f)) ?? 'authenticator';
-    const resetId = randomUUID();
+  | { state: 'refused'; reason: LinkRefusal; message: string };
+
+/**
+ * What the completion page shows before "Continue", changing nothing: what the link will set up,
+ * or why it cannot be used in this browser.
+ */
+export async function describeTicketCompletion(
+  deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>,
+  input: { token: string; browserKey?: string | undefined },
+): Promise<TicketCompletionView> {
+  const link = await describeResetLink({ db: deps.db, hmacKey: deps.hmacKey, token: input.token, browserKey: input.browserKey, now: deps.now });
+  if (link.status !== 'ready' && link.status !== 'resumable') return { state: 'refused', reason: link.status, message: LINK_REFUSED[link.status] };
+  const lostFactor = factorOf(link.lostFactors);
+  return { state: link.status, lostFactor, suggestedEmail: await suggestedEmail(deps.db, lostFactor, link), expiresAt: link.expiresAt };
+}
+
+/**
+ * The address typed on the ticket is where this link was mailed, so it reaches the person; when the
+ * email is what was lost it is the natural new one (still proved by a code before it replaces the
+ * old one). Never the account's current address.
+ */
+async function suggestedEmail(db: Db | Tx, lostFactor: LostFactor, ticket: { userId: string; contactEmail: string }) {
+  return lostFactor === 'email' ? suggestedNewEmail(db, ticket) : undefined;
+}
+
+/**
+ * "Continue" on the emailed link: binds the link to this browser (first time) or picks it up again
+ * (same browser), and starts or resumes the binding step of a reset backed by the approved ticket.
+ * The link stays usable in this browser until the new factor is bound: the binding completes the
+ * ticket and spends the link in its own transaction (lib/recovery/resets). Another browser is
+ * refused, and the refusal is audited.
+ */
+export async function beginTicketCompletion(
+  deps: Pick<TicketResetDeps, 'db' | 'hmacKey' | 'now'>,
+  input: { token: string; browserKey?: string | undefined; ip?: string | undefined },
+): Promise<{ resetToken: string; browserKey: string; linkExpiresAt: Date; resumed: boolean }> {
+  // One transaction (docs/security.md rule 28): the link is bound only together with the reset it
+  // opens, so a failure between them cannot leave a bound link and no way to bind the new factor.
+  type Outcome = { refused: LinkRefusal } | { resetToken: string; browserKey: string; linkExpiresAt: Date; resumed: boolean };
+  const outcome = await deps.db.$transaction(async (tx): Promise<Outcome> => {
+    const link = await openResetLink({ db: tx, hmacKey: deps.hmacKey, token: input.token, browserKey: input.browserKey, ip: input.ip, now: deps.now });
+    if (link.status !== 'opened' && link.status !== 'resumed') return { refused: link.status };
     const key = newResetKey();
-    await tx.recoveryReset.create({
-      data: {
-        id: resetId,
-        browserKeyHash: key.hash,
-        userId: redeemed.userId,
-        lostFactor,
-        // The approved ticket is what this reset stands on (its id fills the unique "started from" column).
-        challengeId: redeemed.ticketId,
-        proofs: ['approved_ticket'],
-        expiresAt: new Date(deps.now.getTime() + RESET_TTL_SECONDS * 1000),
-        createdAt: deps.now,
-      },
-    });
-    return { resetId, resetToken: key.token };
-  });
+    const resumed = link.status === 'resumed';
+    // The reset lives its usual 30 minutes from each (re)start, never beyond the link's own expiry.
+    const expiresAt = new Date(Math.min(deps.now.getTime() + RESET_TTL_SECONDS * 1000, link.expiresAt.getTime()));
+    // One reset per ticket (its id fills the unique "started from" column). Picking the link up again
+    // hands this browser a new reset key (only the newest cookie drives it) and keeps a new address
+    // or number already typed; a link opened afresh (a re-issued link) starts the binding over.
+    const [reset] = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO "RecoveryReset" ("id", "userId", "lostFactor", "challengeId", "proofs", "browserKeyHash", "expiresAt", "createdAt")
+      VALUES (${randomUUID()}::uuid, ${link.userId}::uuid, ${factorOf(link.lostFactors)}, ${link.ticketId}::uuid, ARRAY['approved_ticket']::text[],
+              ${key.hash}, ${expiresAt}, ${deps.now})
+      ON CONFLICT ("challengeId") DO UPDATE SET "browserKeyHash" = EXCLUDED."browserKeyHash", "expiresAt" = EXCLUDED."expiresAt",
+        "newContact" = CASE WHEN ${resumed} THEN "RecoveryReset"."newContact" END,
+        "contactChallengeId" = CASE WHEN ${resumed} THEN "RecoveryReset"."contactChallengeId" END
+        WHERE "RecoveryReset"."completedAt" IS NULL
+      RETURNING "id"`;
+    if (!reset) return { refused: 'used' };
+    return { resetToken: key.token, browserKey: link.browserKey, linkExpiresAt: link.expiresAt, resumed };
+  }, { maxWait: 10_000, timeout: 15_000 });
+  if ('refused' in outcome) {
+    throw new AppError({ code: 'conflict', userMessage: LINK_REFUSED[outcome.refused], internalMessage: `beginTicketCompletion: link refused (${outcome.refused})` });
+  }
+  return outcome;
 }
 
 /** How long an approval may be in flight before housekeeping takes it as stuck. */

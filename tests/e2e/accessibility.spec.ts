@@ -216,11 +216,11 @@ test.describe('signed-in and mid-flow pages pass axe and show focus', () => {
     await expect(page.getByRole('heading', { name: 'Your passkey is replaced' })).toBeVisible();
     await expectAccessible(page);
 
-    // An approved identity-document ticket's single-use link.
+    // An approved identity-document ticket's link.
     await page.goto(await approvedTicketLink(account, 'authenticator'));
-    await expect(page.getByRole('button', { name: 'Continue to set up a new sign-in method' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Continue to set up your new authenticator app' })).toBeEnabled();
     await expectAccessible(page);
-    await page.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
+    await page.getByRole('button', { name: 'Continue to set up your new authenticator app' }).click();
     await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Set up my new authenticator app' }).click();

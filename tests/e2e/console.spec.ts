@@ -9,7 +9,7 @@ import { E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } fr
  * The agent console (docs/product.md D): an agent claims a high-risk identity-document ticket, opens the
  * document (watermarked), asks the person for more; the person answers on the status page; the
  * agent approves, and because the ticket is high risk a supervisor in another browser confirms.
- * The person opens the single-use /recover/complete link and binds a new authenticator app.
+ * The person opens the /recover/complete link and binds a new authenticator app, which spends the link.
  *
  * The agents are made for this test (consoleAgent), each with its own authenticator secret.
  */
@@ -110,7 +110,7 @@ test.describe('agent console', () => {
     await expect(supervisorPage.getByText(/Approved by Alice Mensah, confirmed by Sam Ortiz/)).toBeVisible();
     await other.close();
 
-    // ── The person has the approval mail with the single-use link ──
+    // ── The person has the approval mail with the link ──
     await expect
       .poll(async () => (await sinkMessages()).emails.filter((m) => m.to.includes(account.email) && /approved/i.test(m.subject)).length, { timeout: 60_000 })
       .toBe(1);
@@ -125,15 +125,14 @@ test.describe('agent console', () => {
     const link = mail.text.match(/https?:\/\/\S+\/recover\/complete#[A-Za-z0-9_-]+/)![0];
     await personPage.goto(link);
     await expect(personPage).toHaveURL(/\/recover\/complete$/);
-    await personPage.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
+    await personPage.getByRole('button', { name: 'Continue to set up your new authenticator app' }).click();
     await personPage.getByRole('button', { name: 'Set up my new authenticator app' }).click();
     const secret = base32Decode((await personPage.getByTestId('setup-key').textContent())!);
     await personPage.getByLabel('Enter the code the app shows').fill(totp(secret, { time: new Date() }));
     await personPage.getByRole('button', { name: 'Confirm and finish' }).click();
     await expect(personPage.getByRole('heading', { name: 'Your authenticator app is replaced' })).toBeVisible();
-    // The link worked once.
+    // Binding the new app spent the link.
     await personPage.goto(link);
-    await personPage.getByRole('button', { name: 'Continue to set up a new sign-in method' }).click();
     await expect(personPage.getByRole('main').getByRole('alert')).toContainText('already used');
     await person.close();
     const db = createPrisma(E2E.databaseUrl);

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { createPrisma } from '@/lib/db/client';
 import { documentFront, groupPhoto, selfie as selfieOf } from '../support/faces';
 import { photo } from '../support/images';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn } from './accounts';
-import { recoveryTicket, videoAppointment } from './fixtures';
+import { approvedTicketLink, recoveryTicket, videoAppointment } from './fixtures';
 import { clearSinkMessages, E2E, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 const BEN = { email: 'ben@example.com', phone: '+15555550123' };
@@ -315,5 +316,66 @@ test.describe('identity-document recovery', () => {
     await expect(join).toHaveAttribute('href', meetingUrl);
     await expect(join).toHaveAttribute('rel', 'noopener noreferrer');
     await snapshot(page, testInfo, 'video-joined');
+  });
+});
+
+test.describe('finishing an approved request from the emailed link', () => {
+  test('the link survives a closed tab in its own browser, is refused in any other, and is spent once the new app is set up', async ({ page, context, browser }, testInfo) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const account = await accountWithAuthenticator();
+    const link = await approvedTicketLink(account, 'authenticator');
+    await page.goto(link);
+    await expect(page).toHaveURL(/\/recover\/complete$/);
+    // It says what will be set up before anything happens.
+    await expect(page.getByRole('heading', { name: 'Next: a new authenticator app' })).toBeVisible();
+    await snapshot(page, testInfo, 'complete-authenticator');
+    await page.getByRole('button', { name: 'Continue to set up your new authenticator app' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
+    // The tab is closed before the new app is set up.
+    await page.close();
+
+    // The link forwarded to (or intercepted by) someone else: their browser is refused.
+    const other = await browser.newContext();
+    const stranger = await other.newPage();
+    await stranger.goto(`${E2E.baseUrl}${link}`);
+    await expect(stranger.getByRole('main').getByRole('alert')).toContainText('already in use in another browser');
+    await expect(stranger.getByRole('button', { name: /Continue/ })).toHaveCount(0);
+    await other.close();
+
+    // The owner opens the same link again in the same browser and finishes.
+    const again = await context.newPage();
+    await again.setViewportSize({ width: 390, height: 844 });
+    await again.goto(link);
+    await expect(again.getByText('Pick up where you left off')).toBeVisible();
+    await snapshot(again, testInfo, 'complete-resume');
+    await again.getByRole('button', { name: 'Continue setting up your new authenticator app' }).click();
+    await again.getByRole('button', { name: 'Set up my new authenticator app' }).click();
+    const secret = base32Decode((await again.getByTestId('setup-key').textContent())!);
+    await again.getByLabel('Enter the code the app shows').fill(totp(secret, { time: new Date() }));
+    await again.getByRole('button', { name: 'Confirm and finish' }).click();
+    await expect(again.getByRole('heading', { name: 'Your authenticator app is replaced' })).toBeVisible();
+
+    // Spent: the same link in the same browser now says so.
+    await again.goto(link);
+    await expect(again.getByRole('main').getByRole('alert')).toContainText('already used');
+    await expect(again.getByRole('button', { name: /Continue/ })).toHaveCount(0);
+  });
+
+  test('a lost email address: the page names it, and the address given on the request is filled in', async ({ page }, testInfo) => {
+    await clearSinkMessages();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const account = await accountWithAuthenticator();
+    const fresh = `fresh-${randomBytes(4).toString('hex')}@example.com`;
+    await page.goto(await approvedTicketLink(account, 'email', fresh));
+    await expect(page.getByRole('heading', { name: 'Next: your new email address' })).toBeVisible();
+    await expect(page.getByText(/We.ll suggest f•••@example\.com, the address you gave us/)).toBeVisible();
+    await snapshot(page, testInfo, 'complete-email');
+    await page.getByRole('button', { name: 'Continue to set up your new email address' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new email address' })).toBeVisible();
+    await expect(page.getByLabel('Your new email address')).toHaveValue(fresh);
+    await page.getByRole('button', { name: 'Send a code' }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(fresh));
+    await page.getByRole('button', { name: 'Confirm and finish' }).click();
+    await expect(page.getByRole('heading', { name: 'Your email address is replaced' })).toBeVisible();
   });
 });

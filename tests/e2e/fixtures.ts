@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createPrisma } from '@/lib/db/client';
 import type { RiskLevel, TicketStatus, TicketType } from '@/lib/db/generated/enums';
 import { inspectUpload, storeDocument } from '@/lib/recovery/documents';
+import { replaceRecoveryCodes } from '@/lib/recovery-codes';
 import { generateReference, issueResetToken, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { jpeg } from '../support/images';
 import { E2E } from './support';
@@ -135,10 +136,15 @@ export async function videoAppointment(account: { id: string; email: string }, w
 }
 
 /**
- * An approved ticket and the path of its single-use /recover/complete link (what the approval
+ * An approved ticket and the path of its /recover/complete link (what the approval
  * mail carries), without going through the console.
  */
-export async function approvedTicketLink(account: { id: string; email: string }, lostFactor: 'authenticator' | 'passkey' = 'authenticator') {
+export async function approvedTicketLink(
+  account: { id: string; email: string },
+  lostFactor: 'authenticator' | 'passkey' | 'phone' | 'email' = 'authenticator',
+  contactEmail: string = account.email,
+) {
+  const type = ({ authenticator: 'AUTHENTICATOR_RESET', passkey: 'PASSKEY_RESET', phone: 'PHONE_CHANGE', email: 'EMAIL_CHANGE' } as const)[lostFactor];
   const db = createPrisma(E2E.databaseUrl);
   try {
     const now = new Date();
@@ -146,9 +152,9 @@ export async function approvedTicketLink(account: { id: string; email: string },
       data: {
         reference: generateReference(),
         userId: account.id,
-        type: lostFactor === 'passkey' ? 'PASSKEY_RESET' : 'AUTHENTICATOR_RESET',
+        type,
         status: 'APPROVED',
-        contactEmail: account.email,
+        contactEmail,
         lostFactors: [lostFactor],
         slaDueAt: new Date(now.getTime() + TICKET_SLA_HOURS * 3_600_000),
         createdAt: now,
@@ -219,6 +225,16 @@ export async function pendingApproval(userId: string, options: { number?: number
       },
       select: { id: true, approvalNumber: true },
     });
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** A fresh set of recovery codes for the account, as Account › Security makes them (shown once). */
+export async function recoveryCodesFor(userId: string): Promise<string[]> {
+  const db = createPrisma(E2E.databaseUrl);
+  try {
+    return (await replaceRecoveryCodes(db, { hmacKey: Buffer.from(E2E.hmacKey, 'base64'), userId, now: new Date() })).codes;
   } finally {
     await db.$disconnect();
   }

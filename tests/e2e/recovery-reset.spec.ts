@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { accountWithAuthenticator, accountWithoutSecondFactor, addVirtualAuthenticator, pinServerClock, recoverUpToSecondProof, signIn } from './accounts';
+import { recoveryCodesFor } from './fixtures';
 import { clearSinkMessages, expectNoSeriousA11yViolations, latestCodeSentTo, sinkMessages } from './support';
 
 test.describe('guided recovery: resetting a lost factor with two proofs', () => {
@@ -62,6 +63,21 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
     await expect(page.getByRole('main').getByRole('alert')).toHaveText('The email, password or code is not right.');
     await signIn(page, account.email, account.password, totp(secret, { time: later }));
     await expect(page).toHaveURL(/\/account\/security$/);
+  });
+
+  test('SMS code + a recovery code kept on paper replaces a lost authenticator app', async ({ page }) => {
+    const account = await accountWithAuthenticator();
+    const [code] = await recoveryCodesFor(account.id);
+    await recoverUpToSecondProof(page, account, /My authenticator app/);
+    await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
+    const field = page.getByLabel('One of your recovery codes');
+    await field.fill('AAAA-AAAA-AA');
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await expect(page.getByText(/That didn't work\. 4 tries left\./)).toBeVisible();
+    // Typed as people do: lower case, with spaces.
+    await field.fill(code!.toLowerCase().replace(/-/g, ' '));
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
   });
 
   test('with only SMS and email, the way on is identity documents', async ({ page }) => {
@@ -171,3 +187,49 @@ test.describe('guided recovery: a lost phone number', () => {
   });
 });
 
+
+test.describe('self-service tiles start the real flow with the loss chosen', () => {
+  test.beforeEach(async () => {
+    await clearSinkMessages();
+  });
+
+  test('"Reset authenticator app" carries the choice through the code to "What did you lose?", where it can still be changed', async ({ page }, testInfo) => {
+    const account = await accountWithAuthenticator();
+    await page.goto('/tools');
+    await page.getByRole('link', { name: /Reset authenticator app/ }).click();
+    await expect(page).toHaveURL(/\/recover\?lost=authenticator$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Reset your authenticator app' })).toBeVisible();
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/verify\?lost=authenticator$/);
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
+    await page.getByRole('button', { name: 'Verify' }).click();
+
+    await expect(page.getByRole('heading', { name: "You're verified" })).toBeVisible();
+    await expect(page.getByRole('radio', { name: /My authenticator app/ })).toBeChecked();
+    await expect(page.getByText('We chose the answer from where you started. You can change it.')).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await testInfo.attach('what-did-you-lose-preselected', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+
+    // Still the person's choice.
+    await page.getByRole('radio', { name: /My phone number/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/recover\/reset$/);
+    await expect(page.getByText(/replace your phone number/).first()).toBeVisible();
+  });
+
+  test('"Reset a passkey" on an account without a passkey preselects nothing', async ({ page }) => {
+    const account = await accountWithAuthenticator();
+    await page.goto('/tools');
+    await page.getByRole('link', { name: /Reset a passkey/ }).click();
+    await expect(page).toHaveURL(/\/recover\?lost=passkey$/);
+    await page.getByLabel('Email address or phone number').fill(account.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('6-digit code').fill(await latestCodeSentTo(account.phone));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByRole('heading', { name: "You're verified" })).toBeVisible();
+    await expect(page.getByRole('radio')).toHaveCount(4);
+    await expect(page.getByRole('radio', { checked: true })).toHaveCount(0);
+    await expect(page.getByText('We chose the answer from where you started.')).toHaveCount(0);
+  });
+});

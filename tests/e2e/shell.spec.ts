@@ -75,12 +75,13 @@ test.describe('site shell', () => {
     expect(second!.headers()['content-security-policy']).not.toContain(nonce!);
   });
 
-  test('tools not built yet say so instead of failing, and are never cached', async ({ page }) => {
-    const response = await page.goto('/recover/video-call');
-    expect(response?.status()).toBe(200);
-    expect(response?.headers()['cache-control']).toContain('no-store');
-    await expect(page.getByRole('heading', { name: 'This recovery tool is not available yet' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page);
+  test('old recovery tool addresses start the real flow with the loss chosen; unknown ones are an honest 404', async ({ page }) => {
+    await page.goto('/recover/authenticator');
+    await expect(page).toHaveURL(/\/recover\?lost=authenticator$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Reset your authenticator app' })).toBeVisible();
+    const unknown = await page.goto('/recover/video-call');
+    expect(unknown?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: "We couldn't find that page" })).toBeVisible();
   });
 
   test('an unknown page shows a helpful 404', async ({ page }) => {

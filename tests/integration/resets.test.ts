@@ -20,6 +20,7 @@ import {
   finishPasskeyRebind,
   getResetView,
   passkeyProofOptions,
+  preselectLostFactor,
   proveWithAuthenticator,
   proveWithPasskey,
   RESET_MAX_ATTEMPTS,
@@ -69,6 +70,39 @@ async function holder(options: { authenticator?: boolean; passkey?: boolean; cha
   });
   return { user, secret, device, session, challengeId: challenge.id };
 }
+
+describe('a self-service tile names the loss: preselected only when the account has it', () => {
+  it('preselects a factor the account has, never one it lacks, nor anything for an unverified or unknown challenge', async () => {
+    const withApp = await holder({ authenticator: true });
+    const d = deps();
+    expect(await preselectLostFactor(d, { challengeId: withApp.challengeId, wanted: 'authenticator' })).toBe('authenticator');
+    expect(await preselectLostFactor(d, { challengeId: withApp.challengeId, wanted: 'email' })).toBe('email');
+    // createUser gives a phone number unless told otherwise.
+    expect(await preselectLostFactor(d, { challengeId: withApp.challengeId, wanted: 'phone' })).toBe('phone');
+    expect(await preselectLostFactor(d, { challengeId: withApp.challengeId, wanted: 'passkey' })).toBeUndefined();
+    for (const wanted of [undefined, '', 'everything', ['authenticator'], 'authenticator ']) {
+      expect(await preselectLostFactor(d, { challengeId: withApp.challengeId, wanted })).toBeUndefined();
+    }
+
+    const withPasskey = await holder({ passkey: true });
+    expect(await preselectLostFactor(d, { challengeId: withPasskey.challengeId, wanted: 'passkey' })).toBe('passkey');
+    expect(await preselectLostFactor(d, { challengeId: withPasskey.challengeId, wanted: 'authenticator' })).toBeUndefined();
+
+    const noPhone = await createUser(db, { phone: null });
+    const noPhoneChallenge = await db.verificationChallenge.create({
+      data: { purpose: 'RECOVERY', userId: noPhone.id, identifierHash: new Uint8Array(randomBytes(32)), channel: 'EMAIL', verifiedChannel: 'EMAIL', expiresAt: new Date(Date.now() + 600_000), consumedAt: new Date() },
+    });
+    expect(await preselectLostFactor(d, { challengeId: noPhoneChallenge.id, wanted: 'phone' })).toBeUndefined();
+
+    // A code not yet verified (or a decoy, or a made-up id) preselects nothing.
+    const pending = await db.verificationChallenge.create({
+      data: { purpose: 'RECOVERY', userId: withApp.user.id, identifierHash: new Uint8Array(randomBytes(32)), channel: 'EMAIL', expiresAt: new Date(Date.now() + 600_000) },
+    });
+    expect(await preselectLostFactor(d, { challengeId: pending.id, wanted: 'authenticator' })).toBeUndefined();
+    expect(await preselectLostFactor(d, { challengeId: randomUUID(), wanted: 'authenticator' })).toBeUndefined();
+    expect(await preselectLostFactor(d, { challengeId: 'not-a-uuid', wanted: 'authenticator' })).toBeUndefined();
+  });
+});
 
 describe('self-service reset with two proofs (docs/security.md rules 10, 11)', () => {
   it('email code + passkey replaces a lost authenticator; sessions end, the hold starts, everyone is told', async () => {

@@ -16,7 +16,8 @@ import {
   getTicketStatusView,
   issueResetToken,
   openDocumentTicket,
-  redeemResetToken,
+  openResetLink,
+  spendResetLink,
   replyToTicket,
   requestMoreInfo,
   requestStatusCode,
@@ -467,7 +468,7 @@ describe('the status page and the conversation', () => {
 
 // ───────────────────────────── Reset link after approval ─────────────────────────────
 
-describe('the single-use reset link', () => {
+describe('the reset link after approval: one browser, spent when the new factor is bound', () => {
   async function approvedTicket() {
     const user = await createUser(db);
     const agent = await newAgent();
@@ -478,8 +479,10 @@ describe('the single-use reset link', () => {
     });
     return { user, ticket, token, expiresAt };
   }
+  /** Each call is one request; like the completion action, it runs in a transaction of its own. */
+  const open = (token: string, now: Date, browserKey?: string) => db.$transaction((tx) => openResetLink({ db: tx, hmacKey, token, browserKey, now }));
 
-  it('is 256 random bits, stored only as a keyed hash, and gives the account and lost factors once', async () => {
+  it('is 256 random bits, stored only as a keyed hash, binds the first browser and works there until spent', async () => {
     const { user, ticket, token, expiresAt } = await approvedTicket();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt).toEqual(at(RESET_TOKEN_TTL_HOURS * 3600_000));
@@ -488,38 +491,55 @@ describe('the single-use reset link', () => {
     expect(row.resetTokenHash).toHaveLength(32);
     expect(Buffer.from(row.resetTokenHash!).toString('base64url')).not.toBe(token);
 
-    expect(await redeemResetToken({ db, hmacKey, token, now: at(MINUTE) })).toEqual({ status: 'redeemed', ticketId: ticket.id, userId: user.id, lostFactors: ['authenticator', 'phone'] });
-    expect(await redeemResetToken({ db, hmacKey, token, now: at(2 * MINUTE) })).toEqual({ status: 'used' });
-    expect(await redeemResetToken({ db, hmacKey, token: randomBytes(32).toString('base64url'), now: at(MINUTE) })).toEqual({ status: 'invalid' });
+    const first = await open(token, at(MINUTE));
+    expect(first).toEqual({ status: 'opened', ticketId: ticket.id, userId: user.id, lostFactors: ['authenticator', 'phone'], expiresAt, browserKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const browserKey = (first as { browserKey: string }).browserKey;
+    // Only a keyed hash of the browser's secret is kept.
+    const bound = await db.recoveryTicket.findUniqueOrThrow({ where: { id: ticket.id }, select: { resetLinkBrowserHash: true } });
+    expect(bound.resetLinkBrowserHash).toHaveLength(32);
+    expect(Buffer.from(bound.resetLinkBrowserHash!).toString('base64url')).not.toBe(browserKey);
+
+    expect(await open(token, at(2 * MINUTE), browserKey)).toMatchObject({ status: 'resumed', ticketId: ticket.id, browserKey });
+    expect(await open(token, at(2 * MINUTE))).toEqual({ status: 'other_browser' });
+    expect(await open(token, at(2 * MINUTE), randomBytes(32).toString('base64url'))).toEqual({ status: 'other_browser' });
+    expect(await open(randomBytes(32).toString('base64url'), at(MINUTE))).toEqual({ status: 'invalid' });
+
+    await spendResetLink(db, ticket.id, at(3 * MINUTE));
+    expect(await open(token, at(4 * MINUTE), browserKey)).toEqual({ status: 'used' });
   });
 
-  it('of 20 simultaneous redeems exactly one wins', async () => {
+  it('of 20 simultaneous first opens from different browsers exactly one binds it', async () => {
     const { token, user } = await approvedTicket();
-    const results = await Promise.all(Array.from({ length: 20 }, () => redeemResetToken({ db, hmacKey, token, now: at(MINUTE) })));
-    expect(results.filter((r) => r.status === 'redeemed')).toEqual([expect.objectContaining({ userId: user.id })]);
-    expect(results.filter((r) => r.status === 'used')).toHaveLength(19);
+    const results = await Promise.all(Array.from({ length: 20 }, () => open(token, at(MINUTE))));
+    expect(results.filter((r) => r.status === 'opened')).toEqual([expect.objectContaining({ userId: user.id })]);
+    expect(results.filter((r) => r.status === 'other_browser')).toHaveLength(19);
   });
 
-  it(`expires after ${RESET_TOKEN_TTL_HOURS} hours`, async () => {
+  it(`expires after ${RESET_TOKEN_TTL_HOURS} hours, in its own browser too`, async () => {
     const { token } = await approvedTicket();
-    expect(await redeemResetToken({ db, hmacKey, token, now: at(RESET_TOKEN_TTL_HOURS * 3600_000) })).toEqual({ status: 'expired' });
+    const opened = await open(token, at(MINUTE));
+    expect(await open(token, at(RESET_TOKEN_TTL_HOURS * 3600_000), (opened as { browserKey: string }).browserKey)).toEqual({ status: 'expired' });
     const other = await approvedTicket();
-    expect(await redeemResetToken({ db, hmacKey, token: other.token, now: at(RESET_TOKEN_TTL_HOURS * 3600_000 - 1000) })).toMatchObject({ status: 'redeemed' });
+    expect(await open(other.token, at(RESET_TOKEN_TTL_HOURS * 3600_000))).toEqual({ status: 'expired' });
+    const third = await approvedTicket();
+    expect(await open(third.token, at(RESET_TOKEN_TTL_HOURS * 3600_000 - 1000))).toMatchObject({ status: 'opened' });
   });
 
-  it('is issued only for an approved ticket with an account, and a new one replaces the old', async () => {
+  it('is issued only for an approved ticket with an account, and a new one replaces the old (and its browser)', async () => {
     const inReview = await rawTicket('IN_REVIEW', { userId: (await createUser(db)).id });
     await expect(issueResetToken({ tx: db, hmacKey, ticketId: inReview.id, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
     const noAccount = await rawTicket('APPROVED');
     await expect(issueResetToken({ tx: db, hmacKey, ticketId: noAccount.id, now: T0 })).rejects.toMatchObject({ code: 'conflict' });
 
     const { ticket, token } = await approvedTicket();
+    await open(token, at(MINUTE));
     const again = await issueResetToken({ tx: db, hmacKey, ticketId: ticket.id, now: T0 });
-    expect(await redeemResetToken({ db, hmacKey, token, now: at(MINUTE) })).toEqual({ status: 'invalid' });
-    expect(await redeemResetToken({ db, hmacKey, token: again.token, now: at(MINUTE) })).toMatchObject({ status: 'redeemed' });
+    expect(await open(token, at(MINUTE))).toEqual({ status: 'invalid' });
+    // Support sent a new link (say the first browser was lost): any one browser may open it.
+    expect(await open(again.token, at(MINUTE))).toMatchObject({ status: 'opened' });
   });
 
-  it('goes out in the one mail allowed a link: printed in full, said to work once, never signing anyone in', async () => {
+  it('goes out in the one mail allowed a link: printed in full, said to work in one browser, never signing anyone in', async () => {
     const { token, expiresAt, ticket } = await approvedTicket();
     const resetUrl = `https://regain.example/recover/complete#${token}`;
     const mail = ticketApprovedEmail({ reference: ticket.reference, resetUrl, expiresAt });
@@ -527,7 +547,7 @@ describe('the single-use reset link', () => {
     expect(mail.html).toContain(`href="${resetUrl}"`);
     expect(mail.html).toContain(`>${resetUrl}</a>`);
     expect(mailText(mail).match(/https?:\/\/[^\s"<]+/g)!.every((u) => u === resetUrl || u === 'https://regain.example/')).toBe(true);
-    expect(mail.text).toMatch(/works once/);
+    expect(mail.text).toMatch(/one browser/);
     expect(mail.text).toMatch(/doesn't sign you in/);
     expect(mail.subject).not.toContain(token);
   });
@@ -535,7 +555,7 @@ describe('the single-use reset link', () => {
   it('stops working once the ticket is no longer approved', async () => {
     const { ticket, token } = await approvedTicket();
     await transitionTicket(db, { ticketId: ticket.id, from: 'APPROVED', to: 'EXPIRED', actor: { kind: 'system' }, now: at(MINUTE) });
-    expect(await redeemResetToken({ db, hmacKey, token, now: at(2 * MINUTE) })).toEqual({ status: 'invalid' });
+    expect(await open(token, at(2 * MINUTE))).toEqual({ status: 'invalid' });
   });
 });
 

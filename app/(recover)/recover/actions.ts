@@ -4,10 +4,17 @@ import { redirect } from 'next/navigation';
 import { AppError, runAction, type ActionResult } from '@/lib/errors';
 import { parseForm } from '@/lib/forms';
 import { codeForm, startRecoveryForm } from '@/lib/forms/recovery';
+import { parseLostFactor } from '@/lib/recovery/policy';
 import { resendCode, startRecovery, verifyCode } from '@/lib/verification/challenges';
 import { currentChallengeId, rememberChallenge, requestContext, verificationDeps } from './context';
 
 export type FormState = ActionResult<unknown> | undefined;
+
+/** What a self-service tile said was lost, carried from step to step (only a known value). */
+function withLost(path: string, form: FormData) {
+  const lost = parseLostFactor(form.get('lost'));
+  return lost ? `${path}?lost=${lost}` : path;
+}
 
 const ended = () => new AppError({ code: 'conflict', userMessage: 'This code request has ended. Start again to get a new code.' });
 
@@ -22,7 +29,7 @@ export async function startAction(_previous: FormState, form: FormData): Promise
     const { challengeId } = await startRecovery(await verificationDeps(), { identifier: parseForm(startRecoveryForm, form).identifier, ...(await requestContext()) });
     await rememberChallenge(challengeId);
   }, { action: 'recover.start' });
-  if (result.ok) redirect('/recover/verify');
+  if (result.ok) redirect(withLost('/recover/verify', form));
   return result;
 }
 
@@ -45,7 +52,7 @@ export async function verifyAction(_previous: FormState, form: FormData): Promis
     }
     throw new AppError({ code: 'conflict', userMessage: wrongMessages[outcome.status] });
   }, { action: 'recover.verify' });
-  if (result.ok) redirect('/recover/verified');
+  if (result.ok) redirect(withLost('/recover/verified', form));
   return result;
 }
 

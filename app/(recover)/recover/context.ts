@@ -54,3 +54,19 @@ export async function currentReset() {
 export async function rememberReset(resetToken: string) {
   (await cookies()).set(RESET_COOKIE, resetToken, { httpOnly: true, sameSite: 'lax', secure: getConfig().isProduction, path: '/recover', maxAge: RESET_TTL_SECONDS });
 }
+
+/**
+ * The browser an approval link was first opened in (lib/recovery/tickets/reset-token.ts): a secret
+ * kept in an HttpOnly cookie for as long as the link lives, so closing the tab loses nothing and no
+ * other browser can use the link. The ticket stores only its keyed hash.
+ */
+const LINK_COOKIE = 'regain_link';
+
+export async function currentLinkBrowserKey() {
+  return (await cookies()).get(LINK_COOKIE)?.value;
+}
+
+export async function rememberLinkBrowserKey(browserKey: string, until: Date, now: Date) {
+  const maxAge = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  (await cookies()).set(LINK_COOKIE, browserKey, { httpOnly: true, sameSite: 'lax', secure: getConfig().isProduction, path: '/recover', maxAge });
+}

@@ -1,23 +1,34 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { parseLostFactor, type LostFactor } from '@/lib/recovery/policy';
 import { Card, PageContainer } from '../../_components/ui';
 import { StartForm } from './_components/start-form';
 
 export const metadata: Metadata = { title: "Can't sign in?" };
 
-export default function RecoverStartPage() {
+/** A self-service tile names what was lost (`?lost=passkey`); the choice rides along to "What did you lose?". */
+const PURPOSE: Record<LostFactor, string> = {
+  authenticator: 'Reset your authenticator app',
+  passkey: 'Replace a passkey',
+  phone: 'Change a lost phone number',
+  email: 'Change an email address you can’t use',
+};
+
+export default async function RecoverStartPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const lost = parseLostFactor((await searchParams).lost);
   return (
     <PageContainer className="py-10">
       <div className="mx-auto grid max-w-4xl gap-8 md:grid-cols-[1fr_18rem]">
         <Card className="space-y-5 p-6 sm:p-8">
           <div className="space-y-2">
             <p className="text-sm font-semibold uppercase tracking-wide text-accent">Step 1 of 2</p>
-            <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">Can&apos;t sign in?</h1>
+            <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{lost ? PURPOSE[lost] : <>Can&apos;t sign in?</>}</h1>
             <p className="text-muted">
+              {lost && <>First we make sure it&apos;s you. </>}
               Enter the email address or phone number on your account. We&apos;ll send a 6-digit code to a contact we have on file.
             </p>
           </div>
-          <StartForm />
+          <StartForm lost={lost} />
         </Card>
         <aside className="space-y-4 text-sm">
           <div className="rounded-xl border border-line bg-surface p-4">

@@ -5,9 +5,10 @@
  * words where to go ("type the address you always use").
  *
  * The single exception is ticketApprovedEmail: after an agent approved the request, the person has
- * to open a single-use link to bind a new factor (docs/security.md rule 10: the approved ticket is
- * the proof), and there is nothing to type instead of it. That mail says what the link does, that it
- * works once, when it dies, which address it starts with, and that it never signs anyone in.
+ * to open a link to bind a new factor (docs/security.md rule 10: the approved ticket is the proof),
+ * and there is nothing to type instead of it. That mail says what the link sets up, that it works in
+ * one browser until the new method is set up, when it dies, which address it starts with, and that
+ * it never signs anyone in.
  */
 import { hours, utcDateTime } from './format';
 import { PRODUCT, STYLE, emailLayout, escapeHtml, para, section, small, wasntYouBox } from './layout';
@@ -95,18 +96,23 @@ export function ticketInfoRequestEmail(options: { reference: string }): TicketEm
   return { subject, text, html };
 }
 
+const NEW_METHOD = { passkey: 'a new passkey', authenticator: 'a new authenticator app', phone: 'your new phone number', email: 'your new email address' } as const;
+
 /**
- * The request was approved: the single-use link that lets the person bind a new passkey or
- * authenticator app. The only ticket mail with a link (see above). The link is printed in full,
- * never hidden behind a button label, so the person can check where it goes.
+ * The request was approved: the link that lets the person bind a new passkey, authenticator app,
+ * phone number or email address (the one the ticket records as lost). The only ticket mail with a
+ * link (see above). The link is printed in full, never hidden behind a button label, so the person
+ * can check where it goes.
  */
-export function ticketApprovedEmail(options: { reference: string; resetUrl: string; expiresAt: Date }): TicketEmail {
+export function ticketApprovedEmail(options: { reference: string; resetUrl: string; expiresAt: Date; setUp?: keyof typeof NEW_METHOD | undefined }): TicketEmail {
   const { reference, resetUrl, expiresAt } = options;
   const host = new URL(resetUrl).host;
   const subject = `Your ${PRODUCT} recovery request was approved`;
   const intro = `Your recovery request ${reference} was approved. You can now set up a new way to sign in.`;
-  const open = 'Open this link to set up a new passkey or authenticator app:';
-  const rules = `The link works once and expires on ${utcDateTime(expiresAt)}. It doesn't sign you in: after setting up the new method, you sign in with it yourself.`;
+  const open = `Open this link to set up ${options.setUp ? NEW_METHOD[options.setUp] : 'a new passkey or authenticator app'}:`;
+  const rules =
+    `The link works in one browser: the first one you press Continue in. If you close the page before you finish, open the link again in that browser. ` +
+    `Once your new method is set up the link stops working, and it expires on ${utcDateTime(expiresAt)}. It doesn't sign you in: after setting up the new method, you sign in with it yourself.`;
   const check = `Check the link starts with https://${host}/ before you open it. Never share it: anyone with it could set up their own sign-in method on your account.`;
   const hold = 'For your protection, withdrawals and P2P trading are paused for 24 hours after the recovery is completed.';
   const notYou = `If you didn't ask to recover your ${PRODUCT} account, don't open the link. Contact ${PRODUCT} Support from the help center at the address you always use.`;
@@ -134,7 +140,7 @@ export function ticketApprovedEmail(options: { reference: string; resetUrl: stri
   const href = escapeHtml(resetUrl);
   const html = ticketEmailHtml({
     subject,
-    preheader: 'Set up a new way to sign in. The link works once.',
+    preheader: 'Set up a new way to sign in. The link works in one browser.',
     heading: 'Your recovery request was approved',
     body: [
       para(intro),

@@ -19,7 +19,7 @@ import { assessTicketRisk } from './risk';
  * Identity-document recovery tickets (docs/product.md C; docs/recovery-policy.md). A person who cannot give two proofs
  * (docs/security.md rule 10) opens a ticket; agents review it in the console; the person follows it on a
  * status page reached with the reference and a code sent to the contact address, answers the
- * agent's questions, may join a video call, and after approval gets a single-use link to bind a new
+ * agent's questions, may join a video call, and after approval gets a link (one browser, spent once used) to bind a new
  * factor. Status changes only through ./state.ts.
  */
 export { TICKET_STATUSES, TICKET_TRANSITIONS, TransitionRefused, canTransition, isTerminal, transitionTicket, type TicketActor } from './state';
@@ -37,7 +37,16 @@ export {
   type StatusCodeResult,
   type TicketStatusView,
 } from './status';
-export { RESET_TOKEN_TTL_HOURS, issueResetToken, redeemResetToken, type RedeemResult } from './reset-token';
+export {
+  RESET_TOKEN_TTL_HOURS,
+  describeResetLink,
+  issueResetToken,
+  openResetLink,
+  spendResetLink,
+  type LinkRefusal,
+  type LinkView,
+  type OpenLinkResult,
+} from './reset-token';
 export { UNANSWERED_DAYS, expireStaleTickets } from './expiry';
 export { CANCEL_LINK_TTL_DAYS, cancelTicketByOwner, issueCancelToken, notifyTicketOwner, type CancelResult } from './owner';
 export {

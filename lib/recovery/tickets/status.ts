@@ -163,7 +163,7 @@ export const STATUS_EXPLANATIONS: Readonly<Record<TicketStatus, { label: string;
   },
   APPROVED: {
     label: 'Approved',
-    explanation: 'Your request was approved. We emailed you a link to set up a new way to sign in. It works once and expires after 72 hours.',
+    explanation: 'Your request was approved. We emailed you a link to set up a new way to sign in. It works in the browser you first open it in, until your new method is set up, and expires after 72 hours.',
   },
   REJECTED: {
     label: 'Not approved',
@@ -180,7 +180,7 @@ export const STATUS_EXPLANATIONS: Readonly<Record<TicketStatus, { label: string;
 };
 
 const APPROVED_WAITING =
-  "Your request was approved. To protect the account, its owner's verified email and phone were told, and we wait before anything changes. Unless the account owner cancels, we email you a single-use link to set up a new way to sign in at the time below.";
+  "Your request was approved. To protect the account, its owner's verified email and phone were told, and we wait before anything changes. Unless the account owner cancels, we email you a link to set up a new way to sign in at the time below.";
 
 export type TicketStatusView = {
   reference: string;

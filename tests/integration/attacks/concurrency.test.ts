@@ -147,7 +147,7 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     expect((await db.user.findUniqueOrThrow({ where: { id: holder.user.id }, select: { sessionVersion: true } })).sessionVersion).toBe(1);
   });
 
-  it('a ticket reset link: redeemed once, starting one reset', async () => {
+  it('a ticket reset link opened by 50 browsers at once: bound to one, starting one reset, the rest refused and audited', async () => {
     const user = await createUser(db);
     const agent = await newAgent(db);
     const ticket = await rawTicket(db, { userId: user.id, lostFactors: ['authenticator'] });
@@ -160,6 +160,7 @@ describe(`the same request ${N} times at once has exactly one effect`, () => {
     expect(redeemed.won).toHaveLength(1);
     expect(await db.recoveryReset.count({ where: { challengeId: ticket.id } })).toBe(1);
     expect(await auditCount('ticket.reset_link_redeemed', ticket.id)).toBe(1);
+    expect(await auditCount('ticket.reset_link_refused', ticket.id)).toBe(N - 1);
   });
 
   it('a ticket transition: one status change, one history line, one audit event', async () => {

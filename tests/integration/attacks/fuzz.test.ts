@@ -5,7 +5,7 @@ import { authenticateApiKey } from '@/lib/platform/api-keys';
 import { addInternalNote, getTicketForAgent, rejectTicket, requestInfo } from '@/lib/recovery/console';
 import { beginContactRebind, beginReset, checkTrustedDevice, finishContactRebind, getResetView, proveWithAuthenticator, proveWithPasskey, proveWithRecoveryCode, type ResetDeps } from '@/lib/recovery/resets';
 import { recoveryCodeStatus, replaceRecoveryCodes } from '@/lib/recovery-codes';
-import { beginTicketCompletion } from '@/lib/recovery/ticket-reset';
+import { beginTicketCompletion, describeTicketCompletion } from '@/lib/recovery/ticket-reset';
 import { joinAppointment, requestJoinCode } from '@/lib/recovery/tickets/appointments';
 import { getTicketStatusView, openDocumentTicket, replyToTicket, requestStatusCode, verifyStatusCode } from '@/lib/recovery/tickets';
 import { signInAgentWithPassword } from '@/lib/sessions/agent-sign-in';
@@ -254,12 +254,13 @@ describe('hostile input to the security center', () => {
 // ───────────────────────────── Resets ─────────────────────────────
 
 describe('hostile input to factor resets', () => {
-  it('beginReset(challengeId, lost factor), getResetView(resetToken), checkTrustedDevice(resetToken), beginTicketCompletion(token)', async () => {
+  it('beginReset(challengeId, lost factor), getResetView(resetToken), checkTrustedDevice(resetToken), beginTicketCompletion(token, browser key), describeTicketCompletion', async () => {
     await check(fc.asyncProperty(anyId, fc.oneof(fc.constantFrom('passkey', 'authenticator', 'phone', 'email'), anyText), anyText, async (id, lostFactor, token) => {
       await hostileCall(`beginReset(${JSON.stringify(id)}, ${JSON.stringify(lostFactor)})`, () => beginReset({ db, now: T0 }, { challengeId: id, lostFactor }));
       await hostileCall(`getResetView(${JSON.stringify(id)})`, () => getResetView({ db, now: T0 }, id), { shownToPerson: true });
       await hostileCall(`checkTrustedDevice(${JSON.stringify(id)})`, () => checkTrustedDevice({ db, now: T0 }, { resetToken: id }));
-      await hostileCall(`beginTicketCompletion(${JSON.stringify(token)})`, () => beginTicketCompletion({ db, hmacKey, now: T0 }, { token, ip: nextIp() }));
+      await hostileCall(`beginTicketCompletion(${JSON.stringify(token)}, ${JSON.stringify(id)})`, () => beginTicketCompletion({ db, hmacKey, now: T0 }, { token, browserKey: id, ip: nextIp() }));
+      await hostileCall(`describeTicketCompletion(${JSON.stringify(token)}, ${JSON.stringify(id)})`, () => describeTicketCompletion({ db, hmacKey, now: T0 }, { token, browserKey: id }), { shownToPerson: true });
     }));
   });
 

@@ -1,13 +1,13 @@
-import type { Metadata } from 'next';
-import { NotAvailable } from '../../../_components/not-available';
+import { notFound, redirect } from 'next/navigation';
+import { parseLostFactor } from '@/lib/recovery/policy';
 
-export const metadata: Metadata = { title: 'Account recovery' };
-
-export default function RecoverPlaceholderPage() {
-  return (
-    <NotAvailable
-      title="This recovery tool is not available yet"
-      text="Guided recovery is being built. Until then, the help center explains every way back into your account."
-    />
-  );
+/**
+ * Addresses that once named a recovery tool (`/recover/authenticator`, `/recover/passkey`, …) start
+ * the real flow with that loss preselected; anything else is an honest 404, never a dead end.
+ */
+export default async function RecoverToolAddress({ params }: { params: Promise<{ step: string[] }> }) {
+  const { step } = await params;
+  const lost = step.length === 1 ? parseLostFactor(step[0]) : undefined;
+  if (!lost) notFound();
+  redirect(`/recover?lost=${lost}`);
 }

@@ -5,7 +5,7 @@ import { useActionState, useEffect } from 'react';
 import { Alert, Button, ButtonLink, CodeInput } from '../../../_components/ui';
 import { verifyAction, type FormState } from '../actions';
 
-export function CodeForm({ attemptsLeft }: { attemptsLeft: number }) {
+export function CodeForm({ attemptsLeft, lost }: { attemptsLeft: number; lost?: string | undefined }) {
   const [state, action, pending] = useActionState<FormState, FormData>(verifyAction, undefined);
   const error = state && !state.ok ? state.error : undefined;
   const router = useRouter();
@@ -21,12 +21,13 @@ export function CodeForm({ attemptsLeft }: { attemptsLeft: number }) {
         <Alert tone="error" title="This code request has ended">
           {error.message}
         </Alert>
-        <ButtonLink href="/recover">Start again</ButtonLink>
+        <ButtonLink href={lost ? `/recover?lost=${lost}` : '/recover'}>Start again</ButtonLink>
       </div>
     );
   }
   return (
     <form action={action} className="space-y-4" noValidate>
+      {lost && <input type="hidden" name="lost" value={lost} />}
       {error && !error.fieldErrors && (
         <Alert tone="error" title="We couldn't check that code">
           {error.message}

@@ -4,12 +4,13 @@ import { useActionState } from 'react';
 import { Alert, Button, TextField } from '../../../_components/ui';
 import { startAction, type FormState } from '../actions';
 
-export function StartForm() {
+export function StartForm({ lost }: { lost?: string | undefined }) {
   const [state, action, pending] = useActionState<FormState, FormData>(startAction, undefined);
   const error = state && !state.ok ? state.error : undefined;
   return (
     <form action={action} className="space-y-4" noValidate>
       {error && !error.fieldErrors && <Alert tone="error">{error.message}</Alert>}
+      {lost && <input type="hidden" name="lost" value={lost} />}
       <TextField
         id="identifier"
         name="identifier"

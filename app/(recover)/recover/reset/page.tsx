@@ -46,7 +46,8 @@ export default async function ResetPage() {
         )}
         {view.step === 'bind' && (
           <>
-            <Progress step={3} />
+            {/* An approved request's link skips the code and second proof: no steps to show. */}
+            {!view.proved.includes('approved_ticket') && <Progress step={3} />}
             <div className="space-y-1">
               <h1 className="text-2xl font-bold tracking-tight">Set up your new {NEW_LABEL[view.lostFactor]}</h1>
               <p className="text-muted">
@@ -55,7 +56,7 @@ export default async function ResetPage() {
               </p>
             </div>
             {view.lostFactor === 'phone' || view.lostFactor === 'email' ? (
-              <ContactBindStep factor={view.lostFactor} codeSentTo={view.codeSentTo} />
+              <ContactBindStep factor={view.lostFactor} codeSentTo={view.codeSentTo} suggested={view.suggestedContact} />
             ) : (
               <BindStep factor={view.lostFactor} />
             )}

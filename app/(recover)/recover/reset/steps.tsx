@@ -261,7 +261,7 @@ export function BindStep({ factor }: { factor: 'passkey' | 'authenticator' }) {
  * A lost phone number or email address: the new one, then the code sent to it. The account keeps
  * the old contact until the code comes back, so a typo costs nothing but a new code.
  */
-export function ContactBindStep({ factor, codeSentTo }: { factor: 'phone' | 'email'; codeSentTo: string | undefined }) {
+export function ContactBindStep({ factor, codeSentTo, suggested }: { factor: 'phone' | 'email'; codeSentTo: string | undefined; suggested?: string | undefined }) {
   const router = useRouter();
   const [sentTo, setSentTo] = useState(codeSentTo);
   const [changing, setChanging] = useState(false);
@@ -308,10 +308,17 @@ export function ContactBindStep({ factor, codeSentTo }: { factor: 'phone' | 'ema
             id="new-contact"
             name="contact"
             label={email ? 'Your new email address' : 'Your new phone number'}
-            hint={email ? 'We send a code there to make sure it reaches you.' : 'With the country code, for example +44 7700 900123. We text a code to it.'}
+            hint={
+              email
+                ? suggested
+                  ? 'Filled in with the address you gave us on your request; change it if you like. We send a code there to make sure it reaches you.'
+                  : 'We send a code there to make sure it reaches you.'
+                : 'With the country code, for example +44 7700 900123. We text a code to it.'
+            }
             type={email ? 'email' : 'tel'}
             autoComplete={email ? 'email' : 'tel'}
             error={fieldError}
+            defaultValue={suggested}
             required
           />
           <Button type="submit" disabled={busy}>

@@ -1,5 +1,9 @@
 import type { Metadata } from 'next';
+import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { getPrisma } from '@/lib/db/client';
+import { requestNow } from '@/lib/http/request';
+import { preselectLostFactor } from '@/lib/recovery/resets';
 import { getChallengeView } from '@/lib/verification/challenges';
 import { CheckIcon } from '../../../_components/icons';
 import { Button, Card, PageContainer } from '../../../_components/ui';
@@ -15,10 +19,12 @@ const CHOICES = [
   { value: 'email', label: 'Access to my email', detail: 'I can’t get into the email address on my account.' },
 ] as const;
 
-export default async function VerifiedPage() {
+export default async function VerifiedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const challengeId = await currentChallengeId();
   const view = challengeId ? await getChallengeView(await verificationDeps(), challengeId) : undefined;
   if (view?.status !== 'verified') redirect('/recover');
+  // A self-service tile's choice, only if the account has that factor; otherwise nothing is chosen for the person.
+  const preselected = await preselectLostFactor({ db: getPrisma(), now: requestNow(await cookies()) }, { challengeId: challengeId!, wanted: (await searchParams).lost });
   return (
     <PageContainer className="py-10">
       <Card className="mx-auto max-w-xl space-y-6 p-6 sm:p-8">
@@ -30,9 +36,10 @@ export default async function VerifiedPage() {
         <form action={chooseLostFactorAction} className="space-y-4">
           <fieldset className="space-y-2">
             <legend className="mb-2 text-lg font-bold">What did you lose?</legend>
-            {CHOICES.map((choice, index) => (
+            {preselected && <p className="mb-2 text-sm text-muted">We chose the answer from where you started. You can change it.</p>}
+            {CHOICES.map((choice) => (
               <label key={choice.value} className="flex min-h-11 cursor-pointer items-start gap-3 rounded-lg border border-line bg-surface p-3 has-[:checked]:border-accent">
-                <input type="radio" name="lost" value={choice.value} defaultChecked={index === 0} className="mt-1 h-4 w-4" />
+                <input type="radio" name="lost" value={choice.value} defaultChecked={choice.value === preselected} required className="mt-1 h-4 w-4" />
                 <span>
                   <span className="block font-semibold">{choice.label}</span>
                   <span className="block text-sm text-muted">{choice.detail}</span>

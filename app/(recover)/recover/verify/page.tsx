@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
+import { parseLostFactor } from '@/lib/recovery/policy';
 import { getChallengeView } from '@/lib/verification/challenges';
 import { Alert, ButtonLink, Card, PageContainer } from '../../../_components/ui';
 import { CodeForm } from '../_components/code-form';
@@ -12,11 +13,14 @@ export const metadata: Metadata = { title: 'Enter your code' };
 
 const how = { sms: 'by text message to', voice: 'by phone call to', email: 'by email to' } as const;
 
-export default async function VerifyPage() {
+export default async function VerifyPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  // What a self-service tile said was lost rides along to "What did you lose?".
+  const lost = parseLostFactor((await searchParams).lost);
+  const query = lost ? `?lost=${lost}` : '';
   const challengeId = await currentChallengeId();
   const view = challengeId ? await getChallengeView(await verificationDeps(), challengeId) : undefined;
-  if (!view) redirect('/recover');
-  if (view.status === 'verified') redirect('/recover/verified');
+  if (!view) redirect(`/recover${query}`);
+  if (view.status === 'verified') redirect(`/recover/verified${query}`);
 
   const ended = view.status === 'expired' || view.status === 'locked';
   return (
@@ -44,12 +48,12 @@ export default async function VerifyPage() {
                 ? 'For your safety this request is closed. Start again to get a new code.'
                 : 'Codes last 10 minutes. Start again to get a new one.'}
             </Alert>
-            <ButtonLink href="/recover">Start again</ButtonLink>
+            <ButtonLink href={`/recover${query}`}>Start again</ButtonLink>
           </div>
         ) : (
           <>
             <ExpiryCountdown until={view.expiresAt} />
-            <CodeForm attemptsLeft={view.attemptsLeft} />
+            <CodeForm attemptsLeft={view.attemptsLeft} lost={lost} />
             <CodeLadder resendAvailableAt={view.resendAvailableAt} />
           </>
         )}
