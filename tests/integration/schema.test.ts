@@ -11,7 +11,8 @@ describe('migrations', () => {
     expect(tables).toEqual(
       [
         'Agent', 'ApiKey', 'ArticleView', 'ArticleViewTotal', 'ArticleVote', 'AuditAnchor', 'AuditEvent', 'Authenticator', 'OutboundMessage',
-        'PasskeyCredential', 'RateLimitBucket', 'RecoveryReset', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
+        'PasskeyCredential', 'RateLimitBucket', 'RecoveryCode',
+      'RecoveryReset', 'RecoveryTicket', 'SearchQuery', 'SecurityHold', 'Session',
         'SignInEvent', 'TicketCancelToken', 'TicketDocument', 'TicketMessage', 'TrustedDevice', 'VerificationChallenge',
         'User', 'VideoAppointment', 'WebAuthnChallenge', 'WebhookDelivery', '_prisma_migrations',
       ].sort(),
