@@ -5,7 +5,7 @@ import { toSearchDocument } from './search/documents';
 import { EmbeddedSearchEngine } from './search/embedded';
 import { FallbackSearchEngine } from './search/fallback';
 import { ensureMeilisearchIndex, MeilisearchSearchEngine } from './search/meilisearch';
-import { SpellingCorrector } from './search/spelling';
+import { correctorFor, type SpellingCorrector } from './search/spelling';
 import type { SearchEngine } from './search/types';
 
 export type HelpCenter = {
@@ -40,7 +40,7 @@ export type MeilisearchSetup = {
 export async function buildHelpCenter(options: { contentDir: string; meilisearch?: MeilisearchSetup | undefined }): Promise<HelpCenter> {
   const library = loadArticles(options.contentDir);
   const documents = library.articles.map(toSearchDocument);
-  const corrector = new SpellingCorrector(documents.flatMap((d) => [d.title, d.summary, d.body, d.tags.join(' ')]));
+  const corrector = correctorFor(documents);
   const embedded = new EmbeddedSearchEngine();
   await embedded.index(documents);
 

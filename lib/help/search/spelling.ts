@@ -1,4 +1,5 @@
 import { allowedTypos, STOP_WORDS, words } from './text';
+import type { SearchDocument } from './types';
 
 /**
  * Query spelling correction shared by both engines. Engines tolerate one typo from 4 letters and
@@ -83,4 +84,9 @@ export function editDistance(a: string, b: string, cap = Infinity): number {
     prev = current;
   }
   return prev[cols - 1]!;
+}
+
+/** The corrector for a corpus: its vocabulary is every word of the indexed fields. */
+export function correctorFor(documents: SearchDocument[]): SpellingCorrector {
+  return new SpellingCorrector(documents.flatMap((d) => [d.title, d.summary, d.body, d.tags.join(' ')]));
 }
