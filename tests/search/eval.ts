@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadArticles } from '@/lib/help/articles';
 import { toSearchDocument } from '@/lib/help/search/documents';
 import { EmbeddedSearchEngine } from '@/lib/help/search/embedded';
+import { loadSearchLanguage } from '@/lib/help/search/language';
 import { MeilisearchSearchEngine } from '@/lib/help/search/meilisearch';
 import { correctorFor } from '@/lib/help/search/spelling';
 import { benchMeilisearch, deleteIndexes } from '../bench/meilisearch-server';
@@ -23,10 +24,11 @@ const missing = unknownSlugs(judgments, library);
 if (missing.length) console.log(`Judged articles missing from ${contentDir} (their queries can only miss): ${missing.join(', ')}\n`);
 
 const documents = library.articles.map(toSearchDocument);
-const corrector = correctorFor(documents);
+const language = loadSearchLanguage(contentDir);
+const corrector = correctorFor(documents, language);
 const results: Scores[] = [];
 
-const embedded = new EmbeddedSearchEngine();
+const embedded = new EmbeddedSearchEngine({ language });
 await embedded.index(documents);
 results.push(await evaluateEngine(embedded, corrector, judgments));
 
@@ -36,7 +38,7 @@ if ('skipped' in meili) meiliNote = `Meilisearch: ${meili.skipped}`;
 else {
   const prefix = `eval_search_${Date.now()}`;
   try {
-    const engine = new MeilisearchSearchEngine({ url: meili.url, apiKey: meili.apiKey, indexName: prefix, requestTimeoutMs: 30_000 });
+    const engine = new MeilisearchSearchEngine({ url: meili.url, apiKey: meili.apiKey, indexName: prefix, requestTimeoutMs: 30_000, language });
     await engine.index(documents);
     results.push(await evaluateEngine(engine, corrector, judgments));
   } finally {
