@@ -92,17 +92,28 @@ export class EmbeddedSearchEngine implements SearchEngine {
     const tree = (combineWith: 'AND' | 'OR'): Query => ({ combineWith, queries: groups.map(groupQuery) });
     const common: SearchOptions = { ...options, fuzzy: allowedTypos, prefix: prefixFor, maxFuzzy: 2 };
     const strict = this.mini.search(tree('AND'), common);
-    return this.fitTitles(strict.length > 0 || groups.length === 1 ? strict : this.mini.search(tree('OR'), common));
+    return this.rank(strict.length > 0 || groups.length === 1 ? strict : this.mini.search(tree('OR'), common), groups);
   }
 
-  private fitTitles(results: MiniSearchResult[]): MiniSearchResult[] {
+  /**
+   * MiniSearch multiplies a score by the number of query terms a document matched, so an article
+   * that happens to use three synonyms of one word would outscore one that uses the word once.
+   * Here that factor counts parts of the query instead (a word and its synonyms are one part), and
+   * the title fit (TITLE_FIT) is applied.
+   */
+  private rank(results: MiniSearchResult[], groups: QueryGroup[]): MiniSearchResult[] {
+    const partOf = new Map<string, number>();
+    groups.forEach((g, i) => {
+      for (const word of [...g.words, ...g.alternatives.flat()]) partOf.set(indexTerm(word), i);
+    });
     return results
       .map((r) => {
+        const parts = new Set(r.queryTerms.map((t) => partOf.get(t) ?? t)).size;
         const title = this.titleTerms.get(r.id);
-        if (!title || title.size === 0) return r;
         let matched = 0;
-        for (const [term, fields] of Object.entries(r.match)) if (fields.includes('title') && title.has(term)) matched++;
-        return { ...r, score: r.score * (1 + (TITLE_FIT * matched) / title.size) };
+        if (title) for (const [term, fields] of Object.entries(r.match)) if (fields.includes('title') && title.has(term)) matched++;
+        const fit = title && title.size > 0 ? 1 + (TITLE_FIT * matched) / title.size : 1;
+        return { ...r, score: (r.score / Math.max(1, r.queryTerms.length)) * parts * fit };
       })
       .sort((a, b) => b.score - a.score);
   }
@@ -124,9 +135,16 @@ export class EmbeddedSearchEngine implements SearchEngine {
   }
 }
 
+/**
+ * How much a synonym's match counts next to the word as typed. Several synonyms of one word in an
+ * article add up (MiniSearch sums an OR), so each counts for less than the word itself.
+ */
+const SYNONYM_WEIGHT = 0.5;
+
 /** A word or phrase as typed, or any of its synonyms; a phrase needs all its words. */
 function groupQuery({ words: typed, alternatives, exact }: QueryGroup): Query {
   const phrase = (ws: string[]): Query => (ws.length === 1 ? ws[0]! : { combineWith: 'AND', queries: ws });
   if (exact) return { combineWith: 'OR', queries: [typed, ...alternatives].map(phrase), fuzzy: false, prefix: false };
-  return alternatives.length === 0 ? phrase(typed) : { combineWith: 'OR', queries: [typed, ...alternatives].map(phrase) };
+  if (alternatives.length === 0) return phrase(typed);
+  return { combineWith: 'OR', queries: [phrase(typed), { combineWith: 'OR', queries: alternatives.map(phrase), boostTerm: () => SYNONYM_WEIGHT }] };
 }

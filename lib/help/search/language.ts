@@ -50,11 +50,18 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-const entry = z.string().trim().min(1).refine((s) => words(s).length > 0 && words(s).length <= MAX_PHRASE, { message: `must be 1 to ${MAX_PHRASE} words` });
+const phraseLength = (s: string) => words(s).length > 0 && words(s).length <= MAX_PHRASE;
+const PHRASE_MESSAGE = `must be 1 to ${MAX_PHRASE} words`;
+const entry = z.string().refine(phraseLength, { message: PHRASE_MESSAGE });
 const tableSchema = z
   .object({
     same: z.array(z.array(entry).min(2)).default([]),
-    also: z.record(entry, z.array(entry).min(1)).default({}),
+    also: z
+      .record(z.string(), z.array(entry).min(1))
+      .superRefine((also, ctx) => {
+        for (const key of Object.keys(also)) if (!phraseLength(key)) ctx.addIssue({ code: 'custom', path: [key], message: PHRASE_MESSAGE });
+      })
+      .default({}),
   })
   .strict();
 

@@ -48,17 +48,21 @@ export class SpellingCorrector {
     // Words the engines would already match are not "misspelled"; look one edit further.
     const budget = Math.max(2, allowedTypos(word));
     const negatingPrefix = NEGATING_PREFIXES.find((p) => word.startsWith(p) && word.length - p.length >= 4);
-    let best: { word: string; distance: number; frequency: number } | undefined;
+    let best: { word: string; distance: number; frequency: number; negation: boolean } | undefined;
     for (const [candidate, frequency] of this.frequency) {
       if (Math.abs(candidate.length - word.length) > budget) continue;
       // A negating prefix stays: "unathorized" may become "unauthorized", never "authorized".
       if (negatingPrefix && !candidate.startsWith(negatingPrefix)) continue;
-      if (NEGATIONS.has(candidate) && !NEGATIONS.has(word)) continue;
       const distance = editDistance(word, candidate, budget);
       if (distance > budget) continue;
-      if (!best || distance < best.distance || (distance === best.distance && frequency > best.frequency)) {
-        best = { word: candidate, distance, frequency };
-      }
+      // At the same distance a negation wins ("cnat" → "can't", not "chat"): dropping a "not"
+      // reverses a question, adding one only widens it.
+      const negation = NEGATIONS.has(candidate);
+      const better =
+        !best ||
+        distance < best.distance ||
+        (distance === best.distance && ((negation && !best.negation) || (negation === best.negation && frequency > best.frequency)));
+      if (better) best = { word: candidate, distance, frequency, negation };
     }
     return best?.word;
   }
