@@ -94,6 +94,11 @@ export function checkCorpus(articles: Article[]) {
   if (problems.length) throw new Error(`Help-center content has problems:\n  ${problems.join('\n  ')}`);
 }
 
+/** The articles editors promoted with `top:` in their front matter, in that order (help home page). */
+export function topIssues(articles: Article[]): Article[] {
+  return articles.filter((a) => a.top !== undefined).sort((a, b) => a.top! - b.top!);
+}
+
 export type ArticleLibrary = {
   articles: Article[];
   bySlug: Map<string, Article>;
