@@ -44,9 +44,10 @@ const CONTRACTIONS: ReadonlyMap<string, string> = new Map(
 // Words too common to narrow a search; neither engine requires them.
 export const STOP_WORDS: ReadonlySet<string> = new Set(
   (
-    'a about also am an and any are as at be been but by can could do does for from get gets getting got had has have how i if im in into ' +
-    'is it its ive just like me my need of on or our please really so some still than that the their them then there these they think ' +
-    'this those to us vs versus want was we were what whats when where which who why will with would you your youre'
+    'a about already also am an and any anymore anyone anything anyway are as at be been but by can could do does even ever everyone for ' +
+    'from get gets getting got had has have how i if im in into is it its ive just like me mean means meaning my need of on or our please ' +
+    'really so some someone something still than that the their them then there these they think this those to us vs versus want was we ' +
+    'were what whats when where which who why will with would you your youre'
   ).split(' '),
 );
 
