@@ -1,5 +1,5 @@
 // The relevance floors the tests hold both engines to: a little under what `npm run eval:search`
-// measured on the 237 judged queries on 2026-12-05 (embedded hit@3 95.8 %, nDCG@3 0.857;
+// measured on the 237 judged queries on 2026-12-05 (embedded hit@3 95.8 %, nDCG@3 0.858;
 // Meilisearch 95.8 %, 0.847), so a change that loses a few judged questions fails, and noise does
 // not. Raise them with the figures.
 export const RELEVANCE_FLOORS = {
