@@ -97,6 +97,10 @@ describeWithMeilisearch('meilisearch engine', (server) => {
     await engine.index(v1);
     expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(true);
     expect(await total()).toBe(2);
+    // An index stored by code that wrote other documents (the bare hash, as before titleWords) is rebuilt.
+    await engine.replaceCorpus(v1, 'hash-2');
+    expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(true);
+    expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(false);
   });
 
   it('explains a bad API key', async () => {
