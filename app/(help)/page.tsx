@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { getPrisma } from '@/lib/db/client';
+import { topIssues } from '@/lib/help/articles';
 import { CATEGORIES, CATEGORY_LABELS, isCategory } from '@/lib/help/categories';
 import { getHelpCenter } from '@/lib/help/center';
 import { mostViewedSlugs } from '@/lib/help/engagement';
@@ -27,6 +28,8 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
     return article ? [{ article, views }] : [];
   });
 
+  const top = topIssues(center.library.articles);
+
   const all = CATEGORIES.reduce((sum, c) => sum + browse.categoryCounts[c], 0);
   const tabs = [
     { href: '/?category=all#browse', label: 'All', count: all, current: !category },
@@ -44,6 +47,28 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
           <SearchBox />
         </PageContainer>
       </section>
+
+      {top.length > 0 && (
+        <PageContainer className="pt-10">
+          <section aria-labelledby="top-issues-heading" className="space-y-4">
+            <h2 id="top-issues-heading" className="text-xl font-bold">
+              Top issues
+            </h2>
+            <ol className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+              {top.map((article) => (
+                <li key={article.slug} className="relative rounded-xl border border-line bg-surface p-4 hover:bg-surface-muted/60">
+                  <h3 className="font-semibold leading-snug">
+                    <Link href={`/articles/${article.slug}`} className="text-accent after:absolute after:inset-0 hover:underline">
+                      {article.title}
+                    </Link>
+                  </h3>
+                  <p className="mt-1 text-sm leading-relaxed text-muted">{article.summary}</p>
+                </li>
+              ))}
+            </ol>
+          </section>
+        </PageContainer>
+      )}
 
       <PageContainer className="grid gap-10 py-10 lg:grid-cols-[1fr_18rem]">
         <section id="browse" aria-labelledby="browse-heading" className="min-w-0 scroll-mt-20 space-y-4">

@@ -21,6 +21,8 @@ const frontMatterSchema = z
     published: isoDate,
     updated: isoDate,
     related: z.array(z.string()).default([]),
+    // Editor-promoted "Top issues" on the help home page, in this order (1 first).
+    top: z.number().int().min(1).max(20).optional(),
   })
   .strict()
   .refine((fm) => fm.updated >= fm.published, { path: ['updated'], message: 'must not be before published' });
@@ -34,6 +36,8 @@ export type Article = {
   published: string;
   updated: string;
   related: string[];
+  /** Position in the home page's "Top issues" list, when an editor promoted the article. */
+  top?: number | undefined;
   markdown: string;
   /** Plain text of the body, for search. */
   text: string;
@@ -68,11 +72,17 @@ export function parseArticle(file: string, source: string): Article {
   return { ...parsed.data, markdown, text, links: articleLinks };
 }
 
-/** Checks that hold across articles: unique slugs, and every link and related slug leads somewhere. */
+/** Checks that hold across articles: unique top-issue positions, and every link and related slug leads somewhere. */
 export function checkCorpus(articles: Article[]) {
   const slugs = new Set(articles.map((a) => a.slug));
   const problems: string[] = [];
+  const tops = new Map<number, string>();
   for (const article of articles) {
+    if (article.top !== undefined) {
+      const other = tops.get(article.top);
+      if (other) problems.push(`${article.slug}.md: top ${article.top} is already taken by ${other}.md`);
+      tops.set(article.top, article.slug);
+    }
     for (const related of article.related) {
       if (!slugs.has(related)) problems.push(`${article.slug}.md: related "${related}" does not exist`);
       if (related === article.slug) problems.push(`${article.slug}.md: related lists the article itself`);
@@ -84,6 +94,11 @@ export function checkCorpus(articles: Article[]) {
   if (problems.length) throw new Error(`Help-center content has problems:\n  ${problems.join('\n  ')}`);
 }
 
+/** The articles editors promoted with `top:` in their front matter, in that order (help home page). */
+export function topIssues(articles: Article[]): Article[] {
+  return articles.filter((a) => a.top !== undefined).sort((a, b) => a.top! - b.top!);
+}
+
 export type ArticleLibrary = {
   articles: Article[];
   bySlug: Map<string, Article>;
@@ -93,6 +108,7 @@ export type ArticleLibrary = {
 };
 
 export function loadArticles(directory: string): ArticleLibrary {
+  // Markdown files only: content/_synonyms.yml is read by the search engines, not as an article.
   const files = readdirSync(directory).filter((f) => f.endsWith('.md')).sort();
   const hash = createHash('sha256');
   const articles = files.map((file) => {

@@ -3,9 +3,10 @@ import { log } from '@/lib/log';
 import { type ArticleLibrary, loadArticles } from './articles';
 import { toSearchDocument } from './search/documents';
 import { EmbeddedSearchEngine } from './search/embedded';
+import { loadSearchLanguage } from './search/language';
 import { FallbackSearchEngine } from './search/fallback';
 import { ensureMeilisearchIndex, MeilisearchSearchEngine } from './search/meilisearch';
-import { SpellingCorrector } from './search/spelling';
+import { correctorFor, type SpellingCorrector } from './search/spelling';
 import type { SearchEngine } from './search/types';
 
 export type HelpCenter = {
@@ -40,8 +41,9 @@ export type MeilisearchSetup = {
 export async function buildHelpCenter(options: { contentDir: string; meilisearch?: MeilisearchSetup | undefined }): Promise<HelpCenter> {
   const library = loadArticles(options.contentDir);
   const documents = library.articles.map(toSearchDocument);
-  const corrector = new SpellingCorrector(documents.flatMap((d) => [d.title, d.summary, d.body, d.tags.join(' ')]));
-  const embedded = new EmbeddedSearchEngine();
+  const language = loadSearchLanguage(options.contentDir);
+  const corrector = correctorFor(documents, language);
+  const embedded = new EmbeddedSearchEngine({ language });
   await embedded.index(documents);
 
   const setup = options.meilisearch;
@@ -53,6 +55,7 @@ export async function buildHelpCenter(options: { contentDir: string; meilisearch
   const meilisearch = new MeilisearchSearchEngine({
     url: setup.url,
     apiKey: setup.apiKey,
+    language,
     ...(setup.indexName ? { indexName: setup.indexName } : {}),
     ...(setup.requestTimeoutMs ? { requestTimeoutMs: setup.requestTimeoutMs } : {}),
   });

@@ -5,6 +5,7 @@ import { log } from '@/lib/log';
 import { CATEGORIES, type Category } from './categories';
 import type { HelpCenter } from './center';
 import { logSearchQuery, viewCounts } from './engagement';
+import { searchWithCorrection } from './search/corrected';
 import type { SearchHit, Suggestion } from './search/types';
 
 export const PAGE_SIZE = 10;
@@ -64,18 +65,9 @@ export async function searchArticles(options: {
 }): Promise<ArticleSearch> {
   const { db, center, query, page, category } = options;
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  const run = (text: string) => center.engine.search({ query: text, page, pageSize, category });
-
-  let result = await run(query);
-  let correctedQuery: string | undefined;
-  const corrected = options.correctSpelling === false ? undefined : center.corrector.correct(query);
-  if (corrected) {
-    const alternative = await run(corrected);
-    if (alternative.total > 0 || result.total === 0) {
-      result = alternative;
-      correctedQuery = corrected;
-    }
-  }
+  const { result, correctedQuery } = await searchWithCorrection(center.engine, center.corrector, { query, page, pageSize, category }, {
+    correctSpelling: options.correctSpelling !== false,
+  });
 
   const lastPage = Math.max(1, Math.ceil(result.total / pageSize));
   if (page > lastPage) throw validationError({ page: [`Page is out of range: there ${lastPage === 1 ? 'is 1 page' : `are ${lastPage} pages`}.`] }, 'That page of results does not exist.');

@@ -11,6 +11,7 @@ import { machine, type Row } from './support';
 const REPORTS = path.resolve('tests/bench/reports');
 const BENCHMARKS = [
   { name: 'search', script: 'bench:search', about: 'Help-center search: embedded engine and Meilisearch at every corpus size, and GET /api/search' },
+  { name: 'spelling', script: 'bench:spelling', about: 'Search spelling correction: its cost against a plain query, embedded engine and Meilisearch, 2,000 articles' },
   { name: 'verify', script: 'bench:verify', about: 'One-time codes: POST /api/recovery/start and /verify' },
   { name: 'queue', script: 'bench:queue', about: 'Agent console queue with 100,000 tickets' },
   { name: 'pages', script: 'bench:pages', about: 'Every page: first-load JS / CSS (gzip from the build); HTML; server time p50 / p95' },

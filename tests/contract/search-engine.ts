@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArticles } from '@/lib/help/articles';
 import { CATEGORIES } from '@/lib/help/categories';
 import { toSearchDocument } from '@/lib/help/search/documents';
+import { loadSearchLanguage, type SearchLanguage } from '@/lib/help/search/language';
 import { plainText, segmentsToHtml } from '@/lib/help/search/text';
 import type { SearchDocument, SearchEngine, SearchQuery } from '@/lib/help/search/types';
 
@@ -21,9 +22,16 @@ const hostile: SearchDocument = {
   updated: '2025-01-01',
 };
 
+const contentDir = path.resolve(import.meta.dirname, '../../content');
+
 export function corpus(): SearchDocument[] {
-  const library = loadArticles(path.resolve(import.meta.dirname, '../../content'));
+  const library = loadArticles(contentDir);
   return [...library.articles.map(toSearchDocument), hostile];
+}
+
+/** The synonym table and contractions the help center runs with (content/_synonyms.yml). */
+export function shippedLanguage(): SearchLanguage {
+  return loadSearchLanguage(contentDir);
 }
 
 const q = (query: string, extra: Partial<SearchQuery> = {}): SearchQuery => ({ query, page: 1, pageSize: 10, ...extra });
@@ -75,6 +83,28 @@ export function searchEngineContract(name: string, makeEngine: () => Promise<Sea
     it('weights titles above bodies', async () => {
       const [first] = (await engine.search(q('security key'))).hits;
       expect(plainText(first!.title)).toMatch(/security key/i);
+    });
+
+    it.each([
+      ['cant sign in', 'can-not-sign-in-recovery-options'],
+      ['didnt get sms code', 'sms-code-not-received'],
+      ['i cant receive text messages', 'sms-code-not-received'],
+    ])('reads "%s" as a negation, never as "can" or "did"', async (query, slug) => {
+      expect(await topSlugs(query, 3)).toContain(slug);
+    });
+
+    it.each([
+      ['hacked', 'secure-account-after-unusual-activity'],
+      ['google authenticator', 'link-authenticator-app'],
+      ['yubikey', 'physical-security-keys'],
+      ['withdrawal locked', 'withdrawal-hold-after-security-reset'],
+      ['login', 'authorize-new-device'],
+    ])('expands "%s" with the synonym table', async (query, slug) => {
+      expect(await topSlugs(query, 5)).toContain(slug);
+    });
+
+    it('puts the article a title is all about first ("passkey" → What is a passkey?)', async () => {
+      expect(await topSlugs('passkey', 1)).toEqual(['what-is-a-passkey']);
     });
 
     it('expands synonyms such as 2fa', async () => {

@@ -2,7 +2,7 @@ import { Meilisearch } from 'meilisearch';
 import { describe, expect, it } from 'vitest';
 import { ensureMeilisearchIndex, meilisearchSettings, MeilisearchSearchEngine } from '@/lib/help/search/meilisearch';
 import type { SearchDocument } from '@/lib/help/search/types';
-import { corpus, searchEngineContract } from '../contract/search-engine';
+import { corpus, searchEngineContract, shippedLanguage } from '../contract/search-engine';
 import { freePort } from '../support/ports';
 import { describeWithMeilisearch } from '../support/meilisearch';
 
@@ -21,7 +21,7 @@ const doc = (slug: string, title: string, extra: Partial<SearchDocument> = {}): 
 describeWithMeilisearch('meilisearch engine', (server) => {
   const engineFor = (suffix = '') => {
     const { url, apiKey, indexName } = server();
-    return new MeilisearchSearchEngine({ url, apiKey, indexName: `${indexName}${suffix}` });
+    return new MeilisearchSearchEngine({ url, apiKey, indexName: `${indexName}${suffix}`, language: shippedLanguage() });
   };
 
   searchEngineContract('meilisearch', async () => engineFor('_contract'));
@@ -34,11 +34,12 @@ describeWithMeilisearch('meilisearch engine', (server) => {
     await engine.index([doc('second-doc', 'Quartz second')]);
 
     const settings = await client.index(engine.indexName).getSettings();
-    const desired = meilisearchSettings();
+    const desired = meilisearchSettings(shippedLanguage());
     expect(settings.searchableAttributes).toEqual(desired.searchableAttributes);
     expect(settings.filterableAttributes).toEqual(['category']);
     expect(settings.typoTolerance).toMatchObject({ minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 }, disableOnNumbers: true });
-    expect(settings.synonyms?.['2fa']).toEqual(expect.arrayContaining(['authenticator', 'two-factor']));
+    expect(settings.synonyms?.['2fa']).toEqual(expect.arrayContaining(['authenticator', 'two factor']));
+    expect(settings.rankingRules).toEqual(desired.rankingRules);
     expect((await client.getRawIndex(engine.indexName)).primaryKey).toBe('slug');
     // Already in place: nothing to update, and nothing left of the temporary build indexes.
     expect(await engine.ensureSettings()).toBe(false);
@@ -96,6 +97,10 @@ describeWithMeilisearch('meilisearch engine', (server) => {
     await engine.index(v1);
     expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(true);
     expect(await total()).toBe(2);
+    // An index stored by code that wrote other documents (the bare hash, as before titleWords) is rebuilt.
+    await engine.replaceCorpus(v1, 'hash-2');
+    expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(true);
+    expect(await ensureMeilisearchIndex(engine, v2, 'hash-2')).toBe(false);
   });
 
   it('explains a bad API key', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArticleError, checkCorpus, loadArticles, parseArticle } from '@/lib/help/articles';
+import { ArticleError, checkCorpus, loadArticles, parseArticle, topIssues } from '@/lib/help/articles';
 import { CATEGORIES } from '@/lib/help/categories';
 
 const valid = `---
@@ -45,6 +45,29 @@ describe('article front matter', () => {
     expect(() => checkCorpus([a])).toThrow(/link to \/articles\/missing-page leads nowhere/);
     const b = parseArticle('reset-authenticator.md', valid.replace('related: []', 'related: [gone]'));
     expect(() => checkCorpus([b])).toThrow(/related "gone" does not exist/);
+  });
+});
+
+describe('top issues', () => {
+  const withTop = (slug: string, top: string) => parseArticle(`${slug}.md`, valid.replace('reset-authenticator', slug).replace('related: []', `related: []\ntop: ${top}`));
+
+  it('lists promoted articles in their order and leaves the rest out', () => {
+    const list = topIssues([withTop('second', '2'), parseArticle('reset-authenticator.md', valid), withTop('first', '1')]);
+    expect(list.map((a) => a.slug)).toEqual(['first', 'second']);
+  });
+
+  it.each(['0', '1.5', 'first', '21'])('refuses top: %s', (top) => {
+    expect(() => withTop('x', top)).toThrow(/x\.md: top/);
+  });
+
+  it('refuses two articles at the same position', () => {
+    expect(() => checkCorpus([withTop('one', '1'), withTop('two', '1')])).toThrow(/two\.md: top 1 is already taken by one\.md/);
+  });
+
+  it('promotes the questions people ask most on the shipped home page', () => {
+    const shipped = topIssues(loadArticles(path.resolve(import.meta.dirname, '../../content')).articles).map((a) => a.slug);
+    expect(shipped.slice(0, 2)).toEqual(['sms-code-not-received', 'can-not-sign-in-recovery-options']);
+    expect(shipped).toContain('forgot-password');
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddedSearchEngine } from '@/lib/help/search/embedded';
 import { allowedTypos } from '@/lib/help/search/text';
-import { searchEngineContract } from '../contract/search-engine';
+import { searchEngineContract, shippedLanguage } from '../contract/search-engine';
 
-searchEngineContract('embedded', async () => new EmbeddedSearchEngine());
+searchEngineContract('embedded', async () => new EmbeddedSearchEngine({ language: shippedLanguage() }));
 
 describe('embedded engine typo budget', () => {
   it.each([

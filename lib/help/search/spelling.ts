@@ -1,4 +1,6 @@
-import { allowedTypos, STOP_WORDS, words } from './text';
+import { NEGATIONS, SearchLanguage, STOP_WORDS } from './language';
+import { allowedTypos, words } from './text';
+import type { SearchDocument } from './types';
 
 /**
  * Query spelling correction shared by both engines. Engines tolerate one typo from 4 letters and
@@ -9,22 +11,30 @@ import { allowedTypos, STOP_WORDS, words } from './text';
 export class SpellingCorrector {
   private readonly frequency = new Map<string, number>();
   private readonly sorted: string[];
+  private readonly language: SearchLanguage;
 
-  constructor(texts: Iterable<string>) {
+  /** `texts`: the corpus; the language's words (synonyms, contractions) count as known too. */
+  constructor(texts: Iterable<string>, language: SearchLanguage = new SearchLanguage()) {
+    this.language = language;
     for (const text of texts) for (const w of words(text)) this.frequency.set(w, (this.frequency.get(w) ?? 0) + 1);
+    for (const w of language.vocabulary()) if (!this.frequency.has(w)) this.frequency.set(w, 1);
     this.sorted = [...this.frequency.keys()].sort();
   }
 
-  /** The corrected query, or undefined when every word is known (or nothing better exists). */
+  /**
+   * The corrected query, or undefined when every word is known (or nothing better exists). Known
+   * words, contractions ("cant") and the synonym table's words are never changed, and a word that
+   * says "not" keeps saying it ("unauthorized" never becomes "authorized").
+   */
   correct(query: string): string | undefined {
     let changed = false;
     const corrected = words(query).map((word) => {
-      if (this.isKnown(word) || STOP_WORDS.has(word) || /^\d+$/.test(word) || word.length < 4) return word;
+      if (this.isKnown(word) || STOP_WORDS.has(word) || NEGATIONS.has(word) || /^\d+$/.test(word) || word.length < 4) return word;
       const better = this.closest(word);
       if (better) changed = true;
       return better ?? word;
     });
-    return changed ? corrected.join(' ') : undefined;
+    return changed ? corrected.map((w) => this.language.display(w)).join(' ') : undefined;
   }
 
   private isKnown(word: string) {
@@ -37,18 +47,29 @@ export class SpellingCorrector {
   private closest(word: string): string | undefined {
     // Words the engines would already match are not "misspelled"; look one edit further.
     const budget = Math.max(2, allowedTypos(word));
-    let best: { word: string; distance: number; frequency: number } | undefined;
+    const negatingPrefix = NEGATING_PREFIXES.find((p) => word.startsWith(p) && word.length - p.length >= 4);
+    let best: { word: string; distance: number; frequency: number; negation: boolean } | undefined;
     for (const [candidate, frequency] of this.frequency) {
       if (Math.abs(candidate.length - word.length) > budget) continue;
+      // A negating prefix stays: "unathorized" may become "unauthorized", never "authorized".
+      if (negatingPrefix && !candidate.startsWith(negatingPrefix)) continue;
       const distance = editDistance(word, candidate, budget);
       if (distance > budget) continue;
-      if (!best || distance < best.distance || (distance === best.distance && frequency > best.frequency)) {
-        best = { word: candidate, distance, frequency };
-      }
+      // At the same distance a negation wins ("cnat" → "can't", not "chat"): dropping a "not"
+      // reverses a question, adding one only widens it.
+      const negation = NEGATIONS.has(candidate);
+      const better =
+        !best ||
+        distance < best.distance ||
+        (distance === best.distance && ((negation && !best.negation) || (negation === best.negation && frequency > best.frequency)));
+      if (better) best = { word: candidate, distance, frequency, negation };
     }
     return best?.word;
   }
 }
+
+// Prefixes that turn a word into its opposite: a correction must keep them.
+const NEGATING_PREFIXES = ['un', 'non', 'dis', 'in'];
 
 function lowerBound(sorted: string[], value: string) {
   let lo = 0;
@@ -83,4 +104,9 @@ export function editDistance(a: string, b: string, cap = Infinity): number {
     prev = current;
   }
   return prev[cols - 1]!;
+}
+
+/** The corrector for a corpus: its vocabulary is every word of the indexed fields, plus the language's. */
+export function correctorFor(documents: SearchDocument[], language?: SearchLanguage): SpellingCorrector {
+  return new SpellingCorrector(documents.flatMap((d) => [d.title, d.summary, d.body, d.tags.join(' ')]), language);
 }

@@ -1,10 +1,14 @@
 import type { TextSegment } from './types';
 
-/** Words as both engines see them: runs of letters and digits. */
+/** Words as both engines see them: runs of letters and digits, lower-cased. */
 export const WORD = /[\p{L}\p{N}]+/gu;
 
+// An apostrophe inside a word joins it: "can't" and "cant" are one word to both engines and to the
+// spelling corrector, so a missing apostrophe is not a typo.
+const INNER_APOSTROPHE = /(?<=\p{L})['’](?=\p{L})/gu;
+
 export function words(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
+  return text.toLowerCase().replace(INNER_APOSTROPHE, '').match(WORD) ?? [];
 }
 
 /**
@@ -17,24 +21,6 @@ export function allowedTypos(term: string): number {
   if (term.length >= 4) return 1;
   return 0;
 }
-
-// Words too common to narrow a search; the embedded engine drops them from queries.
-export const STOP_WORDS = new Set(
-  'a an and are be by can do does for from how i if in is it my of on or our the this to was we what when where which who why will with you your'.split(' '),
-);
-
-/** Query expansions shared by both engines (Meilisearch gets them as index synonyms). */
-export const SYNONYMS: Record<string, string[]> = {
-  '2fa': ['authenticator', 'two-factor'],
-  mfa: ['authenticator', 'two-factor'],
-  totp: ['authenticator'],
-  otp: ['code'],
-  sms: ['text'],
-  yubikey: ['security', 'key'],
-  fido: ['security', 'key'],
-  webauthn: ['passkey'],
-  kyc: ['identity', 'verification'],
-};
 
 /**
  * Splits `text` into segments, highlighting every word for which `isMatch` is true.
