@@ -21,7 +21,7 @@ import {
   passkeyProofOptionsAction,
 } from './actions';
 
-type SecondProof = 'authenticator' | 'passkey' | 'trusted_device';
+type SecondProof = 'authenticator' | 'passkey' | 'trusted_device' | 'recovery_code';
 
 export function ProveStep({ options, attemptsLeft, deviceRequest: pending }: { options: SecondProof[]; attemptsLeft: number; deviceRequest: { number: number } | undefined }) {
   const router = useRouter();
