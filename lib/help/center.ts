@@ -98,7 +98,8 @@ const globalForLibrary = globalThis as unknown as { regainArticleLibrary?: Artic
 
 /**
  * The articles alone, without a search engine or any other configuration: what the prerendered help
- * pages (home, categories, articles, the search page's shell) are rendered from at build time.
+ * pages (home, categories, articles, the search page's shell) are rendered from at build time. At
+ * run time, route handlers use getHelpCenter().library, loaded once at start-up.
  */
 export function getArticleLibrary(): ArticleLibrary {
   globalForLibrary.regainArticleLibrary ??= loadArticles(getContentDir());

@@ -1,6 +1,6 @@
 import { getPrisma } from '@/lib/db/client';
 import { errorResponse } from '@/lib/errors';
-import { getArticleLibrary } from '@/lib/help/center';
+import { getHelpCenter } from '@/lib/help/center';
 import { mostViewedSlugs } from '@/lib/help/engagement';
 
 const LIMIT = 5;
@@ -9,7 +9,7 @@ const LIMIT = 5;
 // and "Popular articles" lists. Views are all-time counts; an article removed since is skipped.
 export async function GET() {
   try {
-    const library = getArticleLibrary();
+    const { library } = await getHelpCenter();
     const popular = await mostViewedSlugs(getPrisma(), LIMIT);
     return Response.json({
       articles: popular.flatMap(({ slug, views }) => {

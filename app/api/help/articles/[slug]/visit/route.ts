@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { getConfig } from '@/lib/config';
 import { getPrisma } from '@/lib/db/client';
 import { AppError, errorResponse } from '@/lib/errors';
-import { getArticleLibrary } from '@/lib/help/center';
+import { getHelpCenter } from '@/lib/help/center';
 import { currentVote, recordArticleView, viewCounts } from '@/lib/help/engagement';
 import { assertSameOrigin, clientIp, requestNow } from '@/lib/http/request';
 
@@ -13,7 +13,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ slu
   try {
     assertSameOrigin(request);
     const { slug } = await params;
-    if (!getArticleLibrary().bySlug.has(slug)) throw new AppError({ code: 'not_found', userMessage: 'That article does not exist.' });
+    if (!(await getHelpCenter()).library.bySlug.has(slug)) throw new AppError({ code: 'not_found', userMessage: 'That article does not exist.' });
     const db = getPrisma();
     const config = getConfig();
     const jar = await cookies();
