@@ -1,4 +1,23 @@
 // @ts-check
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The folder Turbopack may read files from: this project, widened to include node_modules when it is
+ * a link to another checkout (a git worktree sharing one install), which Turbopack otherwise refuses.
+ */
+function workspaceRoot() {
+  const project = process.cwd();
+  let modules;
+  try {
+    modules = path.dirname(realpathSync(path.join(project, 'node_modules')));
+  } catch {
+    return project;
+  }
+  let root = project;
+  while (path.relative(root, modules).startsWith('..')) root = path.dirname(root);
+  return root;
+}
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -7,6 +26,8 @@ const nextConfig = {
   // and says so with this variable (scripts/test.ts); every other build checks the types itself.
   typescript: { ignoreBuildErrors: process.env.REGAIN_TYPES_CHECKED === '1' },
   reactStrictMode: true,
+  turbopack: { root: workspaceRoot() },
+  outputFileTracingRoot: workspaceRoot(),
   // Native and WebAssembly packages, and the job runner and logger (which load modules and worker
   // threads at run time), stay outside the server bundle. The face match
   // (lib/recovery/documents/face-worker.mjs) loads TensorFlow.js, its WebAssembly backend and
@@ -25,6 +46,10 @@ const nextConfig = {
     '@tensorflow/tfjs-backend-wasm',
   ],
   experimental: {
+    // Subresource integrity: every script tag Next writes carries its SHA-256, which the prerendered
+    // help pages' content security policy lists (lib/http/security-headers.ts), so those pages need
+    // no per-request nonce and can be served as files (docs/security.md rule 16).
+    sri: { algorithm: 'sha256' },
     // forbidden() from next/navigation: a console page refused to a role answers 403 (docs/security.md rule 12).
     authInterrupts: true,
     // Identity photos go up one per server action, each up to 10 MB (lib/recovery/documents
@@ -34,7 +59,7 @@ const nextConfig = {
     proxyClientMaxBodySize: '11mb',
   },
   async headers() {
-    // Every response, static files included. The per-request CSP and no-store come from proxy.ts.
+    // Every response, static files included. The CSP (per page kind) and no-store come from proxy.ts.
     const headers = [
       { key: 'X-Content-Type-Options', value: 'nosniff' },
       { key: 'X-Frame-Options', value: 'DENY' },

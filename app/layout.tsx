@@ -1,6 +1,5 @@
 import type { Metadata, Viewport } from 'next';
 import localFont from 'next/font/local';
-import { connection } from 'next/server';
 import { SiteFooter, SiteHeader } from './_components/site-chrome';
 import './globals.css';
 
@@ -25,9 +24,10 @@ export const viewport: Viewport = {
   ],
 };
 
-export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  // Every page renders per request so Next can stamp the CSP nonce (proxy.ts) on its scripts.
-  await connection();
+// Nothing here depends on the request, so public help pages can be prerendered (README, "How help
+// pages are served"). The private areas render per request from their own layouts, which is what
+// lets Next stamp the CSP nonce (proxy.ts) on their scripts.
+export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en" className={inter.variable}>
       <body className="flex min-h-dvh flex-col bg-bg font-sans text-fg antialiased">

@@ -1,39 +1,30 @@
 import Link from 'next/link';
-import { getPrisma } from '@/lib/db/client';
 import { topIssues } from '@/lib/help/articles';
 import { CATEGORIES, CATEGORY_LABELS, isCategory } from '@/lib/help/categories';
-import { getHelpCenter } from '@/lib/help/center';
-import { mostViewedSlugs } from '@/lib/help/engagement';
+import { getArticleLibrary } from '@/lib/help/center';
 import { browseArticles } from '@/lib/help/search-articles';
 import { ArrowRightIcon } from '../_components/icons';
 import { ToolGrid } from '../_components/tools';
 import { PageContainer, Tabs } from '../_components/ui';
 import { ArticleList } from './_components/article-list';
-import { formatViews } from './_components/format';
+import { MostViewed } from './_components/most-viewed';
 import { SearchBox } from './_components/search-box';
 
 const BROWSE_LIMIT = 6;
 
-export default async function HomePage({ searchParams }: { searchParams: Promise<{ category?: string }> }) {
-  const { category: rawCategory } = await searchParams;
+// Prerendered at build time, once for / and once per category (categories/[category]/page.tsx):
+// the most viewed list is the only part that changes with use, and it loads in the browser.
+export default async function HomePage({ params }: { params: Promise<{ category?: string }> }) {
+  const { category: rawCategory } = await params;
   const category = isCategory(rawCategory) ? rawCategory : undefined;
-  const db = getPrisma();
-  const center = await getHelpCenter();
-  const [browse, popular] = await Promise.all([
-    browseArticles({ db, center, page: 1, category, pageSize: BROWSE_LIMIT }),
-    mostViewedSlugs(db, 5),
-  ]);
-  const popularArticles = popular.flatMap(({ slug, views }) => {
-    const article = center.library.bySlug.get(slug);
-    return article ? [{ article, views }] : [];
-  });
+  const browse = await browseArticles({ library: getArticleLibrary(), page: 1, category, pageSize: BROWSE_LIMIT });
 
-  const top = topIssues(center.library.articles);
+  const top = category ? [] : topIssues(getArticleLibrary().articles);
 
   const all = CATEGORIES.reduce((sum, c) => sum + browse.categoryCounts[c], 0);
   const tabs = [
-    { href: '/?category=all#browse', label: 'All', count: all, current: !category },
-    ...CATEGORIES.map((c) => ({ href: `/?category=${c}#browse`, label: CATEGORY_LABELS[c], count: browse.categoryCounts[c], current: category === c })),
+    { href: '/#browse', label: 'All', count: all, current: !category },
+    ...CATEGORIES.map((c) => ({ href: `/categories/${c}#browse`, label: CATEGORY_LABELS[c], count: browse.categoryCounts[c], current: category === c })),
   ];
 
   return (
@@ -89,25 +80,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
           <h2 id="popular-heading" className="text-xl font-bold">
             Most viewed
           </h2>
-          {popularArticles.length === 0 ? (
-            <p className="text-sm text-muted">Popular articles will appear here once people start reading.</p>
-          ) : (
-            <ol className="space-y-1">
-              {popularArticles.map(({ article, views }, i) => (
-                <li key={article.slug}>
-                  <Link href={`/articles/${article.slug}`} className="flex min-h-11 gap-3 rounded-lg p-2 hover:bg-surface-muted">
-                    <span className="w-5 shrink-0 text-right font-bold text-accent" aria-hidden="true">
-                      {i + 1}
-                    </span>
-                    <span className="min-w-0">
-                      <span className="block text-sm font-semibold leading-snug">{article.title}</span>
-                      <span className="block text-xs text-muted">{formatViews(views)}</span>
-                    </span>
-                  </Link>
-                </li>
-              ))}
-            </ol>
-          )}
+          <MostViewed />
         </aside>
       </PageContainer>
 

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { signedInAs } from '@/lib/sessions/auth';
+import { AccountLink } from './account-link';
 import { ShieldIcon } from './icons';
 
 const nav = [
@@ -7,9 +7,7 @@ const nav = [
   { href: '/tools', label: 'Self-service tools' },
 ];
 
-export async function SiteHeader() {
-  const who = await signedInAs();
-  const account = who === 'agent' ? { href: '/console', label: 'Console' } : who === 'user' ? { href: '/account/security', label: 'Account' } : { href: '/signin', label: 'Sign in' };
+export function SiteHeader() {
   return (
     <header className="sticky top-0 z-40 border-b border-line bg-surface/90 backdrop-blur supports-[backdrop-filter]:bg-surface/75">
       <div className="mx-auto flex h-16 w-full max-w-5xl items-center gap-3 px-4 sm:px-6">
@@ -26,12 +24,7 @@ export async function SiteHeader() {
           <Link href="/tools" className="inline-flex min-h-11 items-center rounded-md px-2 text-muted hover:bg-surface-muted hover:text-fg sm:hidden">
             Tools
           </Link>
-          <Link
-            href={account.href}
-            className="ml-1 inline-flex min-h-11 items-center rounded-lg border border-line px-4 font-semibold hover:bg-surface-muted"
-          >
-            {account.label}
-          </Link>
+          <AccountLink className="ml-1 inline-flex min-h-11 items-center rounded-lg border border-line px-4 font-semibold hover:bg-surface-muted" />
         </nav>
       </div>
     </header>

@@ -58,6 +58,8 @@ const retentionDays = (name: RetentionVariable) => {
     .refine((n) => n >= min && n <= 3650, { message });
 };
 
+const contentDirSchema = z.string().min(1).default('content');
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -74,7 +76,7 @@ const schema = z
     MEILISEARCH_URL: optionalUrl,
     MEILISEARCH_API_KEY: z.string().optional().transform((v) => v || undefined),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    CONTENT_DIR: z.string().min(1).default('content'),
+    CONTENT_DIR: contentDirSchema,
     EMAIL_TRANSPORT: z.enum(['outbox', 'smtp'], { message: 'must be outbox or smtp' }).default('outbox'),
     SMTP_URL: z
       .string()
@@ -313,6 +315,15 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+/**
+ * CONTENT_DIR alone, by the same rule as in the full schema: the help pages are rendered from the
+ * articles when the app is built (README, "How help pages are served"), where the server's secrets
+ * and database are not needed and usually not set.
+ */
+export function getContentDir(): string {
+  return path.resolve(contentDirSchema.parse(process.env.CONTENT_DIR || undefined));
 }
 
 let cachedAuditKey: Buffer | undefined;

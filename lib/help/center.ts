@@ -1,4 +1,4 @@
-import { getConfig } from '@/lib/config';
+import { getConfig, getContentDir } from '@/lib/config';
 import { log } from '@/lib/log';
 import { type ArticleLibrary, loadArticles } from './articles';
 import { toSearchDocument } from './search/documents';
@@ -95,6 +95,18 @@ export function getHelpCenter(): Promise<HelpCenter> {
     });
   }
   return globalForHelp.regainHelpCenter;
+}
+
+const globalForLibrary = globalThis as unknown as { regainArticleLibrary?: ArticleLibrary };
+
+/**
+ * The articles alone, without a search engine or any other configuration: what the prerendered help
+ * pages (home, categories, articles, the search page's shell) are rendered from at build time. At
+ * run time, route handlers use getHelpCenter().library, loaded once at start-up.
+ */
+export function getArticleLibrary(): ArticleLibrary {
+  globalForLibrary.regainArticleLibrary ??= loadArticles(getContentDir());
+  return globalForLibrary.regainArticleLibrary;
 }
 
 /** Called once at server start-up: a broken article stops the server with its file and field. */

@@ -53,6 +53,30 @@ export async function viewCounts(db: Db, slugs: string[]): Promise<Map<string, n
   return counts;
 }
 
+/**
+ * View counts for result lists, each article's read at most once per `ttlMs` (a minute by default)
+ * in this process: a list may show a count up to that old, and a busy search endpoint does not read
+ * the view table on every request. Keys are only the slugs asked for, so the cache stays as small
+ * as the library.
+ */
+export function cachedViewCounts(options: { ttlMs?: number; now?: () => number } = {}) {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { views: number; readAt: number }>();
+  return async (db: Db, slugs: string[]): Promise<Map<string, number>> => {
+    const at = now();
+    const stale = slugs.filter((slug) => {
+      const entry = cache.get(slug);
+      return !entry || at - entry.readAt >= ttlMs;
+    });
+    if (stale.length > 0) {
+      const fresh = await viewCounts(db, stale);
+      for (const slug of stale) cache.set(slug, { views: fresh.get(slug) ?? 0, readAt: at });
+    }
+    return new Map(slugs.map((slug) => [slug, cache.get(slug)!.views]));
+  };
+}
+
 export async function mostViewedSlugs(db: Db, limit: number): Promise<{ slug: string; views: number }[]> {
   return db.$queryRaw<{ slug: string; views: number }[]>`
     SELECT slug, sum(views)::int AS views FROM (
@@ -129,8 +153,43 @@ export function normalizeQuery(query: string) {
   return query.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-export async function logSearchQuery(db: Db, entry: { query: string; hits: number; category?: string | undefined; engine: string }) {
+export type SearchLogEntry = { query: string; hits: number; category?: string | undefined; engine: string };
+
+export async function logSearchQuery(db: Db, entry: SearchLogEntry) {
   const query = normalizeQuery(entry.query);
   if (!query) return;
   await db.searchQuery.create({ data: { query, hits: entry.hits, category: entry.category ?? null, engine: entry.engine } });
+}
+
+/**
+ * The search log for a busy endpoint: lines that arrive within `windowMs` of one another (up to
+ * `maxLines`) are written by one INSERT instead of one each. Each line keeps the time of its search,
+ * and the promise a line gets settles once its batch is written, so a caller running it after the
+ * answer (Next's after()) keeps the same guarantee as writing the line alone.
+ */
+export function batchedSearchLog(options: { windowMs?: number; maxLines?: number; now?: () => Date } = {}) {
+  const windowMs = options.windowMs ?? 250;
+  const maxLines = options.maxLines ?? 200;
+  const now = options.now ?? (() => new Date());
+  type Row = { query: string; hits: number; category: string | null; engine: string; createdAt: Date };
+  let open: { rows: Row[]; written: Promise<void> } | undefined;
+
+  return (db: Db, entry: SearchLogEntry): Promise<void> => {
+    const query = normalizeQuery(entry.query);
+    if (!query) return Promise.resolve();
+    const row = { query, hits: entry.hits, category: entry.category ?? null, engine: entry.engine, createdAt: now() };
+    if (open) {
+      open.rows.push(row);
+    } else {
+      const rows = [row];
+      const written = new Promise((resolve) => setTimeout(resolve, windowMs)).then(async () => {
+        if (open?.rows === rows) open = undefined;
+        await db.searchQuery.createMany({ data: rows });
+      });
+      open = { rows, written };
+    }
+    const batch = open;
+    if (batch.rows.length >= maxLines) open = undefined;
+    return batch.written;
+  };
 }

@@ -3,17 +3,16 @@
 // `npm start` serves them); then on `npm start` (loopback only, bounded in count) the HTML each page
 // returns to the person it is for (signed out, a signed-in account holder, a signed-in supervisor or
 // admin) and its server time. Writes tests/bench/reports/pages.*.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { totp } from '@/lib/authenticator/totp';
 import { createPrisma } from '@/lib/db/client';
 import { loadArticles } from '@/lib/help/articles';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET, demoAccounts } from '@/prisma/seed';
+import { firstLoad, pageEntries as buildPageEntries } from './first-load';
 import { type Row, signInOverHttp, startBenchServer, summarize, writeReport } from './support';
 
 const REQUESTS = 40; // per page, one at a time, after 3 warm-up requests
-const NEXT = path.resolve('.next');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
@@ -21,28 +20,7 @@ type Visitor = 'signed out' | 'account holder' | 'supervisor' | 'admin';
 /** Every page route of the build, the address measured for it and who asks. */
 type Page = { route: string; url: string; visitor: Visitor; note?: string };
 
-// ── First-load JS and CSS from the build ────────────────────────────────────────────────
-const buildManifest = JSON.parse(readFileSync(path.join(NEXT, 'build-manifest.json'), 'utf8')) as { rootMainFiles: string[] };
-const appPaths = JSON.parse(readFileSync(path.join(NEXT, 'app-path-routes-manifest.json'), 'utf8')) as Record<string, string>;
-const gzipped = new Map<string, number>();
-const gzipSize = (file: string) => {
-  if (!gzipped.has(file)) gzipped.set(file, gzipSync(readFileSync(path.join(NEXT, file))).length);
-  return gzipped.get(file)!;
-};
-
-/** The chunks a browser loads before a page is interactive: the runtime plus the page's entry chunks. */
-function firstLoad(entry: string) {
-  const file = path.join(NEXT, 'server/app', `${entry}_client-reference-manifest.js`);
-  const scope = { __RSC_MANIFEST: {} as Record<string, { entryJSFiles: Record<string, string[]>; entryCSSFiles: Record<string, { path: string }[]> }> };
-  new Function('globalThis', readFileSync(file, 'utf8'))(scope);
-  const manifest = scope.__RSC_MANIFEST[entry]!;
-  const js = new Set([...buildManifest.rootMainFiles, ...Object.values(manifest.entryJSFiles).flat()]);
-  const css = new Set(Object.values(manifest.entryCSSFiles).flat().map((f) => f.path));
-  const sum = (files: Set<string>) => [...files].reduce((total, f) => total + gzipSize(f), 0);
-  return { js: sum(js), css: sum(css), chunks: js.size };
-}
-
-const pageEntries = Object.entries(appPaths).filter(([entry, route]) => entry.endsWith('/page') && !route.startsWith('/_global-error') && route !== '/dev/outbox');
+const pageEntries = buildPageEntries();
 
 // ── HTML and server time on npm start ──────────────────────────────────────────────────
 const server = await startBenchServer();

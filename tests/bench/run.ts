@@ -14,6 +14,7 @@ const BENCHMARKS = [
   { name: 'spelling', script: 'bench:spelling', about: 'Search spelling correction: its cost against a plain query, embedded engine and Meilisearch, 2,000 articles' },
   { name: 'verify', script: 'bench:verify', about: 'One-time codes: POST /api/recovery/start and /verify' },
   { name: 'queue', script: 'bench:queue', about: 'Agent console queue with 100,000 tickets' },
+  { name: 'throughput', script: 'bench:throughput', about: 'Help pages and search beside a static file: req/s, p50 / p95 and the ratio, 8 concurrent clients; first-load JS of help pages' },
   { name: 'pages', script: 'bench:pages', about: 'Every page: first-load JS / CSS (gzip from the build); HTML; server time p50 / p95' },
   { name: 'face', script: 'bench:face', about: 'Local face match, in process (no server): one check p50 / p95, memory added, fixture pairs' },
 ] as const;

@@ -11,6 +11,7 @@ const probeIp = () => `203.0.113.${(ipCounter++ % 250) + 1}`;
 // Every route of the build (signed out: protected ones answer with their redirect), and the APIs.
 const PAGES = [
   '/',
+  '/categories/faq',
   '/search?q=passkey',
   '/articles/reset-authenticator-app',
   '/tools',
@@ -41,6 +42,9 @@ const PAGES = [
   '/api/v1/accounts/00000000-0000-4000-8000-000000000000/security',
 ];
 
+// Public help pages prerendered at build time (README, "How help pages are served").
+const PRERENDERED = /^\/(categories\/[a-z-]+|articles\/[a-z0-9-]+|search(\?.*)?|tools)?$/;
+
 test.describe('security headers on every route (rule 16)', () => {
   for (const path of PAGES) {
     test(`${path}`, async ({ request }) => {
@@ -60,10 +64,19 @@ test.describe('security headers on every route (rule 16)', () => {
         expect(csp).toContain('sandbox');
         expect(csp).toContain("default-src 'none'");
         expect(csp).not.toContain('script-src');
+      } else if (/^\/api\/(?!auth\/)/.test(path)) {
+        // JSON is data: nothing in it runs or loads.
+        expect(csp).toContain("default-src 'none'");
+        expect(csp).not.toContain('script-src');
+      } else if (PRERENDERED.test(path)) {
+        // The same file for everyone: its scripts by their hashes, no nonce (lib/http/security-headers.ts).
+        expect(csp).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;/);
+        expect(csp).not.toContain('nonce-');
       } else {
         expect(csp).toMatch(/script-src[^;]*'nonce-[A-Za-z0-9+/=]+'/);
         expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
       }
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
       if (/^\/(account|console|recover|signin)/.test(path)) expect(headers['cache-control']).toContain('no-store');
     });
   }

@@ -54,6 +54,30 @@ test.describe('help center', () => {
     await testInfo.attach('article', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
   });
 
+  test('an article shows at once; its view is counted by the browser afterwards, and "0 views" never shows', async ({ page }) => {
+    // Hold the visit request: the prerendered article must not wait for it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/help/articles/*/visit', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/articles/buying-a-security-key');
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Was this article helpful?' })).toBeVisible();
+    await expect(page.getByText(/\d+ views?$/)).toHaveCount(0);
+    release();
+    expect(await viewCount(page)).toBeGreaterThanOrEqual(1);
+
+    // Lists are the same file for everyone: they show no counts, and never a zero.
+    await page.goto('/');
+    await expect(page.locator('#browse ol > li').first()).toBeVisible();
+    await expect(page.getByText(/^0 views$/)).toHaveCount(0);
+    await page.goto('/search?q=passkey');
+    await expect(page.getByRole('status').filter({ hasText: /^Showing 1–/ })).toBeVisible();
+    await expect(page.getByText(/^0 views$/)).toHaveCount(0);
+  });
+
   test('results narrow by category and paginate', async ({ page }) => {
     await page.goto('/search?q=passkey');
     await page.getByRole('navigation', { name: 'Filter by category' }).getByRole('link', { name: /Announcements/ }).click();
@@ -80,9 +104,15 @@ test.describe('help center', () => {
     await page.goto('/');
     const tabs = page.getByRole('navigation', { name: 'Article categories' });
     await tabs.getByRole('link', { name: /FAQ/ }).click();
+    await expect(page).toHaveURL(/\/categories\/faq#browse$/);
     await expect(tabs.getByRole('link', { name: /FAQ/ })).toHaveAttribute('aria-current', 'page');
     await expect(page.locator('#browse ol > li').first()).toContainText('FAQ');
     await expectNoSeriousA11yViolations(page);
+
+    // The old address of a tab still leads to it.
+    await page.goto('/?category=announcements');
+    await expect(page).toHaveURL(/\/categories\/announcements$/);
+    await expect(tabs.getByRole('link', { name: /Announcements/ })).toHaveAttribute('aria-current', 'page');
   });
 
   test('the search API validates input and never reflects markup', async ({ request }) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { accountWithAuthenticator, consoleAgent, consoleSignIn, signIn } from './accounts';
 import { E2E, expectNoSeriousA11yViolations } from './support';
@@ -54,25 +55,62 @@ test.describe('site shell', () => {
     await expect(page).toHaveURL(/#main$/);
   });
 
-  test('pages carry the security headers and a per-request script nonce', async ({ page }) => {
-    const first = await page.goto('/');
-    const headers = first!.headers();
-    const csp = headers['content-security-policy'] ?? '';
-    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
-    expect(nonce).toBeTruthy();
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
-    expect(headers['x-frame-options']).toBe('DENY');
-    expect(headers['x-content-type-options']).toBe('nosniff');
-    expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  test('prerendered help pages carry the security headers and the hashes of their own scripts, no nonce', async ({ page }) => {
+    // Every CSP violation the browser reports, recorded from before the page's own scripts run.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    for (const path of ['/', '/categories/faq', '/articles/rename-passkey', '/search?q=passkey', '/tools']) {
+      const response = await page.goto(path);
+      const headers = response!.headers();
+      const csp = headers['content-security-policy'] ?? '';
+      expect(csp, path).not.toContain('nonce-');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+      expect(headers['x-frame-options']).toBe('DENY');
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+      expect(headers['cache-control'] ?? '').not.toContain('no-store');
 
-    // Every script Next emitted carries this request's nonce, so the page hydrates under the CSP.
-    const scriptNonces = await page.locator('script').evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).nonce));
-    expect(scriptNonces.length).toBeGreaterThan(0);
-    expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+      // Every inline script of the served file is listed by its hash, so the page hydrates.
+      const html = await response!.text();
+      const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+      expect(inline.length).toBeGreaterThan(0);
+      for (const hash of inline) expect(csp).toContain(hash);
+      await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+      expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations), path).toEqual([]);
 
-    const second = await page.goto('/');
-    expect(second!.headers()['content-security-policy']).not.toContain(nonce!);
+      // The same page and the same policy for the next visitor: both can be cached.
+      expect((await page.request.get(path)).headers()['content-security-policy']).toBe(csp);
+    }
+  });
+
+  test('pages rendered per request carry the security headers and a per-request script nonce', async ({ page }) => {
+    for (const path of ['/signin', '/recover']) {
+      const first = await page.goto(path);
+      const headers = first!.headers();
+      const csp = headers['content-security-policy'] ?? '';
+      const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+      expect(nonce, path).toBeTruthy();
+      expect(csp).toContain("'strict-dynamic'");
+      expect(csp).not.toContain('sha256-');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      expect(headers['x-frame-options']).toBe('DENY');
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+      expect(headers['cache-control']).toContain('no-store');
+
+      // Every script Next emitted carries this request's nonce, so the page hydrates under the CSP.
+      const scriptNonces = await page.locator('script').evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).nonce));
+      expect(scriptNonces.length).toBeGreaterThan(0);
+      expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+
+      const second = await page.goto(path);
+      expect(second!.headers()['content-security-policy']).not.toContain(nonce!);
+    }
   });
 
   test('old recovery tool addresses start the real flow with the loss chosen; unknown ones are an honest 404', async ({ page }) => {

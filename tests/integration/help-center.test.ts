@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
-import { buildHelpCenter } from '@/lib/help/center';
-import { currentVote, isBot, mostViewedSlugs, recordArticleView, viewCounts, voteInput, voteOnArticle } from '@/lib/help/engagement';
-import { searchArticles, searchParams } from '@/lib/help/search-articles';
+import { buildHelpCenter, type HelpCenter } from '@/lib/help/center';
+import { batchedSearchLog, cachedViewCounts, currentVote, isBot, mostViewedSlugs, recordArticleView, viewCounts, voteInput, voteOnArticle } from '@/lib/help/engagement';
+import { browseArticles, searchAnswerCache, searchArticles, searchParams } from '@/lib/help/search-articles';
+import type { SearchEngine } from '@/lib/help/search/types';
 import { plainText } from '@/lib/help/search/text';
 import { useTestDatabase } from '../support/db';
 
@@ -47,6 +48,25 @@ describe('article views', () => {
 
   it('rank the most viewed articles', async () => {
     expect((await mostViewedSlugs(db, 2)).map((r) => r.slug)).toEqual(['rename-passkey', 'buying-a-security-key']);
+  });
+
+  it('in lists, read each count at most once a minute', async () => {
+    let clock = Date.parse('2026-03-02T12:00:00Z');
+    const counts = cachedViewCounts({ ttlMs: 60_000, now: () => clock });
+    expect(await counts(db, ['rename-passkey', 'sms-code-not-received'])).toEqual(new Map([['rename-passkey', 3], ['sms-code-not-received', 0]]));
+    await view('sms-code-not-received', day2);
+    clock += 59_000;
+    expect((await counts(db, ['sms-code-not-received'])).get('sms-code-not-received')).toBe(0);
+    clock += 1_000;
+    expect((await counts(db, ['sms-code-not-received'])).get('sms-code-not-received')).toBe(1);
+  });
+
+  it('are left out of lists rendered without a database, and counted in lists with one', async () => {
+    const withoutDb = await browseArticles({ library: center.library, page: 1, pageSize: 50 });
+    expect(withoutDb.hits.every((hit) => hit.views === undefined)).toBe(true);
+    const withDb = await browseArticles({ db, library: center.library, page: 1, pageSize: 50 });
+    expect(withDb.hits.find((hit) => hit.slug === 'rename-passkey')?.views).toBe(3);
+    expect(withDb.hits.find((hit) => hit.slug === 'sms-code-not-received')?.views).toBe(1);
   });
 });
 
@@ -113,6 +133,52 @@ describe('help-center search', () => {
     const result = await searchArticles({ db, center, query: 'qzxwvkjh', page: 1 });
     expect(result.total).toBe(0);
     expect(await db.searchQuery.count({ where: { query: 'qzxwvkjh', hits: 0 } })).toBe(1);
+  });
+
+  it('runs the engine once per distinct search when given an answer cache, and still counts and logs every search', async () => {
+    const searched: string[] = [];
+    const engine: SearchEngine = {
+      name: 'embedded',
+      index: (documents) => center.engine.index(documents),
+      search: (query) => (searched.push(query.query), center.engine.search(query)),
+      suggest: (prefix, limit) => center.engine.suggest(prefix, limit),
+    };
+    const counting = { ...center, engine } as HelpCenter;
+    const answers = searchAnswerCache(2);
+    const search = (query: string, page = 1) => searchArticles({ db, center: counting, query, page, answers });
+
+    const logged = await db.searchQuery.count({ where: { query: 'pasky' } });
+    const first = await search('pasky');
+    const again = await search('pasky');
+    expect(again).toEqual(first);
+    expect(again.correctedQuery).toBe('passkey');
+    // The correction is searched first; the typed words only when it finds nothing (lib/help/search/corrected.ts).
+    expect(searched).toEqual(['passkey']);
+    expect(await db.searchQuery.count({ where: { query: 'pasky' } })).toBe(logged + 2);
+
+    await search('pasky', 2);
+    await search('authenticator');
+    expect(answers.size).toBe(2);
+    searched.length = 0;
+    await search('pasky'); // the least recently used, dropped
+    expect(searched).toEqual(['passkey']);
+  });
+
+  it('writes log lines of searches a moment apart together, after a short wait, each with the time of its search', async () => {
+    let clock = Date.parse('2026-04-01T10:00:00Z');
+    const writeLog = batchedSearchLog({ windowMs: 50, maxLines: 3, now: () => new Date((clock += 1000)) });
+    const queries = ['batch one', 'batch two', 'batch three', 'batch four'];
+    const written = queries.map((query) => writeLog(db, { query, hits: 1, engine: 'embedded' }));
+    expect(await db.searchQuery.count({ where: { query: { in: queries } } })).toBe(0);
+    await Promise.all(written);
+    const rows = await db.searchQuery.findMany({ where: { query: { in: queries } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((r) => [r.query, r.createdAt.toISOString()])).toEqual([
+      ['batch one', '2026-04-01T10:00:01.000Z'],
+      ['batch two', '2026-04-01T10:00:02.000Z'],
+      ['batch three', '2026-04-01T10:00:03.000Z'],
+      ['batch four', '2026-04-01T10:00:04.000Z'],
+    ]);
+    await writeLog(db, { query: '   ', hits: 0, engine: 'embedded' });
   });
 
   it('refuses a page past the last one', async () => {

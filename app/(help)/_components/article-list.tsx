@@ -10,7 +10,9 @@ export function CategoryBadge({ category }: { category: Category }) {
   return <span className="inline-flex items-center rounded-full bg-surface-muted px-2 py-0.5 text-xs font-semibold text-muted">{CATEGORY_LABELS[category]}</span>;
 }
 
-export function ArticleMeta({ published, updated, views }: { published: string; updated: string; views: number }) {
+/** Dates and, when known and not zero, the view count; `children` adds to the same line (a count loaded later). */
+export function ArticleMeta({ published, updated, views, children }: { published: string; updated: string; views?: number | undefined; children?: React.ReactNode }) {
+  const viewsLabel = formatViews(views);
   return (
     <p className="flex flex-wrap gap-x-3 gap-y-1 text-xs text-muted">
       <span>
@@ -21,7 +23,8 @@ export function ArticleMeta({ published, updated, views }: { published: string; 
           Updated <time dateTime={updated}>{formatDate(updated)}</time>
         </span>
       )}
-      <span>{formatViews(views)}</span>
+      {viewsLabel && <span>{viewsLabel}</span>}
+      {children}
     </p>
   );
 }

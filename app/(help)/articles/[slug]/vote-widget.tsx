@@ -3,13 +3,21 @@
 import { useActionState, useState } from 'react';
 import { Alert } from '../../../_components/ui';
 import { voteAction, type VoteState } from './actions';
+import { useRememberedVote } from './article-visit';
 
-/** "Was this article helpful?": works without JavaScript (a plain form post), one vote per visitor, changeable. */
-export function VoteWidget({ slug, initial }: { slug: string; initial: { helpful: boolean; comment: string | null } | undefined }) {
+/**
+ * "Was this article helpful?": works without JavaScript (a plain form post), one vote per visitor,
+ * changeable. The visitor's earlier vote arrives with the visit (article-visit.tsx), after the
+ * prerendered page is shown; what they chose or typed since wins over it.
+ */
+export function VoteWidget({ slug }: { slug: string }) {
   const [state, formAction, pending] = useActionState<VoteState, FormData>(voteAction.bind(null, slug), undefined);
-  const [choice, setChoice] = useState<'yes' | 'no' | undefined>(initial ? (initial.helpful ? 'yes' : 'no') : undefined);
+  const remembered = useRememberedVote();
+  const [chosen, setChoice] = useState<'yes' | 'no'>();
   // Controlled, so React's reset of the form after each submission never discards what was typed.
-  const [comment, setComment] = useState(initial?.comment ?? '');
+  const [typed, setComment] = useState<string>();
+  const choice = chosen ?? (remembered ? (remembered.helpful ? 'yes' : 'no') : undefined);
+  const comment = typed ?? remembered?.comment ?? '';
   const saved = state?.ok ? state.data : undefined;
   const current = saved ? (saved.helpful ? 'yes' : 'no') : choice;
 
