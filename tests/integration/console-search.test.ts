@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { AgentRole, TicketStatus } from '@/lib/db/generated/enums';
+import type { AgentRole } from '@/lib/db/generated/enums';
 import { searchTickets, ticketPreviews } from '@/lib/recovery/console';
-import { generateReference, TICKET_SLA_HOURS } from '@/lib/recovery/tickets';
 import { useTestDatabase } from '../support/db';
+import { rawTicket } from './attacks/harness';
 import { createUser } from '../support/factories';
 
 // Finding a request by what a person quotes, and looking inside it before opening: only what the
@@ -14,21 +14,12 @@ const T0 = new Date('2026-12-05T09:00:00Z');
 const newAgent = (role: AgentRole) =>
   db.agent.create({ data: { email: `agent-${randomBytes(4).toString('hex')}@example.com`, name: `${role} ${randomBytes(2).toString('hex')}`, role }, select: { id: true } });
 
-async function ticket(options: { status?: TicketStatus; assigneeId?: string | null; userId?: string | null; contactEmail?: string; createdAt?: Date } = {}) {
-  return db.recoveryTicket.create({
-    data: {
-      reference: generateReference(),
-      userId: options.userId ?? null,
-      type: 'PASSKEY_RESET',
-      status: options.status ?? 'IN_REVIEW',
-      assigneeId: options.assigneeId ?? null,
-      contactEmail: options.contactEmail ?? `contact-${randomBytes(4).toString('hex')}@example.com`,
-      lostFactors: ['passkey'],
-      slaDueAt: new Date(T0.getTime() + TICKET_SLA_HOURS * 3600_000),
-      createdAt: options.createdAt ?? T0,
-    },
-    select: { id: true, reference: true, contactEmail: true },
-  });
+/** A request (attacks/harness), opened at `createdAt` when the order matters. */
+async function ticket(options: Parameters<typeof rawTicket>[1] & { createdAt?: Date } = {}) {
+  const { createdAt, ...rest } = options;
+  const created = await rawTicket(db, rest);
+  if (createdAt) await db.recoveryTicket.update({ where: { id: created.id }, data: { createdAt } });
+  return created;
 }
 
 describe('finding a request', () => {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '@/lib/authenticator/totp';
 import { verifyAuditChain } from '@/lib/audit';
@@ -12,6 +12,7 @@ import { FRESH_AUTH_MINUTES, signInWithPassword } from '@/lib/sessions/sign-in';
 import { capturingDelivery } from '../support/capturing-delivery';
 import { useTestDatabase } from '../support/db';
 import { createUser, nextIp } from '../support/factories';
+import { verifiedRecoveryChallenge } from './attacks/harness';
 
 // docs/security.md rule 30: recovery codes, written from the side of the owner and of someone who
 // holds one thing (the email inbox, or a stolen code).
@@ -44,22 +45,8 @@ async function holder() {
   return { user, secret, session, actor };
 }
 
-/** The state a verified "Can't sign in?" code leaves behind (lib/verification has its own tests). */
-async function verifiedRecovery(userId: string, channel: 'EMAIL' | 'SMS' = 'EMAIL') {
-  const challenge = await db.verificationChallenge.create({
-    data: {
-      id: randomUUID(),
-      purpose: 'RECOVERY',
-      userId,
-      identifierHash: new Uint8Array(randomBytes(32)),
-      channel,
-      verifiedChannel: channel,
-      expiresAt: new Date(Date.now() + 600_000),
-      consumedAt: new Date(Date.now() - 10_000),
-    },
-  });
-  return challenge.id;
-}
+/** A verified "Can't sign in?" code, just now (attacks/harness). */
+const verifiedRecovery = (userId: string, channel: 'EMAIL' | 'SMS' = 'EMAIL') => verifiedRecoveryChallenge(db, userId, channel, new Date());
 
 const signIn = (email: string, code: string, ip = nextIp()) =>
   signInWithPassword(
