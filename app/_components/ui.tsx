@@ -129,6 +129,25 @@ export function CodeInput(props: Omit<React.ComponentProps<typeof TextField>, 't
   );
 }
 
+/** An example recovery code with non-breaking hyphens (U+2011), so it never wraps at its dashes. */
+export const RECOVERY_CODE_EXAMPLE = '7Q4M\u2011K9TX\u20112W';
+
+/** A recovery code field (lib/recovery-codes): letters and digits in any case, dashes and spaces optional. */
+export function RecoveryCodeInput(props: Omit<React.ComponentProps<typeof TextField>, 'type'>) {
+  return (
+    <TextField
+      type="text"
+      autoComplete="off"
+      autoCapitalize="characters"
+      autoCorrect="off"
+      spellCheck={false}
+      maxLength={40}
+      className="[&_input]:font-mono [&_input]:tracking-wider"
+      {...props}
+    />
+  );
+}
+
 export type TabItem = { href: string; label: string; count?: number; current: boolean };
 
 /** Navigation tabs: links with aria-current, so they work without JavaScript and with a screen reader. */

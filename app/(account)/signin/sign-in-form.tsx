@@ -3,7 +3,7 @@
 import { startAuthentication } from '@simplewebauthn/browser';
 import Link from 'next/link';
 import { useActionState, useRef, useState, useTransition } from 'react';
-import { Alert, Button, CodeInput, TextField } from '../../_components/ui';
+import { Alert, Button, CodeInput, RECOVERY_CODE_EXAMPLE, RecoveryCodeInput, TextField } from '../../_components/ui';
 import { KeyIcon } from '../../_components/icons';
 import { passkeyProblem } from '../_components/webauthn';
 import { passkeyOptionsAction, passkeySignInAction, signInAction, type SignInState } from './actions';
@@ -96,18 +96,11 @@ export function SignInForm() {
               {secondFactor === 'code' ? (
                 <CodeInput id="code" name="code" label="Authenticator code" hint="The 6-digit code from your authenticator app." autoFocus={switched} required />
               ) : (
-                <TextField
+                <RecoveryCodeInput
                   id="recovery-code"
                   name="recoveryCode"
                   label="Recovery code"
-                  // Non-breaking hyphens (U+2011): the example code never wraps at its dashes.
-                  hint={'One of the codes you saved, like 7Q4M\u2011K9TX\u20112W. Each code works once.'}
-                  autoComplete="off"
-                  autoCapitalize="characters"
-                  autoCorrect="off"
-                  spellCheck={false}
-                  maxLength={40}
-                  className="[&_input]:font-mono [&_input]:tracking-wider"
+                  hint={`One of the codes you saved, like ${RECOVERY_CODE_EXAMPLE}. Each code works once.`}
                   autoFocus={switched}
                   required
                 />

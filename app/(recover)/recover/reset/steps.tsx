@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { SecondProof } from '@/lib/recovery/resets';
 import { passkeyCeremony } from '../../../(account)/_components/webauthn';
 import { AuthenticatorSetupSteps, type AuthenticatorSetup } from '../../../_components/authenticator-setup';
-import { Alert, Button, CodeInput, TextField } from '../../../_components/ui';
+import { Alert, Button, CodeInput, RECOVERY_CODE_EXAMPLE, RecoveryCodeInput, TextField } from '../../../_components/ui';
 import { ApprovalWaiting } from '../_components/approval-waiting';
 import {
   askDeviceAction,
@@ -170,19 +170,12 @@ function RecoveryCodeProof({ alone, after, attemptsLeft, disabled }: { alone: bo
             void submit(new FormData(event.currentTarget));
           }}
         >
-          <TextField
+          <RecoveryCodeInput
             id="proof-recovery-code"
             name="code"
             label="Recovery code"
-            // Non-breaking hyphens (U+2011): the example code never wraps at its dashes.
-            hint={`One of the codes you saved, like 7Q4M\u2011K9TX\u20112W. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
+            hint={`One of the codes you saved, like ${RECOVERY_CODE_EXAMPLE}. ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.`}
             error={error}
-            autoComplete="off"
-            autoCapitalize="characters"
-            autoCorrect="off"
-            spellCheck={false}
-            maxLength={40}
-            className="[&_input]:font-mono [&_input]:tracking-wider"
             required
           />
           <Button type="submit" variant={alone ? 'primary' : 'secondary'} disabled={busy || disabled}>
