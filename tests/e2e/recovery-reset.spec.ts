@@ -70,13 +70,14 @@ test.describe('guided recovery: resetting a lost factor with two proofs', () => 
     const [code] = await recoveryCodesFor(account.id);
     await recoverUpToSecondProof(page, account, /My authenticator app/);
     await expect(page.getByRole('heading', { name: /Confirm it.s you a second way/ })).toBeVisible();
-    const field = page.getByLabel('One of your recovery codes');
+    // The only second proof this account has, so its field is open straight away.
+    const field = page.getByLabel('Recovery code');
     await field.fill('AAAA-AAAA-AA');
-    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await page.getByRole('button', { name: 'Confirm recovery code' }).click();
     await expect(page.getByText(/That didn't work\. 4 tries left\./)).toBeVisible();
     // Typed as people do: lower case, with spaces.
     await field.fill(code!.toLowerCase().replace(/-/g, ' '));
-    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await page.getByRole('button', { name: 'Confirm recovery code' }).click();
     await expect(page.getByRole('heading', { name: 'Set up your new authenticator app' })).toBeVisible();
   });
 
