@@ -9,7 +9,6 @@ import { appointmentCancelledEmail, appointmentScheduledEmail, type CancelReason
 import type { TaskList } from '@/lib/jobs';
 import { APPOINTMENT_CANCELLED_TASK, cancelAppointmentsAhead } from './cancel-calls';
 import { AppError, validationError } from '@/lib/errors';
-import { log } from '@/lib/log';
 import { normalizeCode } from '@/lib/verification/codes';
 import { released } from '@/lib/limits/failures';
 import { SEND_LIMITS } from '@/lib/verification/policy';
