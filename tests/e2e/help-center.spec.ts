@@ -82,8 +82,10 @@ test.describe('help center', () => {
     await page.goto('/search?q=passkey');
     await page.getByRole('navigation', { name: 'Filter by category' }).getByRole('link', { name: /Announcements/ }).click();
     await expect(page).toHaveURL(/category=announcements/);
-    const badges = page.locator('main ol li').getByText('Announcements', { exact: true });
-    expect(await badges.count()).toBe(await page.locator('main ol > li').count());
+    // The results follow the address once loaded: wait until every one shows the category's badge.
+    const results = page.locator('main ol > li');
+    await expect(results.first()).toBeVisible();
+    await expect(results.filter({ hasNot: page.getByText('Announcements', { exact: true }) })).toHaveCount(0);
 
     await page.goto('/search?q=account');
     await expect(page.getByRole('status').filter({ hasText: /^Showing 1–10 of/ })).toBeVisible();

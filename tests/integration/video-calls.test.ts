@@ -9,6 +9,7 @@ import {
   appointmentTasks,
   cancelAppointmentByPerson,
   generateReference,
+  getTicketStatusView,
   openDocumentTicket,
   scheduleAppointment,
   transitionTicket,
@@ -154,6 +155,11 @@ describe('cancelling a call', () => {
     await cancelAppointmentByPerson({ db, ticketId: h.ticket.id, choice: 'another_time', note: 'Weekdays after 18:00 my time', now: at(MINUTE) });
     const [message] = await db.ticketMessage.findMany({ where: { ticketId: h.ticket.id, kind: 'CUSTOMER_REPLY' }, select: { body: true } });
     expect(message!.body).toBe('Please book the video call at another time.\n\nTimes that suit me: Weekdays after 18:00 my time');
+    // The status page keeps saying so after a reload, until Support books again.
+    const view = await getTicketStatusView({ db, ticketId: h.ticket.id, now: at(2 * MINUTE) });
+    expect(view).toMatchObject({ appointment: null, cancelledCall: { reason: 'another_time', startsAt: START.toISOString() } });
+    await h.book(new Date(START.getTime() + 86_400_000), new Date(END.getTime() + 86_400_000));
+    expect(await getTicketStatusView({ db, ticketId: h.ticket.id, now: at(3 * MINUTE) })).toMatchObject({ appointment: { startsAt: new Date(START.getTime() + 86_400_000).toISOString() }, cancelledCall: null });
     await expect(cancelAppointmentByPerson({ db, ticketId: h.ticket.id, choice: 'another_time', note: 'x'.repeat(5000), now: at(MINUTE) })).rejects.toMatchObject({ code: 'validation_failed' });
 
     const closed = await ticketWithApp();

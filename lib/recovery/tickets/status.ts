@@ -198,6 +198,11 @@ export type TicketStatusView = {
   /** The next (or current) video call window; the link is given only by joinAppointment. */
   appointment: { startsAt: string; endsAt: string } | null;
   /**
+   * When no call is booked: the person's own latest "Can't make it?" (cancelled, or another time
+   * asked for), so the page keeps saying what happened after a reload. Null otherwise.
+   */
+  cancelledCall: { startsAt: string; endsAt: string; reason: 'cancelled_by_you' | 'another_time' } | null;
+  /**
    * An approval waiting out the owner's cancel window (docs/security.md rule 27): when the single-use
    * link will be sent unless the account owner cancels. Null otherwise.
    */
@@ -236,6 +241,14 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
     },
   });
   if (!ticket) return undefined;
+  // The latest booking, if the person called it off themselves and nothing was booked since.
+  const latest = ticket.appointments.length
+    ? null
+    : await db.videoAppointment.findFirst({ where: { ticketId }, select: { startsAt: true, endsAt: true, cancelReason: true }, orderBy: { createdAt: 'desc' } });
+  const cancelled =
+    latest && (latest.cancelReason === 'cancelled_by_you' || latest.cancelReason === 'another_time')
+      ? { ...latest, reason: latest.cancelReason as 'cancelled_by_you' | 'another_time' }
+      : null;
   const times = [ticket.createdAt, ...ticket.messages.map((m) => m.createdAt), ...ticket.documents.map((d) => d.createdAt)];
   const updatedAt = new Date(Math.max(...times.map((t) => t.getTime())));
   const appointment = ticket.appointments[0];
@@ -254,6 +267,7 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
     canReply: isOpen(ticket.status),
     documents: ticket.documents.map((d) => ({ kind: d.kind, uploadedAt: d.createdAt.toISOString(), ...checkSummary(d.checkResult) })),
     appointment: appointment ? { startsAt: appointment.startsAt.toISOString(), endsAt: appointment.endsAt.toISOString() } : null,
+    cancelledCall: cancelled ? { startsAt: cancelled.startsAt.toISOString(), endsAt: cancelled.endsAt.toISOString(), reason: cancelled.reason } : null,
   };
 }
 

@@ -8,6 +8,7 @@ import { EmailCodeFields } from '../_components/email-code-fields';
 import { PhotoPicker } from '../_components/photo-picker';
 import { ReferenceField } from '../_components/reference-field';
 import { changeCallAction, replyAction, requestStatusCodeAction, startOverAction, uploadExtraAction, verifyStatusCodeAction, type FormState } from './actions';
+import { CALL_CANCELLED } from './call-words';
 
 export function StatusStartForm() {
   const [state, action, pending] = useActionState<FormState, FormData>(requestStatusCodeAction, undefined);
@@ -159,11 +160,10 @@ export function ChangeCallForm() {
   }, [done, state, router]);
 
   if (done) {
+    const words = CALL_CANCELLED[state.data === 'cancel' ? 'cancelled_by_you' : 'another_time'];
     return (
-      <Alert tone="success" title={state.data === 'cancel' ? 'Call cancelled' : 'Call cancelled: we’ll book another time'}>
-        {state.data === 'cancel'
-          ? 'We emailed you a calendar cancellation. Our security team sees your message and carries on with your request.'
-          : 'We emailed you a calendar cancellation. Our security team sees the times you gave and will email you when a new call is booked.'}
+      <Alert tone="success" title={words.title}>
+        {words.body}
       </Alert>
     );
   }

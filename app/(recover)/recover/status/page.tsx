@@ -13,6 +13,7 @@ import { readPendingCode, readTicketGrant } from '../_components/ticket-access';
 import { utcText } from '../_components/utc';
 import { UtcTime, UtcWindow } from '../_components/utc-time';
 import { closeStatusAction, startOverAction } from './actions';
+import { CALL_CANCELLED } from './call-words';
 import { ChangeCallForm, ExtraImage, ReplyForm, StatusCodeClosed, StatusCodeForm, StatusStartForm } from './forms';
 
 export const metadata: Metadata = { title: 'Check a recovery request' };
@@ -133,6 +134,20 @@ function StatusView({ view }: { view: TicketStatusView }) {
                   with a code we email you and a code from your authenticator app.
                 </p>
                 <ChangeCallForm />
+              </div>
+            </div>
+          )}
+          {view.cancelledCall && (
+            <div className="flex gap-3 rounded-lg border border-line bg-surface-muted p-4 text-sm">
+              <VideoIcon className="h-5 w-5 shrink-0 text-muted" />
+              <div className="min-w-0 flex-1 space-y-2">
+                <h2 className="font-semibold">{CALL_CANCELLED[view.cancelledCall.reason].title}</h2>
+                <p className="text-muted">
+                  <s>
+                    <UtcWindow start={view.cancelledCall.startsAt} end={view.cancelledCall.endsAt} />
+                  </s>
+                </p>
+                <p>{CALL_CANCELLED[view.cancelledCall.reason].body}</p>
               </div>
             </div>
           )}
