@@ -49,6 +49,7 @@ test.describe('video calls people can keep', () => {
       // The page refreshes: no call any more, and the request's conversation carries the times.
       await expect(page.getByText('Video call booked')).toHaveCount(0);
       await expect(page.getByRole('list', { name: 'Messages, oldest first' })).toContainText('Times that suit me: Weekday evenings after 19:00 my time');
+      await snapshot(page, testInfo, 'status-call-cancelled-390');
 
       // The worker emails the cancellation with a calendar CANCEL for the same event.
       await expect

@@ -158,6 +158,10 @@ describe('cancelling a call', () => {
     // The status page keeps saying so after a reload, until Support books again.
     const view = await getTicketStatusView({ db, ticketId: h.ticket.id, now: at(2 * MINUTE) });
     expect(view).toMatchObject({ appointment: null, cancelledCall: { reason: 'another_time', startsAt: START.toISOString() } });
+    // A decided request has no call to wait for.
+    await transitionTicket(db, { ticketId: h.ticket.id, from: 'IN_REVIEW', to: 'APPROVED', actor: { kind: 'system' }, now: at(2 * MINUTE) });
+    expect(await getTicketStatusView({ db, ticketId: h.ticket.id, now: at(2 * MINUTE) })).toMatchObject({ cancelledCall: null });
+    await db.recoveryTicket.update({ where: { id: h.ticket.id }, data: { status: 'IN_REVIEW' } });
     await h.book(new Date(START.getTime() + 86_400_000), new Date(END.getTime() + 86_400_000));
     expect(await getTicketStatusView({ db, ticketId: h.ticket.id, now: at(3 * MINUTE) })).toMatchObject({ appointment: { startsAt: new Date(START.getTime() + 86_400_000).toISOString() }, cancelledCall: null });
     await expect(cancelAppointmentByPerson({ db, ticketId: h.ticket.id, choice: 'another_time', note: 'x'.repeat(5000), now: at(MINUTE) })).rejects.toMatchObject({ code: 'validation_failed' });

@@ -241,13 +241,15 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
     },
   });
   if (!ticket) return undefined;
-  // The latest booking, if the person called it off themselves and nothing was booked since.
-  const latest = ticket.appointments.length
-    ? null
-    : await db.videoAppointment.findFirst({ where: { ticketId }, select: { startsAt: true, endsAt: true, cancelReason: true }, orderBy: { createdAt: 'desc' } });
-  const cancelled =
+  // The latest booking, if the person called it off themselves, nothing was booked since, and the
+  // request is still open (a decided request has no call to wait for).
+  const latest =
+    ticket.appointments.length || !isOpen(ticket.status)
+      ? null
+      : await db.videoAppointment.findFirst({ where: { ticketId }, select: { startsAt: true, endsAt: true, cancelReason: true }, orderBy: { createdAt: 'desc' } });
+  const cancelledCall =
     latest && (latest.cancelReason === 'cancelled_by_you' || latest.cancelReason === 'another_time')
-      ? { ...latest, reason: latest.cancelReason as 'cancelled_by_you' | 'another_time' }
+      ? { startsAt: latest.startsAt.toISOString(), endsAt: latest.endsAt.toISOString(), reason: latest.cancelReason as 'cancelled_by_you' | 'another_time' }
       : null;
   const times = [ticket.createdAt, ...ticket.messages.map((m) => m.createdAt), ...ticket.documents.map((d) => d.createdAt)];
   const updatedAt = new Date(Math.max(...times.map((t) => t.getTime())));
@@ -267,7 +269,7 @@ export async function getTicketStatusView(options: { db: Db; ticketId: string; n
     canReply: isOpen(ticket.status),
     documents: ticket.documents.map((d) => ({ kind: d.kind, uploadedAt: d.createdAt.toISOString(), ...checkSummary(d.checkResult) })),
     appointment: appointment ? { startsAt: appointment.startsAt.toISOString(), endsAt: appointment.endsAt.toISOString() } : null,
-    cancelledCall: cancelled ? { startsAt: cancelled.startsAt.toISOString(), endsAt: cancelled.endsAt.toISOString(), reason: cancelled.reason } : null,
+    cancelledCall,
   };
 }
 
